@@ -6,7 +6,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles.
   transform: {
-    '^.+\\.[tj]sx?$': ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true } }],
+    '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
   },
   // ESM-only packages (e.g. `cookie` pulled in by Fastify) must be transformed to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser)/)'],

@@ -1,0 +1,59 @@
+/**
+ * context: what every resolver receives, built once per GraphQL request.
+ *
+ * Per request: an id, a child logger, a deadline (an AbortSignal that also fires when the client
+ * goes away) handed to every upstream call, a concurrency cap, and fresh DataLoaders. Process-wide
+ * things (the upstream clients with their keep-alive pools) are passed in. The context never holds
+ * a credential: the signer keeps the secret to itself.
+ */
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
+import type { Schedule } from './loaders/batch';
+import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
+import type { Platform } from './upstream/cloudfunctions/types';
+
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+  /** Aborts at the operation's deadline or when the client disconnects. */
+  signal: AbortSignal;
+  defaultPlatform: Platform;
+  loaders: {
+    functions: FunctionsLoaders;
+  };
+  /** For calls that are not reads (mutations); reads go through loaders. */
+  functions: CloudFunctionsClient;
+}
+
+export interface ContextDependencies {
+  functions: CloudFunctionsClient;
+  defaultPlatform: Platform;
+  requestTimeoutMs: number;
+  upstreamConcurrency: number;
+}
+
+export interface RequestScope {
+  requestId: string;
+  logger: Logger;
+  /** Fires when the client connection closes before the response was sent. */
+  disconnected?: AbortSignal;
+}
+
+export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
+  const deadline = AbortSignal.timeout(deps.requestTimeoutMs);
+  const signal = scope.disconnected ? AbortSignal.any([deadline, scope.disconnected]) : deadline;
+  const limit = pLimit(deps.upstreamConcurrency);
+  const schedule: Schedule = (task) => limit(task);
+  const call = { signal };
+  return {
+    requestId: scope.requestId,
+    logger: scope.logger,
+    signal,
+    defaultPlatform: deps.defaultPlatform,
+    loaders: {
+      functions: createFunctionsLoaders(deps.functions, schedule, call),
+    },
+    functions: deps.functions,
+  };
+}

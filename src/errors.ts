@@ -1,0 +1,134 @@
+/**
+ * errors: the gateway's one error vocabulary, and the rule that decides what a client may see.
+ *
+ * Every error a client receives carries `extensions.code` from {@link ErrorCode}. Errors that come
+ * from an upstream also carry `extensions.upstream = { service, status, errorCode }`: enough for a
+ * client or an operator to tell a quota from a bad credential, and nothing more. Never the upstream
+ * URL, its query string, request or response headers, the raw body, or anything signed.
+ *
+ * Masking is an allowlist, not a denylist (the graphql-yoga rule): an error reaches the client
+ * unchanged only when it was raised on purpose:
+ *   - a {@link GatewayError} (which resolvers, loaders and upstream clients throw), or
+ *   - a GraphQLError created by graphql-js or Apollo Server themselves (syntax, validation,
+ *     variable coercion, a scalar rejecting its input).
+ * Anything else (a TypeError in a resolver, an undici error that escaped the client, a bug) becomes
+ * "Internal server error" with code INTERNAL_SERVER_ERROR; the original is logged on the server with
+ * the request id, which the client also receives, so the two can be matched.
+ */
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+export const ErrorCode = {
+  /** The HTTP request itself is malformed (bad JSON, wrong content type, too large). Apollo uses it too. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The client sent something the gateway or the upstream rejects as invalid. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The client is not authenticated to the gateway. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The caller (or the gateway's upstream credential) may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** A mutation addressed something that does not exist (queries answer null instead). */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The change conflicts with the resource's state (for example a package that still has actions). */
+  CONFLICT: 'CONFLICT',
+  /** The upstream (or the gateway) throttled the call; retry later. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The upstream rejected the gateway's own credentials or signature: an operator must act. */
+  UPSTREAM_AUTH_FAILED: 'UPSTREAM_AUTH_FAILED',
+  /** The upstream could not be reached or failed; retrying later may help. */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** The upstream did not answer in time, or the operation's deadline passed. */
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /** The upstream answered with something the gateway cannot use. */
+  UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  /** The gateway is misconfigured for this upstream (for example an unsupported API version). */
+  UPSTREAM_CONFIGURATION: 'UPSTREAM_CONFIGURATION',
+  /** Anything unexpected. The message is generic; the server log has the details. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What a client may learn about an upstream failure. */
+export interface UpstreamErrorInfo {
+  service: 'cloudfunctions' | 'compute' | 'identity';
+  status?: number;
+  errorCode?: string;
+}
+
+export interface GatewayErrorOptions {
+  upstream?: UpstreamErrorInfo;
+  /** HTTP status for errors that fail the whole request (Apollo reads extensions.http). */
+  httpStatus?: number;
+  /** Seconds after which a retry may succeed (from Retry-After), when known. */
+  retryAfterSeconds?: number;
+  /** Server-side only: the underlying error, logged but never sent. */
+  cause?: unknown;
+}
+
+/** The only error class the gateway throws on purpose. Its message is written for the client. */
+export class GatewayError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly upstream: UpstreamErrorInfo | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    const extensions: Record<string, unknown> = { code };
+    if (options.upstream) extensions.upstream = { ...options.upstream };
+    if (options.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.httpStatus !== undefined) extensions.http = { status: options.httpStatus };
+    super(message, { extensions });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.upstream = options.upstream;
+    // Kept off the enumerable properties so that no serializer ever sends or logs it by accident.
+    Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+
+  /** Logged form (pino uses toJSON when present): code, message and upstream facts only. */
+  override toJSON(): GraphQLFormattedError {
+    return { message: this.message, extensions: this.extensions };
+  }
+}
+
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError;
+}
+
+export function badInput(message: string): GatewayError {
+  return new GatewayError(ErrorCode.BAD_USER_INPUT, message);
+}
+
+/**
+ * True when the error was raised on purpose: a GatewayError, or a GraphQLError that graphql-js or
+ * Apollo created (it has no originalError, or its innermost original is itself a GraphQLError,
+ * as when a scalar rejects a value).
+ */
+export function isDeliberateError(error: unknown): boolean {
+  let current: unknown = unwrapResolverError(error);
+  if (isGatewayError(current)) return true;
+  if (!(current instanceof GraphQLError)) return false;
+  while (current instanceof GraphQLError && current.originalError) {
+    current = current.originalError;
+  }
+  return current instanceof GraphQLError;
+}
+
+export const MASKED_MESSAGE = 'Internal server error';
+
+/**
+ * Apollo's formatError: passes deliberate errors, masks the rest. Never throws.
+ * Stack traces are never included (includeStacktraceInErrorResponses is off as well).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isDeliberateError(error)) {
+    const { extensions, ...rest } = formatted;
+    if (!extensions) return rest;
+    const { stacktrace: _stack, exception: _exception, ...safe } = extensions as Record<string, unknown>;
+    return { ...rest, extensions: safe };
+  }
+  return {
+    message: MASKED_MESSAGE,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

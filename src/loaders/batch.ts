@@ -1,0 +1,30 @@
+/**
+ * batch: the one way loaders are built.
+ *
+ * The upstream REST APIs have no batch endpoints, so a "batch" is the set of distinct keys asked for
+ * in one tick of the event loop. DataLoader gives per-request de-duplication (the same key asked
+ * twice is fetched once, and cached for the rest of the request); each distinct key then becomes
+ * one call, run concurrently under the request's concurrency cap ({@link Schedule}).
+ *
+ * Loaders are created per request and never shared: a shared cache would serve one caller's data to
+ * another and grow without bound (the DataLoader README's first warning).
+ */
+import DataLoader from 'dataloader';
+
+/** Runs a task under the request's concurrency cap. */
+export type Schedule = <T>(task: () => Promise<T>) => Promise<T>;
+
+export function createLoader<K, V>(
+  schedule: Schedule,
+  fetchOne: (key: K) => Promise<V>,
+  cacheKey: (key: K) => string,
+): DataLoader<K, V, string> {
+  return new DataLoader<K, V, string>(
+    (keys) => Promise.all(keys.map((key) => schedule(() => fetchOne(key)).catch((error: unknown) => toError(error)))),
+    { cacheKeyFn: cacheKey },
+  );
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

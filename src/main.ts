@@ -1,0 +1,86 @@
+/**
+ * main: the process. Reads the configuration, starts the built-in emulators when no cloud
+ * credentials are set (the embedded default), listens, and shuts down gracefully on SIGTERM/SIGINT:
+ * readiness fails first, in-flight operations finish, then connections and workers close.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, withEmbeddedCloudFunctions, type GatewayConfig } from './config';
+import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
+import { createLogger } from './logger';
+import { buildServer, GRAPHQL_PATH } from './server';
+import { createUpstreams } from './upstream';
+
+/** How long in-flight operations may take to finish after a termination signal. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nThe gateway did not start. See the configuration table in README.md.\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const cleanups: Array<() => Promise<void>> = [];
+
+  if (config.embedded) {
+    const credentials = {
+      accessKey: `emulator-${randomBytes(6).toString('hex')}`,
+      secretKey: randomBytes(24).toString('base64url'),
+    };
+    const emulator = await startCloudFunctionsEmulator({ host: '127.0.0.1', port: 0, credentials: [credentials] });
+    cleanups.push(() => emulator.close());
+    config = withEmbeddedCloudFunctions(config, emulator.url, credentials);
+    logger.info(
+      { emulator: emulator.url },
+      'No NCP_ACCESS_KEY set: using the built-in Cloud Functions emulator on loopback (in-memory, seeded with example packages). Set NCP_ACCESS_KEY and NCP_SECRET_KEY to use NAVER Cloud.',
+    );
+  } else {
+    logger.info(
+      { origin: config.cloudFunctions.origin, basePath: config.cloudFunctions.basePath, platform: config.cloudFunctions.defaultPlatform },
+      'Using NAVER Cloud Platform Cloud Functions',
+    );
+  }
+
+  const upstreams = createUpstreams(config);
+  const server = await buildServer({ config, logger, upstreams });
+  await server.app.listen({ host: config.host, port: config.port });
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.info(`Gateway ready: http://${shownHost}:${port}${GRAPHQL_PATH} (open it in a browser for the playground)`);
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down: finishing in-flight operations');
+    server.drain();
+    const hardStop = setTimeout(() => {
+      logger.error('Shutdown grace period exceeded; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    hardStop.unref();
+    try {
+      await server.close();
+      await upstreams.close();
+      for (const cleanup of cleanups) await cleanup();
+      logger.info('Stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'Shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

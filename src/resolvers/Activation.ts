@@ -1,0 +1,55 @@
+import type { ActivationResolvers } from '../__generated__/resolvers-types';
+import type { GatewayContext } from '../context';
+import type { ActivationRecord, ActivationSource } from '../upstream/cloudfunctions/types';
+import { toActivationStatus, toDate, toInt } from './values';
+
+/** The full record: the one already read (detail or finished invoke), or one call per activation. */
+async function recordOf(source: ActivationSource, ctx: GatewayContext): Promise<ActivationRecord | null> {
+  return source.record ?? ctx.loaders.functions.activation.load(source);
+}
+
+/** The status a list item or a record carries, without any call. */
+function statusCarried(source: ActivationSource) {
+  const raw = source.record ? source.record.response?.status ?? source.record.response?.statusCode : source.summary?.status;
+  return toActivationStatus(raw);
+}
+
+export const Activation: ActivationResolvers = {
+  id: (source) => source.id,
+
+  // The record's name is the action's name, which the address already holds.
+  name: (source) => source.record?.name ?? source.action,
+
+  namespace: async (source, _args, ctx) => (await recordOf(source, ctx))?.namespace ?? null,
+  subject: async (source, _args, ctx) => (await recordOf(source, ctx))?.subject ?? null,
+  startedAt: async (source, _args, ctx) => toDate((await recordOf(source, ctx))?.start),
+  endedAt: async (source, _args, ctx) => toDate((await recordOf(source, ctx))?.end),
+
+  async durationMs(source, _args, ctx) {
+    const carried = source.record?.duration ?? source.summary?.duration;
+    if (carried !== undefined && carried !== null) return toInt(carried);
+    return toInt((await recordOf(source, ctx))?.duration);
+  },
+
+  logs: async (source, _args, ctx) => ((await recordOf(source, ctx))?.logs ?? []).map(String),
+
+  async status(source, _args, ctx) {
+    const carried = statusCarried(source);
+    if (carried) return carried;
+    const record = await recordOf(source, ctx);
+    return toActivationStatus(record?.response?.status ?? record?.response?.statusCode);
+  },
+
+  async success(source, _args, ctx) {
+    if (typeof source.record?.response?.success === 'boolean') return source.record.response.success;
+    // A list item has no success flag, but its status says it.
+    const carried = statusCarried(source);
+    if (carried) return carried === 'SUCCESS';
+    const record = await recordOf(source, ctx);
+    if (typeof record?.response?.success === 'boolean') return record.response.success;
+    const status = toActivationStatus(record?.response?.status);
+    return status ? status === 'SUCCESS' : null;
+  },
+
+  result: async (source, _args, ctx) => (await recordOf(source, ctx))?.response?.result ?? null,
+};

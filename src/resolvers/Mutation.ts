@@ -1,0 +1,30 @@
+import type { MutationResolvers } from '../__generated__/resolvers-types';
+import { badInput } from '../errors';
+import { checkName, checkPackage } from '../upstream/cloudfunctions/paths';
+import { isPlainObject, platformOf } from './values';
+
+export const MAX_INVOKE_WAIT_MS = 60_000;
+
+export const Mutation: MutationResolvers = {
+  async invokeAction(_root, { input }, ctx) {
+    const key = {
+      platform: platformOf(input.platform, ctx),
+      package: checkPackage(input.package),
+      action: checkName('action', input.action),
+    };
+    const params = input.params ?? {};
+    if (!isPlainObject(params)) throw badInput('params must be a JSON object.');
+    const wait = input.timeoutMs ?? undefined;
+    if (wait !== undefined && (!Number.isInteger(wait) || wait < 0 || wait > MAX_INVOKE_WAIT_MS)) {
+      throw badInput(`timeoutMs must be from 0 to ${MAX_INVOKE_WAIT_MS}.`);
+    }
+
+    const outcome = await ctx.functions.invoke(key, params, wait, { signal: ctx.signal });
+    if (!outcome.completed) return { activationId: outcome.activationId, completed: false, activation: null };
+
+    const activation = { ...key, id: outcome.activationId, record: outcome.record };
+    // A later `activation(id:)` in the same request needs no call.
+    ctx.loaders.functions.activation.prime(activation, outcome.record);
+    return { activationId: outcome.activationId, completed: true, activation };
+  },
+};

@@ -1,0 +1,44 @@
+import type { QueryResolvers } from '../__generated__/resolvers-types';
+import { checkActivationId, checkName, checkPackage } from '../upstream/cloudfunctions/paths';
+import { platformOf } from './values';
+
+export const Query: QueryResolvers = {
+  async packages(_root, args, ctx) {
+    const platform = platformOf(args.platform, ctx);
+    const list = await ctx.loaders.functions.packages.load(platform);
+    return list.map((summary) => ({ platform, package: summary.name, summary }));
+  },
+
+  async package(_root, args, ctx) {
+    const key = { platform: platformOf(args.platform, ctx), package: checkName('package', args.name) };
+    const detail = await ctx.loaders.functions.package.load(key);
+    return detail ? { ...key, detail } : null;
+  },
+
+  async actions(_root, args, ctx) {
+    const key = { platform: platformOf(args.platform, ctx), package: checkPackage(args.package) };
+    const list = await ctx.loaders.functions.actions.load(key);
+    return list ? list.map((summary) => ({ ...key, action: summary.name, summary })) : null;
+  },
+
+  async action(_root, args, ctx) {
+    const key = {
+      platform: platformOf(args.platform, ctx),
+      package: checkPackage(args.package),
+      action: checkName('action', args.name),
+    };
+    const detail = await ctx.loaders.functions.action.load(key);
+    return detail ? { ...key, detail } : null;
+  },
+
+  async activation(_root, args, ctx) {
+    const key = {
+      platform: platformOf(args.platform, ctx),
+      package: checkPackage(args.package),
+      action: checkName('action', args.action),
+      id: checkActivationId(args.id),
+    };
+    const record = await ctx.loaders.functions.activation.load(key);
+    return record ? { ...key, record } : null;
+  },
+};

@@ -1,0 +1,193 @@
+/**
+ * server: builds the gateway (Fastify + Apollo Server) from its dependencies, without listening,
+ * so tests build it in-process and listen on port 0, and main.ts adds signals and the emulators.
+ *
+ * Routes:
+ *   /graphql         GraphQL over HTTP (GET and POST); a browser's GET gets the playground page
+ *   /graphiql/*      the playground's own scripts and styles (no CDN)
+ *   /healthz         alive (the process answers)
+ *   /readyz          ready to serve (started, not draining); never calls an upstream
+ */
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config';
+import { createContext, type GatewayContext } from './context';
+import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
+import { playgroundLandingPage, PLAYGROUND_CSP, registerPlaygroundAssets } from './playground';
+import { resolvers } from './resolvers';
+import { loadTypeDefs } from './schema';
+import type { Upstreams } from './upstream';
+import { transportErrorName } from './upstream/http';
+
+export const GRAPHQL_PATH = '/graphql';
+const REQUEST_ID_HEADER = 'x-request-id';
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ServerDependencies {
+  config: GatewayConfig;
+  logger: Logger;
+  upstreams: Upstreams;
+}
+
+export interface GatewayServer {
+  app: FastifyInstance;
+  /** Marks the server as not ready (readiness fails) before it is closed. */
+  drain(): void;
+  /** Stops accepting requests, lets in-flight operations finish, then closes. */
+  close(): Promise<void>;
+}
+
+export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
+  const { config, logger, upstreams } = deps;
+  let ready = false;
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 100 * 1024,
+    return503OnClosing: true,
+    genReqId: (req) => {
+      const incoming = req.headers[REQUEST_ID_HEADER];
+      return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) {
+      reply.header('content-security-policy', PLAYGROUND_CSP);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+    }
+    return payload;
+  });
+
+  // Failures before GraphQL runs (malformed JSON, body too large, unknown content type) answer
+  // in the GraphQL error shape, with the HTTP status Fastify chose and no internals.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    const message = status === 500 ? MASKED_MESSAGE : clientMessageFor(error);
+    const code = status === 500 ? ErrorCode.INTERNAL_SERVER_ERROR : ErrorCode.BAD_REQUEST;
+    return reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send({ errors: [{ message, extensions: { code, requestId: request.id } }] });
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: resolvers as never,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    allowBatchedHttpRequests: false,
+    logger,
+    plugins: [fastifyApolloDrainPlugin(app), playgroundLandingPage(GRAPHQL_PATH), errorReporting()],
+  });
+  await apollo.start();
+
+  const contextDeps = {
+    functions: upstreams.functions,
+    defaultPlatform: config.cloudFunctions.defaultPlatform,
+    requestTimeoutMs: config.requestTimeoutMs,
+    upstreamConcurrency: config.upstreamConcurrency,
+  };
+
+  app.route({
+    url: GRAPHQL_PATH,
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request, reply) => {
+        const gone = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        });
+        return createContext(contextDeps, { requestId: request.id, logger: request.log as Logger, disconnected: gone.signal });
+      },
+    }),
+  });
+
+  registerPlaygroundAssets(app);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (!ready) return reply.code(503).send({ status: 'unavailable' });
+    return { status: 'ready' };
+  });
+
+  await app.ready();
+  ready = true;
+
+  return {
+    app,
+    drain() {
+      ready = false;
+    },
+    async close() {
+      ready = false;
+      await app.close();
+      await apollo.stop();
+    },
+  };
+}
+
+function clientMessageFor(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large.';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported content type: send application/json.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty.';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'The request body is not valid JSON.';
+    default:
+      return error.statusCode === 404 ? 'Not found.' : 'Bad request.';
+  }
+}
+
+/**
+ * Logs what clients do not see: masked errors in full, and the transport cause of upstream
+ * failures (its undici code only, never a URL or header). Adds the request id to every error's
+ * extensions, so a client can quote it.
+ */
+function errorReporting(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (isGatewayError(original)) {
+              const cause = (original as { cause?: unknown }).cause;
+              contextValue.logger.warn(
+                { code: original.code, upstream: original.upstream, ...(cause ? { cause: transportErrorName(cause) } : {}), path: error.path },
+                original.message,
+              );
+            } else if (!isDeliberateError(error)) {
+              contextValue.logger.error({ err: original, path: error.path }, 'unexpected error (masked for the client)');
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (!errors) return;
+          response.body.singleResult.errors = errors.map((e) => ({
+            ...e,
+            extensions: { ...e.extensions, requestId: contextValue.requestId },
+          }));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * client: the NCP Cloud Functions REST API (upstream-api.md section 1), one method per endpoint the
+ * gateway reads or calls.
+ *
+ * Every request goes through {@link CloudFunctionsClient.send}: the path and query are built once,
+ * that exact string is signed and sent, `platform` is always explicit (its default flips between
+ * the two API generations), and the answer is either the `content` of the envelope or a
+ * GatewayError. GETs answer null for a 404: "not found" is data, not a failure.
+ *
+ * Both generations are spoken: `/ncf/api/v2` (v2.1) and `/api/v2` (v2.0). They differ, for the
+ * gateway, only in how an activation list's time window is written (epoch ms vs local time).
+ */
+import type { Dispatcher } from 'undici';
+import { ErrorCode, GatewayError } from '../../errors';
+import { parseJson, parseRetryAfter, transportError, transportErrorName, type UpstreamObserver } from '../http';
+import { ncpError } from './errors';
+import { buildQuery, segment } from './paths';
+import type { Signer } from './signer';
+import type {
+  ActionDetail,
+  ActionKey,
+  ActionSummary,
+  ActivationKey,
+  ActivationList,
+  ActivationQuery,
+  ActivationRecord,
+  ActivationSummary,
+  ApiGeneration,
+  InvokeOutcome,
+  PackageDetail,
+  PackageKey,
+  PackageSummary,
+  Platform,
+} from './types';
+
+export interface CloudFunctionsClientOptions {
+  /** e.g. https://cloudfunctions.apigw.ntruss.com */
+  origin: string;
+  /** e.g. /ncf/api/v2 */
+  basePath: string;
+  generation: ApiGeneration;
+  /** UTC offset of the region's local time, in hours (v2.0 time filters are local time). */
+  utcOffsetHours: number;
+  signer: Signer;
+  /** The Pool for `origin`, shared by every request for the life of the process. */
+  dispatcher: Dispatcher;
+  observer?: UpstreamObserver;
+}
+
+export interface CallOptions {
+  /** The operation's deadline (and client disconnect). */
+  signal?: AbortSignal;
+}
+
+/** The invoke wait the upstream applies when none is given (upstream-api.md 1.6). */
+export const DEFAULT_INVOKE_WAIT_MS = 60_000;
+/** Extra time granted to an invoke's HTTP exchange beyond the wait the upstream applies. */
+const INVOKE_HEADERS_MARGIN_MS = 10_000;
+
+interface Exchange {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+interface SendOptions extends CallOptions {
+  route: string;
+  body?: unknown;
+  headersTimeoutMs?: number;
+}
+
+export class CloudFunctionsClient {
+  readonly generation: ApiGeneration;
+  readonly #opts: CloudFunctionsClientOptions;
+
+  constructor(options: CloudFunctionsClientOptions) {
+    this.#opts = options;
+    this.generation = options.generation;
+  }
+
+  async listPackages(platform: Platform, call: CallOptions = {}): Promise<PackageSummary[]> {
+    const content = await this.#get('GET /packages', '/packages', platform, call);
+    const list = Array.isArray(content) ? content : arrayField(content, 'packages');
+    if (!list) throw badResponse();
+    return list.filter(hasName);
+  }
+
+  async getPackage(key: PackageKey, call: CallOptions = {}): Promise<PackageDetail | null> {
+    const content = await this.#getOrNull('GET /packages/{pkg}', `/packages/${segment(key.package)}`, key.platform, call);
+    if (content === null) return null;
+    if (!hasName(content)) throw badResponse();
+    return content as PackageDetail;
+  }
+
+  async listActions(key: PackageKey, call: CallOptions = {}): Promise<ActionSummary[] | null> {
+    const content = await this.#getOrNull(
+      'GET /packages/{pkg}/actions',
+      `/packages/${segment(key.package)}/actions`,
+      key.platform,
+      call,
+    );
+    if (content === null) return null;
+    const list = Array.isArray(content) ? content : arrayField(content, 'actions');
+    if (!list) throw badResponse();
+    return list.filter(hasName);
+  }
+
+  async getAction(key: ActionKey, call: CallOptions = {}): Promise<ActionDetail | null> {
+    const content = await this.#getOrNull(
+      'GET /packages/{pkg}/actions/{action}',
+      actionPath(key),
+      key.platform,
+      call,
+    );
+    if (content === null) return null;
+    if (!hasName(content)) throw badResponse();
+    return content as ActionDetail;
+  }
+
+  async listActivations(key: ActionKey, query: ActivationQuery, call: CallOptions = {}): Promise<ActivationList | null> {
+    const content = await this.#getOrNull(
+      'GET /packages/{pkg}/actions/{action}/activations',
+      `${actionPath(key)}/activations`,
+      key.platform,
+      call,
+      [
+        ['pageNo', query.pageNo],
+        ['pageSize', query.pageSize],
+        ['start', query.since === undefined ? undefined : this.#formatTime(query.since)],
+        ['end', query.until === undefined ? undefined : this.#formatTime(query.until)],
+      ],
+    );
+    if (content === null) return null;
+    const activations = arrayField(content, 'activations');
+    if (!activations) throw badResponse();
+    const total = Number((content as { totalCount?: unknown }).totalCount);
+    const items = activations.filter(
+      (a): a is ActivationSummary => !!a && typeof (a as ActivationSummary).activationId === 'string',
+    );
+    return { activations: items, totalCount: Number.isFinite(total) ? total : items.length };
+  }
+
+  async getActivation(key: ActivationKey, call: CallOptions = {}): Promise<ActivationRecord | null> {
+    const content = await this.#getOrNull(
+      'GET /packages/{pkg}/actions/{action}/activations/{id}',
+      `${actionPath(key)}/activations/${segment(key.id)}`,
+      key.platform,
+      call,
+    );
+    if (content === null) return null;
+    if (!isRecord(content)) throw badResponse();
+    return content;
+  }
+
+  /**
+   * Runs an action. Never retried: once the request may have reached the upstream, a second
+   * attempt could run the action twice.
+   *
+   * Answers (upstream-api.md 1.6, 3.3): 200 with the full record (finished); 200 or 202 with only
+   * an activationId (outlived the wait, still running); 502 with a record whose response.success is
+   * false (the action ran and failed: a result, not an error).
+   */
+  async invoke(key: ActionKey, params: Record<string, unknown>, waitMs: number | undefined, call: CallOptions = {}): Promise<InvokeOutcome> {
+    const query = buildQuery([
+      ['platform', key.platform],
+      ['timeout', waitMs],
+    ]);
+    const res = await this.send('POST', `${actionPath(key)}${query}`, {
+      ...call,
+      route: 'POST /packages/{pkg}/actions/{action}',
+      body: params,
+      headersTimeoutMs: (waitMs ?? DEFAULT_INVOKE_WAIT_MS) + INVOKE_HEADERS_MARGIN_MS,
+    });
+    if (res.status === 200 || res.status === 202 || res.status === 502) {
+      // NCP wraps bodies in {content}; OpenWhisk sends the record bare. Accept both.
+      const content = envelopeContent(res.body) ?? res.body;
+      const headerId = firstHeader(res.headers['x-openwhisk-activation-id']);
+      if (isRecord(content) && isObject(content.response)) {
+        return { completed: true, activationId: content.activationId, record: content };
+      }
+      if (res.status !== 502) {
+        const id = isObject(content) && typeof content.activationId === 'string' ? content.activationId : headerId;
+        if (id) return { completed: false, activationId: id };
+      }
+    }
+    if (res.status >= 200 && res.status < 300) throw badResponse();
+    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']));
+  }
+
+  async #get(route: string, path: string, platform: Platform, call: CallOptions): Promise<unknown> {
+    const content = await this.#getOrNull(route, path, platform, call);
+    if (content === null) throw ncpError(404, undefined);
+    return content;
+  }
+
+  async #getOrNull(
+    route: string,
+    path: string,
+    platform: Platform,
+    call: CallOptions,
+    extraQuery: ReadonlyArray<readonly [string, string | number | undefined]> = [],
+  ): Promise<unknown> {
+    const res = await this.send('GET', `${path}${buildQuery([['platform', platform], ...extraQuery])}`, { ...call, route });
+    if (res.status === 404) return null;
+    if (res.status >= 200 && res.status < 300) {
+      const content = envelopeContent(res.body);
+      if (content === undefined) throw badResponse();
+      return content;
+    }
+    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']));
+  }
+
+  /**
+   * One signed exchange. `pathAndQuery` is relative to the base path and already encoded; the
+   * string signed is the string sent.
+   */
+  protected async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
+    const { dispatcher, signer, observer, basePath } = this.#opts;
+    const path = `${basePath}${pathAndQuery}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...signer.sign(method, path) };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json; charset=utf-8';
+    }
+    const started = performance.now();
+    const report = (status: number, failure?: unknown) =>
+      observer?.({
+        service: 'cloudfunctions',
+        route: options.route,
+        method,
+        status,
+        durationMs: performance.now() - started,
+        ...(failure !== undefined ? { transportError: transportErrorName(failure) } : {}),
+      });
+    try {
+      const res = await dispatcher.request({
+        origin: this.#opts.origin,
+        path,
+        method,
+        headers,
+        body,
+        signal: options.signal,
+        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+      });
+      const text = await res.body.text();
+      report(res.statusCode);
+      return { status: res.statusCode, body: parseJson(text), headers: res.headers };
+    } catch (error) {
+      report(0, error);
+      throw transportError('cloudfunctions', error, options.signal?.aborted ?? false);
+    }
+  }
+
+  /** Writes an activation-list time bound the way the configured generation expects it. */
+  #formatTime(epochMs: number): string {
+    if (this.generation === 'v2.1') return String(Math.trunc(epochMs));
+    // v2.0: `yyyy-MM-ddTHH:mm:ss` in the region's local time.
+    const local = new Date(epochMs + this.#opts.utcOffsetHours * 3_600_000);
+    return local.toISOString().slice(0, 19);
+  }
+}
+
+function actionPath(key: ActionKey): string {
+  return `/packages/${segment(key.package)}/actions/${segment(key.action)}`;
+}
+
+function envelopeContent(body: unknown): unknown {
+  if (isObject(body) && 'content' in body) return body.content;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isRecord(value: unknown): value is ActivationRecord {
+  return isObject(value) && typeof value.activationId === 'string';
+}
+
+function hasName(value: unknown): value is { name: string } {
+  return isObject(value) && typeof value.name === 'string';
+}
+
+function arrayField(value: unknown, field: string): unknown[] | undefined {
+  if (!isObject(value)) return undefined;
+  const inner = value[field];
+  return Array.isArray(inner) ? inner : undefined;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function badResponse(): GatewayError {
+  return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'Cloud Functions answered with an unexpected body.', {
+    upstream: { service: 'cloudfunctions' },
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * REST shapes of NCP Cloud Functions (../shared/upstream-api.md section 1), as the gateway reads them.
+ *
+ * Everything the upstream sends is typed loosely on purpose: both API generations (v2.0 under
+ * `/api/v2`, v2.1 under `/ncf/api/v2`) and their documented variants (a duration as string or
+ * integer, `type` vs `runtime` + `web` on action list items) must be tolerated, so fields are
+ * optional and normalised where they are read, not trusted here.
+ */
+
+/** The platform query value sent on every call. */
+export type Platform = 'vpc' | 'classic';
+
+/** Which generation of the REST API the base URL points at. */
+export type ApiGeneration = 'v2.0' | 'v2.1';
+
+/** `GET /packages` item. */
+export interface PackageSummary {
+  name: string;
+  description?: string | null;
+}
+
+/** `GET /packages/{pkg}`. `actions` is documented as Object[] (the table calls it `action`). */
+export interface PackageDetail extends PackageSummary {
+  parameters?: Record<string, unknown> | null;
+  platform?: string | null;
+  resourceId?: string | null;
+  namespace?: string | null;
+  actions?: ActionSummary[] | null;
+  action?: ActionSummary[] | null;
+}
+
+/** `GET /packages/{pkg}/actions` item: v2.1 carries `type`, v2.0 carries `runtime` and `web`. */
+export interface ActionSummary {
+  name: string;
+  description?: string | null;
+  type?: string | null;
+  runtime?: string | null;
+  web?: boolean | null;
+}
+
+/** `GET /packages/{pkg}/actions/{action}`. */
+export interface ActionDetail extends ActionSummary {
+  parameters?: Record<string, unknown> | null;
+  limits?: { timeout?: number | null; memory?: number | null } | null;
+  exec?: { kind?: string | null; main?: string | null; binary?: boolean | null; code?: string | null } | null;
+  resourceId?: string | null;
+  path?: string | null;
+}
+
+/** Activation list item. `duration` is an integer in v2.1 and may be a string in v2.0. */
+export interface ActivationSummary {
+  activationId: string;
+  duration?: number | string | null;
+  status?: string | number | null;
+}
+
+export interface ActivationList {
+  activations: ActivationSummary[];
+  totalCount: number;
+}
+
+/** Activation detail and the body of a finished invoke. */
+export interface ActivationRecord {
+  activationId: string;
+  name?: string | null;
+  namespace?: string | null;
+  subject?: string | null;
+  start?: number | string | null;
+  end?: number | string | null;
+  duration?: number | string | null;
+  logs?: string[] | null;
+  response?: {
+    status?: string | number | null;
+    statusCode?: number | null;
+    success?: boolean | null;
+    result?: unknown;
+  } | null;
+}
+
+/** What an invoke answered: the finished run, or only its id because it outlived the wait. */
+export type InvokeOutcome =
+  | { completed: true; activationId: string; record: ActivationRecord }
+  | { completed: false; activationId: string };
+
+/** Paging and time window of an activation list, already validated. */
+export interface ActivationQuery {
+  pageNo: number;
+  pageSize: number;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+}
+
+/** The address of a package (platform + name); `-` is "no package". */
+export interface PackageKey {
+  platform: Platform;
+  package: string;
+}
+
+export interface ActionKey extends PackageKey {
+  action: string;
+}
+
+export interface ActivationKey extends ActionKey {
+  id: string;
+}
+
+/*
+ * What field resolvers receive (codegen mappers): the address of the resource plus the upstream
+ * object that was read for it, if any. A list item and a detail are kept apart so a resolver can
+ * tell whether a field is absent or simply not carried by the shape at hand, and load the detail
+ * only then.
+ */
+
+export interface PackageSource extends PackageKey {
+  summary?: PackageSummary;
+  detail?: PackageDetail;
+}
+
+export interface ActionSource extends ActionKey {
+  summary?: ActionSummary;
+  detail?: ActionDetail;
+}
+
+export interface ActivationSource extends ActivationKey {
+  summary?: ActivationSummary;
+  record?: ActivationRecord;
+}
+
+export interface ActivationPageSource {
+  action: ActionKey;
+  query: ActivationQuery;
+  list: ActivationList;
+}

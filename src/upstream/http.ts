@@ -1,0 +1,106 @@
+/**
+ * http: what every upstream client shares: one keep-alive undici Pool per origin, created at
+ * start-up, with bounded connections and connect/headers/body timeouts; reading JSON bodies; and
+ * turning transport failures into the error vocabulary.
+ *
+ * Nothing here knows a REST API. Nothing here ever puts a URL, header or body into an error: the
+ * client sees a code and a sentence, the server log sees the undici error code.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import type { UpstreamHttpConfig } from '../config';
+import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
+
+export function createPool(origin: string, http: UpstreamHttpConfig): Pool {
+  return new Pool(origin, {
+    connections: http.connections,
+    connectTimeout: http.connectTimeoutMs,
+    headersTimeout: http.headersTimeoutMs,
+    bodyTimeout: http.bodyTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    keepAliveMaxTimeout: Math.max(http.keepAliveTimeoutMs, 60_000),
+    maxResponseSize: http.maxResponseBytes,
+  });
+}
+
+/** One finished upstream exchange, reported to observers (call counting, logs, metrics). */
+export interface UpstreamCallEvent {
+  service: UpstreamErrorInfo['service'];
+  /** A low-cardinality route name such as `GET /packages/{pkg}`: never the concrete path. */
+  route: string;
+  method: string;
+  /** HTTP status, or 0 when no response arrived. */
+  status: number;
+  durationMs: number;
+  /** The undici error code (or error name) when the exchange failed below HTTP. */
+  transportError?: string;
+}
+
+export type UpstreamObserver = (event: UpstreamCallEvent) => void;
+
+/** Parses a JSON body; returns undefined for an empty or non-JSON body. */
+export function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date), when present and sane. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  const at = Date.parse(raw);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** A short, loggable name for a transport failure. */
+export function transportErrorName(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const name = (error as { name?: unknown }).name;
+    if (typeof name === 'string') return name;
+  }
+  return 'UnknownError';
+}
+
+/**
+ * Maps a failure below HTTP (no usable response) to the vocabulary. `deadline` tells whether the
+ * operation's own deadline had passed, which is a timeout whatever undici reports.
+ */
+export function transportError(service: UpstreamErrorInfo['service'], error: unknown, deadlinePassed: boolean): GatewayError {
+  const name = transportErrorName(error);
+  if (deadlinePassed || TIMEOUT_CODES.has(name) || name === 'TimeoutError') {
+    return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(service)} did not answer in time.`, {
+      upstream: { service },
+      cause: error,
+    });
+  }
+  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, `The ${serviceLabel(service)} sent a response that is too large.`, {
+      upstream: { service },
+      cause: error,
+    });
+  }
+  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${serviceLabel(service)} could not be reached.`, {
+    upstream: { service },
+    cause: error,
+  });
+}
+
+export function serviceLabel(service: UpstreamErrorInfo['service']): string {
+  switch (service) {
+    case 'cloudfunctions':
+      return 'Cloud Functions API';
+    case 'compute':
+      return 'compute API';
+    case 'identity':
+      return 'identity service';
+  }
+}
