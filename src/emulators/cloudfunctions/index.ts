@@ -1,0 +1,115 @@
+// Local stand-in for the NCP Cloud Functions REST API (both the v2.1 /ncf/api/v2 and the v2.0 /api/v2
+// generations), with signature v2 checking and real execution of nodejs actions in worker threads.
+// It shares no code with the gateway: see /work/shared/architecture.md ("src/emulators").
+import type { AddressInfo } from 'node:net';
+import { Invoker } from './invoker';
+import { WorkerPool } from './runner';
+import { seed as loadSeed } from './seed';
+import { createEmulatorServer, type RecordedRequest } from './server';
+import { EmulatorStore } from './store';
+
+export type { RecordedRequest } from './server';
+export { EmulatorStore } from './store';
+export type { ActionInput, ActivationFilter, PackageInput } from './store';
+export type { ActionEntity, ActivationRecord, ActivationStatus, PackageEntity, Platform } from './types';
+
+export interface EmulatorCredential {
+  accessKey: string;
+  secretKey: string;
+}
+
+export interface CloudFunctionsEmulatorOptions {
+  host?: string;
+  port?: number;
+  credentials: EmulatorCredential[];
+  seed?: boolean;
+  now?: () => number;
+  pendingInvokeStatus?: 200 | 202;
+  failedInvokeStatus?: 200 | 502;
+  errorCodeAsNumber?: boolean;
+  latencyMs?: number;
+  workers?: number;
+  logger?: (line: string) => void;
+}
+
+export interface CloudFunctionsEmulator {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  resetRequests(): void;
+  countRequests(filter?: { method?: string; pathIncludes?: string; pathMatches?: RegExp }): number;
+  readonly store: EmulatorStore;
+  close(): Promise<void>;
+}
+
+export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOptions): Promise<CloudFunctionsEmulator> {
+  if (!opts.credentials || opts.credentials.length === 0) throw new Error('at least one credential is required');
+  const now = opts.now ?? Date.now;
+  const host = opts.host ?? '127.0.0.1';
+  const secrets = new Map(opts.credentials.map((c) => [c.accessKey, c.secretKey] as const));
+
+  const store = new EmulatorStore(now);
+  if (opts.seed !== false) loadSeed(store, { now: now(), subject: opts.credentials[0]!.accessKey });
+  const pool = new WorkerPool(opts.workers ?? 4, now);
+  const invoker = new Invoker(store, pool, now);
+  const requests: RecordedRequest[] = [];
+
+  const server = createEmulatorServer({
+    secrets,
+    now,
+    errorCodeAsNumber: opts.errorCodeAsNumber ?? false,
+    latencyMs: opts.latencyMs ?? 0,
+    logger: opts.logger,
+    requests,
+    deps: {
+      store,
+      invoker,
+      now,
+      pendingInvokeStatus: opts.pendingInvokeStatus ?? 202,
+      failedInvokeStatus: opts.failedInvokeStatus ?? 502,
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  opts.logger?.(`cloudfunctions-emulator: listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    requests,
+    store,
+    resetRequests() {
+      // In place, so a reference taken earlier keeps seeing the live list.
+      requests.length = 0;
+    },
+    countRequests(filter = {}) {
+      const method = filter.method?.toUpperCase();
+      return requests.filter(
+        (r) =>
+          (method === undefined || r.method === method) &&
+          (filter.pathIncludes === undefined || r.path.includes(filter.pathIncludes)) &&
+          (filter.pathMatches === undefined || filter.pathMatches.test(r.path)),
+      ).length;
+    },
+    close() {
+      closing ??= (async () => {
+        // Workers first: pending invokes settle, so their handlers can finish before the sockets go.
+        await pool.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}

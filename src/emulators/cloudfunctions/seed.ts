@@ -1,0 +1,144 @@
+// Demo data for `npm start` and for tests: the documented examples (package001, package003/action000),
+// one action per activation outcome, an action in no package, a classic-platform package, and some
+// history so "recent activations" is not empty on a fresh start.
+import { buildRecord, newActivationId } from './invoker';
+import type { ActionInput, EmulatorStore } from './store';
+
+const code = (lines: string[]): string => lines.join('\n');
+
+const ACTIONS: ActionInput[] = [
+  {
+    packageName: 'package001',
+    name: 'hello',
+    description: 'Greets with the package default parameters',
+    exec: {
+      code: code([
+        'function main(params) {',
+        "  console.log('Saying hello to ' + params.name);",
+        "  return { greeting: 'Hello, ' + params.name + ' from ' + params.place + '!' };",
+        '}',
+      ]),
+    },
+  },
+  {
+    packageName: 'package003',
+    name: 'action000',
+    description: 'The documented example action',
+    exec: { code: code(['function main() {', "  return { payload: 'abc' };", '}']) },
+  },
+  {
+    packageName: 'examples',
+    name: 'echo',
+    description: 'Returns its parameters',
+    exec: { code: code(['exports.main = function (params) {', '  return params;', '};']) },
+  },
+  {
+    packageName: 'examples',
+    name: 'fail',
+    description: 'Returns an error (application error)',
+    exec: { code: code(['function main() {', "  return { error: 'Something went wrong' };", '}']) },
+  },
+  {
+    packageName: 'examples',
+    name: 'crash',
+    description: 'Throws (action developer error)',
+    exec: { code: code(['function main() {', "  throw new Error('Crash requested');", '}']) },
+  },
+  {
+    packageName: 'examples',
+    name: 'slow',
+    description: 'Answers after 3 seconds, longer than a short invoke wait',
+    limits: { timeout: 10000 },
+    exec: {
+      code: code([
+        'function main() {',
+        "  console.log('working for 3 seconds');",
+        '  return new Promise((resolve) => setTimeout(() => resolve({ done: true }), 3000));',
+        '}',
+      ]),
+    },
+  },
+  {
+    packageName: 'examples',
+    name: 'timeout',
+    description: 'Sleeps past its 1000 ms time limit',
+    limits: { timeout: 1000 },
+    exec: {
+      code: code([
+        'function main() {',
+        '  return new Promise((resolve) => setTimeout(() => resolve({ late: true }), 60000));',
+        '}',
+      ]),
+    },
+  },
+  {
+    packageName: 'examples',
+    name: 'sum',
+    description: 'Adds params.a and params.b',
+    parameters: { a: 0, b: 0 },
+    exec: {
+      code: code([
+        'module.exports.main = async function (params) {',
+        '  const a = Number(params.a);',
+        '  const b = Number(params.b);',
+        "  console.log('a = ' + a);",
+        "  console.log('b = ' + b);",
+        '  return { sum: a + b };',
+        '};',
+      ]),
+    },
+  },
+  {
+    packageName: 'examples',
+    name: 'python',
+    description: 'A runtime the emulator does not run',
+    exec: { kind: 'python:3.7', code: code(['def main(args):', "    return {'hello': 'python'}"]) },
+  },
+  {
+    packageName: '-',
+    name: 'ping',
+    description: 'An action in no package',
+    exec: { code: code(['function main() {', '  return { pong: true };', '}']) },
+  },
+  {
+    packageName: 'legacy',
+    name: 'status',
+    description: 'A classic-platform action',
+    exec: { kind: 'nodejs:14', code: code(['function main() {', "  return { platform: 'classic', ok: true };", '}']) },
+  },
+];
+
+export function seed(store: EmulatorStore, opts: { now: number; subject: string }): void {
+  store.putPackage({
+    name: 'package001',
+    platform: 'vpc',
+    description: 'Sample package',
+    parameters: { name: 'Cloud Functions', place: 'NAVER Cloud' },
+  });
+  store.putPackage({ name: 'package003', platform: 'vpc', description: 'Documented example package' });
+  store.putPackage({ name: 'examples', platform: 'vpc', description: 'One action per activation outcome' });
+  store.putPackage({ name: 'legacy', platform: 'classic', description: 'Classic platform package' });
+  for (const a of ACTIONS) store.putAction(a);
+
+  // Past runs of package003/action000, oldest first, so they list newest first.
+  const action = store.getAction('package003', 'action000');
+  if (!action) return;
+  const history = [
+    { ago: 24 * 60 * 60 * 1000, duration: 25 },
+    { ago: 60 * 60 * 1000, duration: 7 },
+    { ago: 2 * 60 * 1000, duration: 12 },
+  ];
+  for (const h of history) {
+    const start = opts.now - h.ago;
+    const record = buildRecord(store, action, newActivationId(), opts.subject, {
+      status: 'success',
+      result: { payload: 'abc' },
+      logs: [],
+      start,
+      end: start + h.duration,
+      waitTime: 3,
+      initTime: 1,
+    });
+    store.addActivation({ platform: 'vpc', packageName: 'package003', actionName: 'action000', record });
+  }
+}

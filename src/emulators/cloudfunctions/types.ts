@@ -1,0 +1,93 @@
+// Shapes shared by the emulator's modules. Kept apart from the gateway's own REST types on purpose:
+// the emulator must describe the upstream from the documentation, not from the client's reading of it.
+
+export type Platform = 'vpc' | 'classic';
+
+/** The two documented path generations: v2.1 lives under /ncf/api/v2, v2.0 under /api/v2. */
+export type Generation = 'v2.1' | 'v2.0';
+
+export type ActionType = 'basic' | 'web' | 'sequence' | 'sequence-web';
+
+/** OpenWhisk's user-facing status strings (with spaces, not the internal enum names). */
+export type ActivationStatus =
+  | 'success'
+  | 'application error'
+  | 'action developer error'
+  | 'whisk internal error';
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface PackageEntity {
+  name: string;
+  platform: Platform;
+  description: string;
+  parameters: JsonObject;
+  resourceId: string;
+}
+
+export interface VpcLink {
+  vpcNo: number;
+  subnetNo: number;
+}
+
+export interface ActionEntity {
+  /** '-' for an action that belongs to no package. */
+  packageName: string;
+  name: string;
+  platform: Platform;
+  type: ActionType;
+  description: string;
+  parameters: JsonObject;
+  limits: { timeout: number; memory: number };
+  exec: { kind: string; code: string; main: string; binary: boolean };
+  vpc: VpcLink[];
+  rawHttp: boolean;
+  customOptions: boolean;
+  resourceId: string;
+}
+
+export interface ActivationAnnotation {
+  key: string;
+  value: unknown;
+}
+
+export interface ActivationResponse {
+  status: ActivationStatus;
+  statusCode: number;
+  success: boolean;
+  result: JsonObject;
+  size: number;
+}
+
+/** The OpenWhisk-like record, as the v2.1 API shows it (duration is a number here). */
+export interface ActivationRecord {
+  activationId: string;
+  name: string;
+  namespace: string;
+  subject: string;
+  version: string;
+  publish: boolean;
+  start: number;
+  end: number;
+  duration: number;
+  logs: string[];
+  response: ActivationResponse;
+  annotations: ActivationAnnotation[];
+}
+
+/** A record plus what the API needs to filter it (it is not shown to clients). */
+export interface StoredActivation {
+  platform: Platform;
+  packageName: string;
+  actionName: string;
+  record: ActivationRecord;
+  /** Insertion order, to break ties between records that started in the same millisecond. */
+  seq: number;
+}
+
+export const STATUS_CODES: Record<ActivationStatus, number> = {
+  success: 0,
+  'application error': 1,
+  'action developer error': 2,
+  'whisk internal error': 3,
+};

@@ -1,0 +1,221 @@
+// Request parsing and validation. Everything here either returns a clean value or throws the ApiError the
+// real service would answer with.
+import { actionBodyMissingField, badRequest } from './errors';
+import { oneMonthBefore, parseKst } from './time';
+import type { ActionType, Generation, JsonObject, Platform, VpcLink } from './types';
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,49}$/;
+const UINT = /^\d{1,16}$/;
+const ACTION_TYPES: readonly ActionType[] = ['basic', 'web', 'sequence', 'sequence-web'];
+const MEMORY_SIZES = [128, 256, 512, 1024];
+export const MAX_DESCRIPTION_BYTES = 3000;
+export const MAX_INVOKE_TIMEOUT_MS = 60000;
+const MAX_PAGE_SIZE = 100;
+
+export const isPlainObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Query values: an empty `x=` counts as absent, the way most API gateways treat it. */
+function param(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  return v === null || v === '' ? undefined : v;
+}
+
+/** Package and action names; `allowDash` admits the literal '-' that means "no package". */
+export function checkName(kind: 'package' | 'action', name: string, allowDash = false): void {
+  if (allowDash && name === '-') return;
+  if (!NAME.test(name)) {
+    throw badRequest(`Invalid ${kind} name '${name}': use 1-50 characters of [A-Za-z0-9_-], not starting with '-'.`);
+  }
+}
+
+export function parsePlatform(gen: Generation, q: URLSearchParams): Platform {
+  const v = param(q, 'platform');
+  if (v === undefined) return gen === 'v2.1' ? 'vpc' : 'classic';
+  if (v !== 'vpc' && v !== 'classic') throw badRequest(`Invalid platform '${v}': use 'vpc' or 'classic'.`);
+  return v;
+}
+
+export function parseActionType(q: URLSearchParams): ActionType | undefined {
+  const v = param(q, 'type');
+  if (v === undefined) return undefined;
+  if (!(ACTION_TYPES as readonly string[]).includes(v)) {
+    throw badRequest(`Invalid type '${v}': use one of ${ACTION_TYPES.join(', ')}.`);
+  }
+  return v as ActionType;
+}
+
+export function parseInvokeTimeout(q: URLSearchParams): number {
+  const v = param(q, 'timeout');
+  if (v === undefined) return MAX_INVOKE_TIMEOUT_MS;
+  if (!UINT.test(v) || Number(v) > MAX_INVOKE_TIMEOUT_MS) {
+    throw badRequest(`Invalid timeout '${v}': use an integer between 0 and ${MAX_INVOKE_TIMEOUT_MS}.`);
+  }
+  return Number(v);
+}
+
+export interface Paging {
+  pageNo: number;
+  pageSize: number;
+  since: number;
+  upto: number;
+}
+
+function parseTime(gen: Generation, name: string, v: string, endOfSecond: boolean): number {
+  if (gen === 'v2.1') {
+    if (!UINT.test(v)) throw badRequest(`Invalid ${name} '${v}': use epoch milliseconds.`);
+    return Number(v);
+  }
+  const ms = parseKst(v);
+  if (ms === undefined) throw badRequest(`Invalid ${name} '${v}': use yyyy-MM-ddTHH:mm:ss (local time).`);
+  // A v2.0 `end` names a whole second; include all of it.
+  return endOfSecond ? ms + 999 : ms;
+}
+
+function parsePositive(q: URLSearchParams, name: string, fallback: number, max: number): number {
+  const v = param(q, name);
+  if (v === undefined) return fallback;
+  if (!UINT.test(v) || Number(v) < 1 || Number(v) > max) {
+    throw badRequest(`Invalid ${name} '${v}': use an integer between 1 and ${max}.`);
+  }
+  return Number(v);
+}
+
+/** pageNo/pageSize plus start/end, whose format depends on the generation (epoch ms vs KST string). */
+export function parsePaging(gen: Generation, q: URLSearchParams, nowMs: number): Paging {
+  const pageNo = parsePositive(q, 'pageNo', 1, 1_000_000);
+  const pageSize = parsePositive(q, 'pageSize', 20, MAX_PAGE_SIZE);
+  const start = param(q, 'start');
+  const end = param(q, 'end');
+  const since = start === undefined ? oneMonthBefore(nowMs) : parseTime(gen, 'start', start, false);
+  const upto = end === undefined ? nowMs : parseTime(gen, 'end', end, true);
+  if (since > upto) throw badRequest('start must not be later than end.');
+  return { pageNo, pageSize, since, upto };
+}
+
+/** Empty body means "no fields"; anything else must be valid JSON. */
+export function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+}
+
+function checkDescription(v: unknown, fail: (details: string) => Error): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || Buffer.byteLength(v, 'utf8') > MAX_DESCRIPTION_BYTES) {
+    throw fail(`description must be a string of at most ${MAX_DESCRIPTION_BYTES} bytes`);
+  }
+  return v;
+}
+
+function checkParameters(v: unknown, fail: (details: string) => Error): JsonObject | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isPlainObject(v)) throw fail('parameters must be a JSON object');
+  return v;
+}
+
+export interface PackageBody {
+  description?: string;
+  parameters?: JsonObject;
+}
+
+export function validatePackageBody(raw: unknown): PackageBody {
+  const body = raw === undefined ? {} : raw;
+  if (!isPlainObject(body)) throw badRequest('The request body must be a JSON object.');
+  const out: PackageBody = {};
+  const description = checkDescription(body.description, badRequest);
+  const parameters = checkParameters(body.parameters, badRequest);
+  if (description !== undefined) out.description = description;
+  if (parameters !== undefined) out.parameters = parameters;
+  return out;
+}
+
+export interface ActionBody {
+  description: string;
+  parameters: JsonObject;
+  limits: { timeout: number; memory: number };
+  exec: { kind: string; code: string; main: string; binary: boolean };
+  vpc: VpcLink[];
+  rawHttp: boolean;
+  customOptions: boolean;
+  /** v2.0 only: the `web` flag stands in for the v2.1 `type` query. */
+  web?: boolean;
+}
+
+const isVpcLink = (v: unknown): v is VpcLink =>
+  isPlainObject(v) && Number.isInteger(v.vpcNo) && Number.isInteger(v.subnetNo);
+
+/**
+ * The basic/web action body. Missing or malformed fields answer 80306 ACTION_BODY_MISSING_FIELD with the
+ * field named in `details`, as in the one captured example ("limits.timeout is required").
+ */
+export function validateActionBody(gen: Generation, raw: unknown): ActionBody {
+  if (raw !== undefined && !isPlainObject(raw)) throw badRequest('The request body must be a JSON object.');
+  const body: JsonObject = raw ?? {};
+  const fail = actionBodyMissingField;
+  const limits = isPlainObject(body.limits) ? body.limits : {};
+  const exec = isPlainObject(body.exec) ? body.exec : {};
+
+  const description = checkDescription(body.description, fail) ?? '';
+  const parameters = checkParameters(body.parameters, fail) ?? {};
+
+  if (limits.timeout === undefined || limits.timeout === null) throw fail('limits.timeout is required');
+  const timeout = limits.timeout;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 500 || timeout > 300000) {
+    throw fail('limits.timeout must be an integer between 500 and 300000');
+  }
+  if (limits.memory === undefined || limits.memory === null) throw fail('limits.memory is required');
+  const memory = limits.memory;
+  if (typeof memory !== 'number' || !MEMORY_SIZES.includes(memory)) {
+    throw fail(`limits.memory must be one of ${MEMORY_SIZES.join(', ')}`);
+  }
+
+  const requiredString = (field: 'kind' | 'code' | 'main'): string => {
+    const v = exec[field];
+    if (v === undefined || v === null || v === '') throw fail(`exec.${field} is required`);
+    if (typeof v !== 'string') throw fail(`exec.${field} must be a string`);
+    return v;
+  };
+  const kind = requiredString('kind');
+  const code = requiredString('code');
+  const main = requiredString('main');
+  if (exec.binary === undefined || exec.binary === null) throw fail('exec.binary is required');
+  if (typeof exec.binary !== 'boolean') throw fail('exec.binary must be a boolean');
+
+  let vpc: VpcLink[] = [];
+  if (body.vpc !== undefined && body.vpc !== null) {
+    if (gen === 'v2.1') {
+      if (!Array.isArray(body.vpc) || !body.vpc.every(isVpcLink)) throw fail('vpc must be an array of {vpcNo, subnetNo}');
+      vpc = body.vpc.map((v: VpcLink) => ({ vpcNo: v.vpcNo, subnetNo: v.subnetNo }));
+    } else {
+      if (!isVpcLink(body.vpc)) throw fail('vpc must be an object {vpcNo, subnetNo}');
+      vpc = [{ vpcNo: body.vpc.vpcNo, subnetNo: body.vpc.subnetNo }];
+    }
+  }
+  const optionalBool = (field: string): boolean | undefined => {
+    const v = body[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw fail(`${field} must be a boolean`);
+    return v;
+  };
+  const rawHttp = optionalBool('raw-http') ?? false;
+  const customOptions = optionalBool('custom-options') ?? false;
+  const out: ActionBody = {
+    description,
+    parameters,
+    limits: { timeout, memory },
+    exec: { kind, code, main, binary: exec.binary },
+    vpc,
+    rawHttp,
+    customOptions,
+  };
+  if (gen === 'v2.0') {
+    const web = optionalBool('web');
+    if (web !== undefined) out.web = web;
+  }
+  return out;
+}
