@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
 import { createContext, type GatewayContext } from './context';
@@ -47,7 +47,8 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per operation is written by the GraphQL layer, not one per HTTP request.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 100 * 1024,
     return503OnClosing: true,
     genReqId: (req) => {

@@ -47,7 +47,14 @@ export const Action: ActionResolvers = {
   runtime: (source, _args, ctx) =>
     carried(source, ctx, (d) => (d as ActionDetail).exec?.kind ?? d.runtime ?? undefined),
 
-  type: (source, _args, ctx) => carried(source, ctx, typeOf),
+  async type(source, _args, ctx) {
+    const known = await carried(source, ctx, typeOf);
+    if (known !== null || source.summary) return known;
+    // A v2.1 detail does not carry the type; the package's action list does (one call, shared).
+    const list = await ctx.loaders.functions.actions.load(source);
+    const item = list?.find((a) => a.name === source.action);
+    return item ? typeOf(item) ?? null : null;
+  },
 
   async limits(source, _args, ctx) {
     const limits = (await detailOf(source, ctx))?.limits;
