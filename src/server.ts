@@ -90,6 +90,8 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     includeStacktraceInErrorResponses: false,
     introspection: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: readiness first, then drain, then close the upstream pools.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [fastifyApolloDrainPlugin(app), playgroundLandingPage(GRAPHQL_PATH), errorReporting()],
   });
