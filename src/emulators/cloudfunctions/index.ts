@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Invoker } from './invoker';
 import { WorkerPool } from './runner';
 import { seed as loadSeed } from './seed';
-import { createEmulatorServer, type RecordedRequest } from './server';
+import { createEmulatorServer, type InFlightStats, type RecordedRequest } from './server';
 import { EmulatorStore } from './store';
 
 export type { RecordedRequest } from './server';
@@ -36,6 +36,11 @@ export interface CloudFunctionsEmulator {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** Requests being handled right now (arrived, not yet answered). */
+  readonly inFlight: number;
+  /** Highest inFlight seen since start or the last resetRequests(). */
+  readonly peakInFlight: number;
+  /** Clears `requests` (in place) and restarts peakInFlight from the current inFlight. */
   resetRequests(): void;
   countRequests(filter?: { method?: string; pathIncludes?: string; pathMatches?: RegExp }): number;
   readonly store: EmulatorStore;
@@ -53,6 +58,7 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
   const requests: RecordedRequest[] = [];
+  const stats: InFlightStats = { inFlight: 0, peakInFlight: 0 };
 
   const server = createEmulatorServer({
     secrets,
@@ -61,6 +67,7 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
     latencyMs: opts.latencyMs ?? 0,
     logger: opts.logger,
     requests,
+    stats,
     deps: {
       store,
       invoker,
@@ -87,9 +94,16 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
     port,
     requests,
     store,
+    get inFlight() {
+      return stats.inFlight;
+    },
+    get peakInFlight() {
+      return stats.peakInFlight;
+    },
     resetRequests() {
       // In place, so a reference taken earlier keeps seeing the live list.
       requests.length = 0;
+      stats.peakInFlight = stats.inFlight;
     },
     countRequests(filter = {}) {
       const method = filter.method?.toUpperCase();

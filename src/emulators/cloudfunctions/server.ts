@@ -22,6 +22,12 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** Live concurrency counters, for tests that check how many upstream calls a client runs at once. */
+export interface InFlightStats {
+  inFlight: number;
+  peakInFlight: number;
+}
+
 export interface ServerSettings {
   secrets: ReadonlyMap<string, string>;
   now: () => number;
@@ -29,6 +35,7 @@ export interface ServerSettings {
   latencyMs: number;
   logger?: (line: string) => void;
   requests: RecordedRequest[];
+  stats: InFlightStats;
   deps: RouteDeps;
 }
 
@@ -77,7 +84,7 @@ const delay = (ms: number): Promise<void> =>
   });
 
 export function createEmulatorServer(settings: ServerSettings): http.Server {
-  const { now, requests, logger } = settings;
+  const { now, requests, logger, stats } = settings;
 
   const errorReply = (err: unknown, method: string, url: string): Reply => {
     let apiError: ApiError;
@@ -99,7 +106,23 @@ export function createEmulatorServer(settings: ServerSettings): http.Server {
     const rawQuery = q < 0 ? '' : rawUrl.slice(q + 1);
     const record: RecordedRequest = { method, path, query: rawQuery, status: 0, at: now() };
     requests.push(record);
+    stats.inFlight += 1;
+    stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
+    try {
+      await respond(req, res, record, rawUrl, started);
+    } finally {
+      stats.inFlight -= 1;
+    }
+  }
 
+  async function respond(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: RecordedRequest,
+    rawUrl: string,
+    started: number,
+  ): Promise<void> {
+    const { method, path, query: rawQuery } = record;
     let reply: Reply;
     try {
       const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);

@@ -1,8 +1,8 @@
 // Test-side HTTP client for the emulator. It signs with its own few lines of HMAC (not the gateway's signer
-// nor the emulator's verifier) and sends the path verbatim through an undici Client, so tests control the
+// nor the emulator's verifier) and sends the path verbatim through an undici Pool, so tests control the
 // exact bytes that are signed and put on the wire.
 import { createHmac } from 'node:crypto';
-import { Client } from 'undici';
+import { Pool } from 'undici';
 import {
   startCloudFunctionsEmulator,
   type CloudFunctionsEmulator,
@@ -51,7 +51,8 @@ export async function startHarness(
     credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }],
     ...options,
   });
-  const client = new Client(emulator.url);
+  // A pool, so that concurrent calls in a test really are concurrent (one connection would serialize them).
+  const client = new Pool(emulator.url, { connections: 8 });
   const call = async (method: string, path: string, opts: CallOptions = {}): Promise<CallResult> => {
     const timestamp = opts.timestamp === undefined ? String(clock()) : opts.timestamp;
     const accessKey = opts.accessKey === undefined ? ACCESS_KEY : opts.accessKey;
