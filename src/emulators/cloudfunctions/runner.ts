@@ -207,12 +207,18 @@ export class WorkerPool {
   private settle(job: Job, status: ActivationStatus, result: JsonObject, initTime?: number, timedOut = false): void {
     const startedAt = job.startedAt || performance.now();
     const start = job.start || this.now();
+    // Floor, not round: start is already Date.now()'s floor of the real instant, so rounding up could put
+    // this end after the start of the next run on the same worker.
+    let elapsed = Math.floor(performance.now() - startedAt);
+    // Timers may fire a fraction of a millisecond "early" against performance.now(); a run killed at its
+    // limit has, by definition, run for the whole limit.
+    if (timedOut) elapsed = Math.max(elapsed, job.request.timeoutMs);
     const outcome: RunOutcome = {
       status,
       result,
       logs: job.logs,
       start,
-      end: start + Math.round(performance.now() - startedAt),
+      end: start + elapsed,
       waitTime: Math.round(startedAt - job.enqueuedAt),
     };
     if (initTime !== undefined) outcome.initTime = initTime;

@@ -14,6 +14,8 @@ import type {
 } from './types';
 
 export const NAMESPACE = 'ncf-emulator';
+/** Bounds memory in long benchmark runs; far above what a month of demo or test traffic produces. */
+export const MAX_ACTIVATIONS = 100_000;
 export const NO_PACKAGE = '-';
 
 export interface PackageInput {
@@ -184,6 +186,11 @@ export class EmulatorStore {
     this.seq += 1;
     this.activations.set(entry.record.activationId, { ...entry, seq: this.seq });
     this.completed += 1;
+    // Map order is insertion order, close enough to "oldest first" to evict from the front.
+    if (this.activations.size > MAX_ACTIVATIONS) {
+      const oldest = this.activations.keys().next();
+      if (!oldest.done) this.activations.delete(oldest.value);
+    }
     // Reads filter by the retention window anyway; pruning only bounds memory, so it need not run each time.
     if (this.seq % 500 === 0) this.prune();
   }

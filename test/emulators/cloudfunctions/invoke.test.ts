@@ -384,6 +384,17 @@ describe('emulator options', () => {
     expect(lines.some((l) => l.includes('GET /ncf/api/v2/packages -> 200'))).toBe(true);
   });
 
+  it('closes promptly while an invoke is still waiting for its run', async () => {
+    const busy = await startHarness();
+    const pending = busy.call('POST', '/ncf/api/v2/packages/examples/actions/slow').catch((e: unknown) => e);
+    await eventually(() => (busy.emulator.inFlight === 1 ? true : undefined));
+    const t0 = Date.now();
+    await busy.emulator.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await pending;
+    await busy.close();
+  });
+
   it('requires a credential', async () => {
     await expect(startCloudFunctionsEmulator({ credentials: [] })).rejects.toThrow('at least one credential');
   });
