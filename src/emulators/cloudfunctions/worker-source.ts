@@ -18,6 +18,8 @@ const util = require('node:util');
 const MAX_LOG_LINES = 1000;
 const MAX_LOG_BYTES = 10 * 1024 * 1024;
 const MAX_RESULT_BYTES = 1024 * 1024;
+// Only plain (dotted) identifiers are ever evaluated as the entry point.
+const ENTRY_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 let current = null;
 
@@ -50,7 +52,7 @@ function makeConsole(run) {
   }
   const out = emit('stdout');
   const err = emit('stderr');
-  return { log: out, info: out, debug: out, trace: out, dir: out, warn: err, error: err };
+  return { log: out, info: out, debug: out, dir: out, warn: err, error: err, trace: err };
 }
 
 // Timers are tracked per run and cleared when it ends, so an interval left behind by one action cannot
@@ -173,10 +175,17 @@ function run(msg) {
   try {
     const context = vm.createContext(sandbox, { name: 'action' });
     vm.runInContext(msg.code, context, { filename: 'action.js' });
-    // exports.main / module.exports.main first (CommonJS style), then a top-level function declaration.
-    const candidates = [module.exports, sandbox.exports, context];
-    for (const c of candidates) {
+    // exports.main / module.exports.main first (CommonJS style), then whatever the name resolves to in the
+    // script's scope: like the OpenWhisk runtime's "return <main>", this also finds top-level const/let.
+    for (const c of [module.exports, sandbox.exports]) {
       if (c && typeof c[msg.main] === 'function') { fn = c[msg.main]; break; }
+    }
+    if (fn === undefined && ENTRY_NAME.test(msg.main)) {
+      try {
+        fn = vm.runInContext(msg.main, context);
+      } catch (e) {
+        fn = undefined;
+      }
     }
     if (typeof fn !== 'function') throw "Action entrypoint '" + msg.main + "' is not a function.";
     // Parse in the action's own realm so that 'params instanceof Object' holds inside the action.

@@ -158,6 +158,18 @@ describe('invoke', () => {
     expect((await h.call('POST', a, { body: { n: 1 } })).json.content.response.result).toEqual({ via: 'exports', n: 1 });
     expect((await h.call('POST', b, { body: { n: 2 } })).json.content.response.result).toEqual({ via: 'module.exports', n: 2 });
     expect((await h.call('POST', c)).json.content.response.result).toEqual({ via: 'handler' });
+    const d = addAction(h.emulator, 'arrow', 'const main = async (p) => ({ via: "const", n: p.n });');
+    expect((await h.call('POST', d, { body: { n: 4 } })).json.content.response.result).toEqual({ via: 'const', n: 4 });
+    const e = addAction(h.emulator, 'dotted', 'const handlers = { run: () => ({ via: "dotted" }) };', {
+      exec: { code: 'const handlers = { run: () => ({ via: "dotted" }) };', main: 'handlers.run' },
+    });
+    expect((await h.call('POST', e)).json.content.response.result).toEqual({ via: 'dotted' });
+    const f = addAction(h.emulator, 'evil', 'function main() { return {}; }', {
+      exec: { code: 'var hit = 0; function main() { return { hit }; }', main: 'hit = 1, main' },
+    });
+    expect((await h.call('POST', f)).json.content.response.result).toEqual({
+      error: "Initialization has failed due to: Action entrypoint 'hit = 1, main' is not a function.",
+    });
   });
 
   it('maps results the way the OpenWhisk Node.js runtime does', async () => {
