@@ -123,9 +123,10 @@ export function createEmulatorServer(settings: ServerSettings): http.Server {
     started: number,
   ): Promise<void> {
     const { method, path, query: rawQuery } = record;
+    // Outside the try: a body that never arrives means the client is gone, not an error to answer.
+    const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
     let reply: Reply;
     try {
-      const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
       const auth = verifySignature(method, rawUrl, req.headers, settings.secrets, now());
       if (!auth.ok) throw auth.error;
       if (tooLarge) throw entityTooLarge(MAX_BODY_BYTES);
@@ -157,7 +158,7 @@ export function createEmulatorServer(settings: ServerSettings): http.Server {
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      // Only a broken client connection gets here (body read failed); there is no one left to answer.
+      // Only a broken client connection gets here (the body read failed): there is no one left to answer.
       logger?.(`cloudfunctions-emulator: request aborted: ${String(err)}`);
       if (!res.headersSent && !res.destroyed) res.destroy();
     });
