@@ -63,9 +63,38 @@ export interface GatewayConfig {
   /** Upstream calls one operation may have in flight at once. */
   upstreamConcurrency: number;
   cloudFunctions: CloudFunctionsConfig;
+  compute: ComputeConfig;
   upstreamHttp: UpstreamHttpConfig;
-  /** True when no cloud credentials are configured: main.ts starts the local emulators. */
-  embedded: boolean;
+}
+
+/** How the gateway authenticates to Keystone v3. Secrets are non-enumerable (see hideSecret). */
+export type KeystoneCredentials =
+  | { method: 'password'; username?: string; userId?: string; userDomainName?: string; userDomainId?: string; password: string }
+  | { method: 'application_credential'; id: string; secret: string };
+
+export type KeystoneScope =
+  | { projectId: string }
+  | { projectName: string; projectDomainName?: string; projectDomainId?: string };
+
+export interface IdentityConfig {
+  /** Keystone v3 base, ending in /v3. */
+  authUrl: string;
+  credentials: KeystoneCredentials;
+  /** Absent for application credentials, which carry their own scope. */
+  scope?: KeystoneScope;
+}
+
+export interface ComputeConfig {
+  /** Absent: OS_AUTH_URL is not set, so the built-in Keystone + Nova emulator is used. */
+  identity?: IdentityConfig;
+  /** Region of the compute endpoint in the catalog (absent: the first compute endpoint). */
+  region?: string;
+  /** Catalog interface to use. */
+  interface: 'public' | 'internal' | 'admin';
+  /** Overrides the catalog's compute endpoint. */
+  novaUrl?: string;
+  /** Sent on every Nova call as `OpenStack-API-Version: compute <microversion>`. */
+  microversion: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -86,16 +115,18 @@ const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
     .pipe(z.enum(values, { message: `must be one of: ${values.join(', ')}` }));
 
 /** Variables whose values are secret: their problems are reported without any hint of the value. */
-const SECRET_VARS = new Set(['NCP_SECRET_KEY', 'NCP_ACCESS_KEY']);
+const SECRET_VARS = new Set(['NCP_SECRET_KEY', 'NCP_ACCESS_KEY', 'OS_PASSWORD', 'OS_APPLICATION_CREDENTIAL_SECRET']);
+
+const optionalText = z.string().trim().min(1).optional();
 
 const schema = z.object({
   NODE_ENV: z.string().trim().default('development'),
   HOST: z.string().trim().min(1, { message: 'must not be empty' }).default('127.0.0.1'),
   PORT: intIn(0, 65535).default(4000),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  NCP_ACCESS_KEY: z.string().trim().min(1).optional(),
-  NCP_SECRET_KEY: z.string().trim().min(1).optional(),
-  NCP_API_URL: z.string().trim().min(1).optional(),
+  NCP_ACCESS_KEY: optionalText,
+  NCP_SECRET_KEY: optionalText,
+  NCP_API_URL: optionalText,
   NCP_REGION: oneOf(['kr', 'sg', 'jp']).default('kr'),
   NCP_PLATFORM: oneOf(['vpc', 'classic']).default('vpc'),
   GATEWAY_REQUEST_TIMEOUT_MS: intIn(1000, 600_000).default(65_000),
@@ -106,6 +137,31 @@ const schema = z.object({
   GATEWAY_UPSTREAM_BODY_TIMEOUT_MS: intIn(100, 300_000).default(10_000),
   GATEWAY_UPSTREAM_KEEPALIVE_MS: intIn(100, 600_000).default(4_000),
   GATEWAY_UPSTREAM_MAX_RESPONSE_BYTES: intIn(1024, 1_073_741_824).default(8 * 1024 * 1024),
+  OS_AUTH_URL: optionalText,
+  OS_USERNAME: optionalText,
+  OS_USER_ID: optionalText,
+  OS_PASSWORD: optionalText,
+  OS_USER_DOMAIN_NAME: optionalText,
+  OS_USER_DOMAIN_ID: optionalText,
+  OS_PROJECT_NAME: optionalText,
+  OS_PROJECT_ID: optionalText,
+  OS_PROJECT_DOMAIN_NAME: optionalText,
+  OS_PROJECT_DOMAIN_ID: optionalText,
+  OS_APPLICATION_CREDENTIAL_ID: optionalText,
+  OS_APPLICATION_CREDENTIAL_SECRET: optionalText,
+  OS_REGION_NAME: optionalText,
+  OS_INTERFACE: z
+    .string()
+    .trim()
+    .transform((s) => s.toLowerCase().replace(/url$/, ''))
+    .pipe(z.enum(['public', 'internal', 'admin'], { message: 'must be one of: public, internal, admin' }))
+    .default('public'),
+  NOVA_URL: optionalText,
+  NOVA_MICROVERSION: z
+    .string()
+    .trim()
+    .regex(/^(2\.\d{1,3}|latest)$/, { message: 'must be a compute microversion such as 2.84 (2.1 or later), or latest' })
+    .default('2.84'),
 });
 
 /** Splits NCP_API_URL into origin, base path and API generation. */
@@ -138,6 +194,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const e = parsed.data;
 
   const hasAccess = e.NCP_ACCESS_KEY !== undefined;
+  // Cloud Functions: no access key means the embedded emulator (main.ts fills in origin and keys).
   const hasSecret = e.NCP_SECRET_KEY !== undefined;
   if (hasAccess && !hasSecret) problems.push('NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set');
   if (hasSecret && !hasAccess) problems.push('NCP_ACCESS_KEY: is required when NCP_SECRET_KEY is set');
@@ -150,7 +207,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
   const api = e.NCP_API_URL !== undefined ? parseApiUrl(e.NCP_API_URL) : undefined;
   if (typeof api === 'string') problems.push(`NCP_API_URL: ${api}`);
-  if (problems.length > 0) throw new ConfigError(problems);
 
   if (hasAccess && hasSecret) {
     const resolved =
@@ -167,6 +223,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     cloudFunctions = { basePath: '/ncf/api/v2', generation: 'v2.1', region, defaultPlatform };
   }
 
+  const compute = parseCompute(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
   const config: GatewayConfig = {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
@@ -175,6 +234,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     requestTimeoutMs: e.GATEWAY_REQUEST_TIMEOUT_MS,
     upstreamConcurrency: e.GATEWAY_UPSTREAM_CONCURRENCY,
     cloudFunctions,
+    compute,
     upstreamHttp: {
       connections: e.GATEWAY_UPSTREAM_CONNECTIONS,
       connectTimeoutMs: e.GATEWAY_UPSTREAM_CONNECT_TIMEOUT_MS,
@@ -183,9 +243,97 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       keepAliveTimeoutMs: e.GATEWAY_UPSTREAM_KEEPALIVE_MS,
       maxResponseBytes: e.GATEWAY_UPSTREAM_MAX_RESPONSE_BYTES,
     },
-    embedded: !hasAccess,
   };
   return deepFreeze(config);
+}
+
+type ParsedEnv = z.infer<typeof schema>;
+
+/** An http(s) URL without credentials, query or fragment; its trailing slashes removed. */
+function checkBaseUrl(raw: string): string | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { error: 'must be an absolute http(s) URL' };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { error: 'must use http or https' };
+  if (url.username || url.password) return { error: 'must not contain credentials' };
+  if (url.search || url.hash) return { error: 'must not contain a query string or fragment' };
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function parseCompute(e: ParsedEnv, problems: string[]): ComputeConfig {
+  const base = {
+    interface: e.OS_INTERFACE,
+    microversion: e.NOVA_MICROVERSION,
+    ...(e.OS_REGION_NAME ? { region: e.OS_REGION_NAME } : {}),
+  };
+  let novaUrl: string | undefined;
+  if (e.NOVA_URL) {
+    const checked = checkBaseUrl(e.NOVA_URL);
+    if (typeof checked === 'string') novaUrl = checked;
+    else problems.push(`NOVA_URL: ${checked.error}`);
+  }
+  if (!e.OS_AUTH_URL) {
+    const stray = (['OS_USERNAME', 'OS_PASSWORD', 'OS_APPLICATION_CREDENTIAL_ID', 'NOVA_URL'] as const).filter((k) => e[k]);
+    if (stray.length > 0) {
+      problems.push(`OS_AUTH_URL: is required when ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set (without it the local compute emulator is used)`);
+    }
+    return base;
+  }
+  const checked = checkBaseUrl(e.OS_AUTH_URL);
+  if (typeof checked !== 'string') {
+    problems.push(`OS_AUTH_URL: ${checked.error}`);
+    return base;
+  }
+  // The usual value ends in /v3; accept the bare Keystone root too.
+  const authUrl = /\/v3$/.test(checked) ? checked : `${checked}/v3`;
+
+  let credentials: KeystoneCredentials | undefined;
+  if (e.OS_APPLICATION_CREDENTIAL_ID || e.OS_APPLICATION_CREDENTIAL_SECRET) {
+    if (!e.OS_APPLICATION_CREDENTIAL_ID) problems.push('OS_APPLICATION_CREDENTIAL_ID: is required with OS_APPLICATION_CREDENTIAL_SECRET');
+    if (!e.OS_APPLICATION_CREDENTIAL_SECRET) problems.push('OS_APPLICATION_CREDENTIAL_SECRET: is required with OS_APPLICATION_CREDENTIAL_ID');
+    if (e.OS_APPLICATION_CREDENTIAL_ID && e.OS_APPLICATION_CREDENTIAL_SECRET) {
+      credentials = hideField({ method: 'application_credential' as const, id: e.OS_APPLICATION_CREDENTIAL_ID, secret: e.OS_APPLICATION_CREDENTIAL_SECRET }, 'secret');
+    }
+  } else {
+    if (!e.OS_USERNAME && !e.OS_USER_ID) problems.push('OS_USERNAME: is required with OS_AUTH_URL (or set OS_USER_ID, or OS_APPLICATION_CREDENTIAL_ID and _SECRET)');
+    if (!e.OS_PASSWORD) problems.push('OS_PASSWORD: is required with OS_USERNAME');
+    if ((e.OS_USERNAME || e.OS_USER_ID) && e.OS_PASSWORD) {
+      credentials = hideField(
+        {
+          method: 'password' as const,
+          ...(e.OS_USER_ID ? { userId: e.OS_USER_ID } : { username: e.OS_USERNAME! }),
+          ...(e.OS_USER_DOMAIN_ID ? { userDomainId: e.OS_USER_DOMAIN_ID } : { userDomainName: e.OS_USER_DOMAIN_NAME ?? 'Default' }),
+          password: e.OS_PASSWORD,
+        },
+        'password',
+      );
+    }
+  }
+
+  let scope: KeystoneScope | undefined;
+  if (e.OS_PROJECT_ID) scope = { projectId: e.OS_PROJECT_ID };
+  else if (e.OS_PROJECT_NAME) {
+    scope = {
+      projectName: e.OS_PROJECT_NAME,
+      ...(e.OS_PROJECT_DOMAIN_ID ? { projectDomainId: e.OS_PROJECT_DOMAIN_ID } : { projectDomainName: e.OS_PROJECT_DOMAIN_NAME ?? 'Default' }),
+    };
+  } else if (credentials?.method === 'password') {
+    problems.push('OS_PROJECT_NAME: is required with password authentication (or set OS_PROJECT_ID)');
+  }
+  if (!credentials) return base;
+  return { ...base, identity: { authUrl, credentials, ...(scope ? { scope } : {}) }, ...(novaUrl ? { novaUrl } : {}) };
+}
+
+/** Makes one field of a credential object non-enumerable (see hideSecret). */
+function hideField<T extends object>(value: T, field: keyof T & string): T {
+  const out = { ...value };
+  const secret = out[field];
+  delete out[field];
+  Object.defineProperty(out, field, { value: secret, enumerable: false });
+  return out;
 }
 
 /**
@@ -193,9 +341,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
  * carries it. Only the signer, built at start-up, reads it.
  */
 export function hideSecret(credentials: { accessKey: string; secretKey: string }): { accessKey: string; secretKey: string } {
-  const out = { accessKey: credentials.accessKey } as { accessKey: string; secretKey: string };
-  Object.defineProperty(out, 'secretKey', { value: credentials.secretKey, enumerable: false });
-  return out;
+  return hideField({ ...credentials }, 'secretKey');
 }
 
 function deepFreeze<T>(value: T): T {
@@ -215,5 +361,27 @@ export function withEmbeddedCloudFunctions(
   return deepFreeze({
     ...config,
     cloudFunctions: { ...config.cloudFunctions, origin, credentials: hideSecret(credentials) },
+  });
+}
+
+/** The configuration with compute pointed at a local Keystone + Nova emulator (embedded default). */
+export function withEmbeddedCompute(
+  config: GatewayConfig,
+  identity: { authUrl: string; username: string; password: string; projectName: string; region: string },
+): GatewayConfig {
+  return deepFreeze({
+    ...config,
+    compute: {
+      ...config.compute,
+      region: identity.region,
+      identity: {
+        authUrl: identity.authUrl,
+        credentials: hideField(
+          { method: 'password' as const, username: identity.username, userDomainName: 'Default', password: identity.password },
+          'password',
+        ),
+        scope: { projectName: identity.projectName, projectDomainName: 'Default' },
+      },
+    },
   });
 }

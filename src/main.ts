@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const cleanups: Array<() => Promise<void>> = [];
 
-  if (config.embedded) {
+  if (!config.cloudFunctions.credentials) {
     const credentials = {
       accessKey: `emulator-${randomBytes(6).toString('hex')}`,
       secretKey: randomBytes(24).toString('base64url'),

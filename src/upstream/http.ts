@@ -6,7 +6,7 @@
  * Nothing here knows a REST API. Nothing here ever puts a URL, header or body into an error: the
  * client sees a code and a sentence, the server log sees the undici error code.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { UpstreamHttpConfig } from '../config';
 import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
 
@@ -20,6 +20,35 @@ export function createPool(origin: string, http: UpstreamHttpConfig): Pool {
     keepAliveMaxTimeout: Math.max(http.keepAliveTimeoutMs, 60_000),
     maxResponseSize: http.maxResponseBytes,
   });
+}
+
+/**
+ * One Pool per origin for the life of the process. Origins known from configuration get theirs at
+ * start-up; an origin learnt later (the compute endpoint from the Keystone catalog) gets its pool
+ * on first use, once.
+ */
+export class PoolRegistry {
+  readonly #pools = new Map<string, Pool>();
+  readonly #http: UpstreamHttpConfig;
+
+  constructor(http: UpstreamHttpConfig) {
+    this.#http = http;
+  }
+
+  get(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = createPool(origin, this.#http);
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Lets queued requests finish, then closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    this.#pools.clear();
+  }
 }
 
 /** One finished upstream exchange, reported to observers (call counting, logs, metrics). */
@@ -36,6 +65,16 @@ export interface UpstreamCallEvent {
 }
 
 export type UpstreamObserver = (event: UpstreamCallEvent) => void;
+
+/** Upstream text made safe to show: no markup, no URLs, one line, bounded. */
+export function sanitizeUpstreamText(text: string): string {
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
+}
 
 /** Parses a JSON body; returns undefined for an empty or non-JSON body. */
 export function parseJson(text: string): unknown {
@@ -102,5 +141,70 @@ export function serviceLabel(service: UpstreamErrorInfo['service']): string {
       return 'compute API';
     case 'identity':
       return 'identity service';
+  }
+}
+
+export interface ExchangeRequest {
+  origin: string;
+  /** Path and query exactly as they go on the wire (and, for signed upstreams, as signed). */
+  path: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  headers: Record<string, string>;
+  /** Sent as JSON when present. */
+  json?: unknown;
+  signal?: AbortSignal;
+  headersTimeoutMs?: number;
+}
+
+export interface ExchangeContext {
+  service: UpstreamErrorInfo['service'];
+  route: string;
+  observer?: UpstreamObserver;
+}
+
+export interface Exchange {
+  status: number;
+  /** The parsed JSON body, or undefined when empty or not JSON. */
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * One HTTP exchange with an upstream: sends, reads the whole body, reports it to the observer, and
+ * turns a failure below HTTP into a GatewayError. HTTP statuses are left to the caller.
+ */
+export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx: ExchangeContext): Promise<Exchange> {
+  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  let body: string | undefined;
+  if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  const started = performance.now();
+  const report = (status: number, failure?: unknown) =>
+    ctx.observer?.({
+      service: ctx.service,
+      route: ctx.route,
+      method: req.method,
+      status,
+      durationMs: performance.now() - started,
+      ...(failure !== undefined ? { transportError: transportErrorName(failure) } : {}),
+    });
+  try {
+    const res = await dispatcher.request({
+      origin: req.origin,
+      path: req.path,
+      method: req.method,
+      headers,
+      body,
+      signal: req.signal,
+      ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
+    });
+    const text = await res.body.text();
+    report(res.statusCode);
+    return { status: res.statusCode, body: parseJson(text), headers: res.headers };
+  } catch (error) {
+    report(0, error);
+    throw transportError(ctx.service, error, req.signal?.aborted ?? false);
   }
 }

@@ -13,7 +13,8 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('defaults to the embedded emulator on 127.0.0.1:4000 with the vpc platform', () => {
     const config = loadConfig({});
-    expect(config.embedded).toBe(true);
+    expect(config.cloudFunctions.credentials).toBeUndefined();
+    expect(config.compute.identity).toBeUndefined();
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(4000);
     expect(config.cloudFunctions).toEqual({ basePath: '/ncf/api/v2', generation: 'v2.1', region: 'kr', defaultPlatform: 'vpc' });
@@ -22,7 +23,7 @@ describe('configuration', () => {
 
   it('derives the API URL from NCP_REGION', () => {
     const config = loadConfig({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: 'sk', NCP_REGION: 'sg' });
-    expect(config.embedded).toBe(false);
+    expect(config.cloudFunctions.credentials?.accessKey).toBe('ak');
     expect(config.cloudFunctions.origin).toBe('https://sg-cloudfunctions.apigw.ntruss.com');
     expect(config.cloudFunctions.basePath).toBe('/ncf/api/v2');
     expect(config.cloudFunctions.generation).toBe('v2.1');

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ErrorCode, formatError, GatewayError, isDeliberateError, MASKED_MESSAGE } from '../../src/errors';
-import { ncpError, readNcpError, sanitizeUpstreamText } from '../../src/upstream/cloudfunctions/errors';
+import { ncpError, readNcpError } from '../../src/upstream/cloudfunctions/errors';
+import { sanitizeUpstreamText } from '../../src/upstream/http';
 
 const body = (errorCode: unknown, details = 'some details') => ({ error: { errorCode, message: 'MSG', details } });
 

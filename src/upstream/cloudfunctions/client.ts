@@ -12,7 +12,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
-import { parseJson, parseRetryAfter, transportError, transportErrorName, type UpstreamObserver } from '../http';
+import { exchange, parseRetryAfter, type Exchange, type UpstreamObserver } from '../http';
 import { ncpError } from './errors';
 import { buildQuery, segment } from './paths';
 import type { Signer } from './signer';
@@ -56,12 +56,6 @@ export interface CallOptions {
 export const DEFAULT_INVOKE_WAIT_MS = 60_000;
 /** Extra time granted to an invoke's HTTP exchange beyond the wait the upstream applies. */
 const INVOKE_HEADERS_MARGIN_MS = 10_000;
-
-interface Exchange {
-  status: number;
-  body: unknown;
-  headers: Record<string, string | string[] | undefined>;
-}
 
 interface SendOptions extends CallOptions {
   route: string;
@@ -214,42 +208,22 @@ export class CloudFunctionsClient {
    * One signed exchange. `pathAndQuery` is relative to the base path and already encoded; the
    * string signed is the string sent.
    */
-  protected async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
-    const { dispatcher, signer, observer, basePath } = this.#opts;
+  protected send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
+    const { dispatcher, signer, observer, basePath, origin } = this.#opts;
     const path = `${basePath}${pathAndQuery}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...signer.sign(method, path) };
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json; charset=utf-8';
-    }
-    const started = performance.now();
-    const report = (status: number, failure?: unknown) =>
-      observer?.({
-        service: 'cloudfunctions',
-        route: options.route,
-        method,
-        status,
-        durationMs: performance.now() - started,
-        ...(failure !== undefined ? { transportError: transportErrorName(failure) } : {}),
-      });
-    try {
-      const res = await dispatcher.request({
-        origin: this.#opts.origin,
+    return exchange(
+      dispatcher,
+      {
+        origin,
         path,
         method,
-        headers,
-        body,
-        signal: options.signal,
-        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
-      });
-      const text = await res.body.text();
-      report(res.statusCode);
-      return { status: res.statusCode, body: parseJson(text), headers: res.headers };
-    } catch (error) {
-      report(0, error);
-      throw transportError('cloudfunctions', error, options.signal?.aborted ?? false);
-    }
+        headers: signer.sign(method, path),
+        ...(options.body !== undefined ? { json: options.body } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+      },
+      { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
+    );
   }
 
   /** Writes an activation-list time bound the way the configured generation expects it. */

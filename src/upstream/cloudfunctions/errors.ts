@@ -8,6 +8,7 @@
  * markup and of anything that looks like a URL.
  */
 import { ErrorCode, GatewayError } from '../../errors';
+import { sanitizeUpstreamText } from '../http';
 
 export interface NcpErrorBody {
   errorCode?: string;
@@ -27,16 +28,6 @@ export function readNcpError(body: unknown): NcpErrorBody {
     message: typeof e.message === 'string' ? e.message : undefined,
     details: typeof e.details === 'string' ? e.details : undefined,
   };
-}
-
-/** Upstream text made safe to show: no markup, no URLs, one line, bounded. */
-export function sanitizeUpstreamText(text: string): string {
-  return text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
 }
 
 /** Codes the upstream documents as transient even though they come with a 4xx/5xx status. */
