@@ -9,8 +9,10 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
+import { createComputeLoaders, type ComputeLoaders } from './loaders/compute';
 import type { Schedule } from './loaders/batch';
 import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
+import type { NovaClient } from './upstream/compute/client';
 import type { Platform } from './upstream/cloudfunctions/types';
 
 export interface GatewayContext {
@@ -21,13 +23,17 @@ export interface GatewayContext {
   defaultPlatform: Platform;
   loaders: {
     functions: FunctionsLoaders;
+    compute: ComputeLoaders;
   };
   /** For calls that are not reads (mutations); reads go through loaders. */
   functions: CloudFunctionsClient;
+  /** The compute microversion in use (fields and filters depend on it). */
+  computeMicroversion: string;
 }
 
 export interface ContextDependencies {
   functions: CloudFunctionsClient;
+  compute: NovaClient;
   defaultPlatform: Platform;
   requestTimeoutMs: number;
   upstreamConcurrency: number;
@@ -53,7 +59,9 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     defaultPlatform: deps.defaultPlatform,
     loaders: {
       functions: createFunctionsLoaders(deps.functions, schedule, call),
+      compute: createComputeLoaders(deps.compute, schedule, call),
     },
     functions: deps.functions,
+    computeMicroversion: deps.compute.microversion,
   };
 }

@@ -99,6 +99,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
 
   const contextDeps = {
     functions: upstreams.functions,
+    compute: upstreams.compute,
     defaultPlatform: config.cloudFunctions.defaultPlatform,
     requestTimeoutMs: config.requestTimeoutMs,
     upstreamConcurrency: config.upstreamConcurrency,

@@ -1,6 +1,8 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { checkActivationId, checkName, checkPackage } from '../upstream/cloudfunctions/paths';
 import { platformOf } from './values';
+import { checkComputeId } from './compute-values';
+import { DEFAULT_ACTIONS_QUERY } from './Server';
 
 export const Query: QueryResolvers = {
   async packages(_root, args, ctx) {
@@ -40,5 +42,16 @@ export const Query: QueryResolvers = {
     };
     const record = await ctx.loaders.functions.activation.load(key);
     return record ? { ...key, record } : null;
+  },
+
+  /**
+   * Nova has no existence check that also finds deleted servers (whose actions stay readable), so
+   * the server's first page of actions is the check: a 404 means no such server. It is the page
+   * `instanceActions` reads by default, so the loader shares it and the usual query pays once.
+   */
+  async server(_root, args, ctx) {
+    const serverId = checkComputeId('server id', args.id);
+    const page = await ctx.loaders.compute.instanceActions.load({ serverId, query: DEFAULT_ACTIONS_QUERY });
+    return page ? { id: serverId } : null;
   },
 };

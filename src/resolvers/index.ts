@@ -3,10 +3,14 @@ import type { Resolvers } from '../__generated__/resolvers-types';
 import { Action } from './Action';
 import { Activation } from './Activation';
 import { ActivationPage } from './ActivationPage';
+import { InstanceAction } from './InstanceAction';
+import { InstanceActionConnection } from './InstanceActionConnection';
+import { InstanceActionEvent } from './InstanceActionEvent';
 import { Mutation } from './Mutation';
 import { Package } from './Package';
 import { Query } from './Query';
 import { scalars } from './scalars';
+import { Server } from './Server';
 
 export const resolvers: Resolvers = {
   ...scalars,
@@ -16,4 +20,8 @@ export const resolvers: Resolvers = {
   Action,
   ActivationPage,
   Activation,
+  Server,
+  InstanceActionConnection,
+  InstanceAction,
+  InstanceActionEvent,
 };

@@ -66,6 +66,22 @@ export interface UpstreamCallEvent {
 
 export type UpstreamObserver = (event: UpstreamCallEvent) => void;
 
+/** A path segment, percent-encoded. */
+export const segment = encodeURIComponent;
+
+/**
+ * Builds a query string in a fixed order from defined values. Returns '' (no `?`) when empty.
+ * The result is what is both sent and signed.
+ */
+export function buildQuery(params: ReadonlyArray<readonly [string, string | number | undefined]>): string {
+  const parts: string[] = [];
+  for (const [key, value] of params) {
+    if (value === undefined) continue;
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length > 0 ? `?${parts.join('&')}` : '';
+}
+
 /** Upstream text made safe to show: no markup, no URLs, one line, bounded. */
 export function sanitizeUpstreamText(text: string): string {
   return text

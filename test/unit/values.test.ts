@@ -1,5 +1,6 @@
 import { toActivationStatus, toDate, toInt } from '../../src/resolvers/values';
-import { buildQuery, checkName, checkPackage, isValidName } from '../../src/upstream/cloudfunctions/paths';
+import { checkName, checkPackage, isValidName } from '../../src/upstream/cloudfunctions/paths';
+import { buildQuery } from '../../src/upstream/http';
 
 describe('value conversions', () => {
   it('reads durations as integers or numeric strings', () => {

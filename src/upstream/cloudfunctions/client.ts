@@ -12,9 +12,8 @@
  */
 import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
-import { exchange, parseRetryAfter, type Exchange, type UpstreamObserver } from '../http';
+import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type UpstreamObserver } from '../http';
 import { ncpError } from './errors';
-import { buildQuery, segment } from './paths';
 import type { Signer } from './signer';
 import type {
   ActionDetail,

@@ -36,18 +36,3 @@ export function checkActivationId(id: string): string {
   if (!ACTIVATION_ID_RULE.test(id)) throw badInput('Invalid activation id.');
   return id;
 }
-
-export const segment = encodeURIComponent;
-
-/**
- * Builds a query string in a fixed order from defined values. Returns '' (no `?`) when empty.
- * The result is what is both sent and signed.
- */
-export function buildQuery(params: ReadonlyArray<readonly [string, string | number | undefined]>): string {
-  const parts: string[] = [];
-  for (const [key, value] of params) {
-    if (value === undefined) continue;
-    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
-  }
-  return parts.length > 0 ? `?${parts.join('&')}` : '';
-}

@@ -1,0 +1,48 @@
+import type { ServerResolvers } from '../__generated__/resolvers-types';
+import { badInput } from '../errors';
+import type { InstanceActionQuery } from '../upstream/compute/types';
+import { checkComputeId, microversionAtLeast } from './compute-values';
+
+export const MAX_ACTIONS_PAGE = 100;
+export const DEFAULT_ACTIONS_PAGE = 20;
+/** The page `instanceActions` reads when given no arguments. */
+export const DEFAULT_ACTIONS_QUERY: InstanceActionQuery = { limit: DEFAULT_ACTIONS_PAGE };
+
+export const Server: ServerResolvers = {
+  id: (source) => source.id,
+
+  name: async (source, _args, ctx) => (await ctx.loaders.compute.server.load(source.id))?.name ?? null,
+  status: async (source, _args, ctx) => (await ctx.loaders.compute.server.load(source.id))?.status ?? null,
+
+  async instanceActions(source, args, ctx) {
+    const limit = args.first ?? DEFAULT_ACTIONS_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ACTIONS_PAGE) throw badInput(`first must be from 1 to ${MAX_ACTIONS_PAGE}.`);
+    const marker = args.after ? checkComputeId('after', args.after) : undefined;
+    const changesSince = args.changesSince?.getTime();
+    const changesBefore = args.changesBefore?.getTime();
+    const mv = ctx.computeMicroversion;
+    if ((marker !== undefined || changesSince !== undefined) && !microversionAtLeast(mv, '2.58')) {
+      throw badInput('after and changesSince need compute microversion 2.58 or later (NOVA_MICROVERSION).');
+    }
+    if (changesBefore !== undefined && !microversionAtLeast(mv, '2.66')) {
+      throw badInput('changesBefore needs compute microversion 2.66 or later (NOVA_MICROVERSION).');
+    }
+    if (changesSince !== undefined && changesBefore !== undefined && changesSince > changesBefore) {
+      throw badInput('changesSince must not be after changesBefore.');
+    }
+    const query: InstanceActionQuery = {
+      limit,
+      ...(marker !== undefined ? { marker } : {}),
+      ...(changesSince !== undefined ? { changesSince } : {}),
+      ...(changesBefore !== undefined ? { changesBefore } : {}),
+    };
+    const page = (await ctx.loaders.compute.instanceActions.load({ serverId: source.id, query })) ?? { actions: [], hasNextPage: false };
+    return { serverId: source.id, query, page };
+  },
+
+  async instanceAction(source, args, ctx) {
+    const requestId = checkComputeId('request id', args.requestId);
+    const detail = await ctx.loaders.compute.instanceAction.load({ serverId: source.id, requestId });
+    return detail ? { serverId: source.id, requestId, detail } : null;
+  },
+};

@@ -1,0 +1,124 @@
+/**
+ * client: OpenStack Nova, the reads the gateway needs: a server, its instance actions (paged), and
+ * one action with its events (upstream-api.md section 4).
+ *
+ * Every call carries the Keystone token and the configured microversion (both header forms). A 401
+ * renews the token once and repeats the call (these are idempotent GETs); a second 401 is
+ * UPSTREAM_AUTH_FAILED. A 404 (`itemNotFound`) is null: "not found" is data.
+ *
+ * Paging asks Nova for one item more than the page, so `hasNextPage` is known without relying on
+ * whether Nova sends a `next` link on the last full page.
+ */
+import { ErrorCode, GatewayError } from '../../errors';
+import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
+import type { KeystoneAuth } from './auth';
+import { novaError } from './errors';
+import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from './types';
+
+export interface NovaClientOptions {
+  auth: KeystoneAuth;
+  pools: PoolRegistry;
+  /** e.g. '2.84' or 'latest'. */
+  microversion: string;
+  observer?: UpstreamObserver;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export class NovaClient {
+  readonly microversion: string;
+  readonly #opts: NovaClientOptions;
+
+  constructor(options: NovaClientOptions) {
+    this.#opts = options;
+    this.microversion = options.microversion;
+  }
+
+  async getServer(serverId: string, call: CallOptions = {}): Promise<NovaServer | null> {
+    const body = await this.#get('GET /servers/{id}', `/servers/${segment(serverId)}`, call);
+    if (body === null) return null;
+    const server = (body as { server?: unknown }).server;
+    if (!isObject(server) || typeof server.id !== 'string') throw badResponse();
+    return server as unknown as NovaServer;
+  }
+
+  async listInstanceActions(serverId: string, query: InstanceActionQuery, call: CallOptions = {}): Promise<InstanceActionPage | null> {
+    const q = buildQuery([
+      ['limit', query.limit + 1],
+      ['marker', query.marker],
+      ['changes-since', query.changesSince === undefined ? undefined : new Date(query.changesSince).toISOString()],
+      ['changes-before', query.changesBefore === undefined ? undefined : new Date(query.changesBefore).toISOString()],
+    ]);
+    const body = await this.#get('GET /servers/{id}/os-instance-actions', `/servers/${segment(serverId)}/os-instance-actions${q}`, call);
+    if (body === null) return null;
+    const list = (body as { instanceActions?: unknown }).instanceActions;
+    if (!Array.isArray(list)) throw badResponse();
+    const actions = list.filter(isAction);
+    return { actions: actions.slice(0, query.limit), hasNextPage: actions.length > query.limit };
+  }
+
+  async getInstanceAction(serverId: string, requestId: string, call: CallOptions = {}): Promise<NovaInstanceAction | null> {
+    const body = await this.#get(
+      'GET /servers/{id}/os-instance-actions/{request_id}',
+      `/servers/${segment(serverId)}/os-instance-actions/${segment(requestId)}`,
+      call,
+    );
+    if (body === null) return null;
+    const action = (body as { instanceAction?: unknown }).instanceAction;
+    if (!isAction(action)) throw badResponse();
+    return action;
+  }
+
+  /** GET with token renewal on 401; null on 404. */
+  async #get(route: string, pathAndQuery: string, call: CallOptions): Promise<unknown> {
+    let res = await this.#send(route, pathAndQuery, call);
+    if (res.status === 401) {
+      this.#opts.auth.invalidate(res.token);
+      res = await this.#send(route, pathAndQuery, call);
+    }
+    if (res.status === 404) return null;
+    if (res.status >= 200 && res.status < 300) {
+      if (!isObject(res.body)) throw badResponse();
+      return res.body;
+    }
+    throw novaError(res.status, res.body, parseRetryAfter(res.headers['retry-after']), this.microversion);
+  }
+
+  async #send(route: string, pathAndQuery: string, call: CallOptions): Promise<Exchange & { token: string }> {
+    const { auth, pools, observer, microversion } = this.#opts;
+    const session = await auth.session(call.signal);
+    const base = new URL(session.computeUrl);
+    const res = await exchange(
+      pools.get(base.origin),
+      {
+        origin: base.origin,
+        path: `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`,
+        method: 'GET',
+        headers: {
+          'x-auth-token': session.token,
+          'openstack-api-version': `compute ${microversion}`,
+          'x-openstack-nova-api-version': microversion,
+        },
+        ...(call.signal ? { signal: call.signal } : {}),
+      },
+      { service: 'compute', route, ...(observer ? { observer } : {}) },
+    );
+    return { ...res, token: session.token };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isAction(value: unknown): value is NovaInstanceAction {
+  return isObject(value) && typeof value.request_id === 'string' && typeof value.action === 'string';
+}
+
+function badResponse(): GatewayError {
+  return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The compute API answered with an unexpected body.', {
+    upstream: { service: 'compute' },
+  });
+}
