@@ -88,3 +88,61 @@ describe('configuration', () => {
     expect(JSON.stringify(embedded)).not.toContain('emu-secret');
   });
 });
+
+describe('OpenStack configuration', () => {
+  const base = { OS_AUTH_URL: 'https://keystone.example:5000/v3', OS_USERNAME: 'ops', OS_PASSWORD: 'pw-secret', OS_PROJECT_NAME: 'infra' };
+
+  it('reads password authentication with domain defaults, region, interface and microversion', () => {
+    const config = loadConfig({ ...base, OS_REGION_NAME: 'RegionTwo' });
+    expect(config.compute).toEqual({
+      interface: 'public',
+      microversion: '2.84',
+      region: 'RegionTwo',
+      identity: {
+        authUrl: 'https://keystone.example:5000/v3',
+        credentials: { method: 'password', username: 'ops', userDomainName: 'Default' },
+        scope: { projectName: 'infra', projectDomainName: 'Default' },
+      },
+    });
+    expect(config.compute.identity?.credentials).toHaveProperty('password', 'pw-secret');
+    expect(JSON.stringify(config)).not.toContain('pw-secret');
+  });
+
+  it('reads application credentials, appends /v3, and takes NOVA_URL and NOVA_MICROVERSION', () => {
+    const config = loadConfig({
+      OS_AUTH_URL: 'http://keystone:5000/',
+      OS_APPLICATION_CREDENTIAL_ID: 'app-id',
+      OS_APPLICATION_CREDENTIAL_SECRET: 'app-secret',
+      NOVA_URL: 'http://nova:8774/v2.1/',
+      NOVA_MICROVERSION: '2.66',
+      OS_INTERFACE: 'internalURL',
+    });
+    expect(config.compute).toEqual({
+      interface: 'internal',
+      microversion: '2.66',
+      novaUrl: 'http://nova:8774/v2.1',
+      identity: { authUrl: 'http://keystone:5000/v3', credentials: { method: 'application_credential', id: 'app-id' } },
+    });
+    expect(JSON.stringify(config)).not.toContain('app-secret');
+  });
+
+  it('names what is missing or wrong, without echoing secrets', () => {
+    expect(problems({ OS_AUTH_URL: 'https://k/v3', OS_PASSWORD: 'pw-secret' })).toEqual([
+      'OS_USERNAME: is required with OS_AUTH_URL (or set OS_USER_ID, or OS_APPLICATION_CREDENTIAL_ID and _SECRET)',
+    ]);
+    expect(problems({ OS_AUTH_URL: 'https://k/v3', OS_USERNAME: 'ops', OS_PASSWORD: 'pw-secret' })).toEqual([
+      'OS_PROJECT_NAME: is required with password authentication (or set OS_PROJECT_ID)',
+    ]);
+    expect(problems({ ...base, NOVA_MICROVERSION: '3' })).toEqual([
+      'NOVA_MICROVERSION: must be a compute microversion such as 2.84 (2.1 or later), or latest',
+    ]);
+    expect(problems({ OS_AUTH_URL: 'https://k/v3', OS_APPLICATION_CREDENTIAL_SECRET: 'app-secret' })).toEqual([
+      'OS_APPLICATION_CREDENTIAL_ID: is required with OS_APPLICATION_CREDENTIAL_SECRET',
+    ]);
+    expect(problems({ OS_USERNAME: 'ops', OS_PASSWORD: 'pw' })).toEqual([
+      'OS_AUTH_URL: is required when OS_USERNAME, OS_PASSWORD are set (without it the local compute emulator is used)',
+    ]);
+    expect(problems({ ...base, OS_AUTH_URL: 'keystone' })).toEqual(['OS_AUTH_URL: must be an absolute http(s) URL']);
+    expect(problems({ ...base, OS_PASSWORD: ' ' })).toEqual(['OS_PASSWORD: must not be empty']);
+  });
+});
