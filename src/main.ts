@@ -4,8 +4,9 @@
  * readiness fails first, in-flight operations finish, then connections and workers close.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig, withEmbeddedCloudFunctions, type GatewayConfig } from './config';
+import { ConfigError, loadConfig, withEmbeddedCloudFunctions, withEmbeddedCompute, type GatewayConfig } from './config';
 import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
+import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
 import { createLogger } from './logger';
 import { buildServer, GRAPHQL_PATH } from './server';
 import { createUpstreams } from './upstream';
@@ -44,6 +45,25 @@ async function main(): Promise<void> {
       { origin: config.cloudFunctions.origin, basePath: config.cloudFunctions.basePath, platform: config.cloudFunctions.defaultPlatform },
       'Using NAVER Cloud Platform Cloud Functions',
     );
+  }
+
+  if (!config.compute.identity) {
+    const user = { name: 'demo', password: randomBytes(18).toString('base64url'), project: 'demo' };
+    const emulator = await startComputeEmulator({ host: '127.0.0.1', port: 0, users: [user] });
+    cleanups.push(() => emulator.close());
+    config = withEmbeddedCompute(config, {
+      authUrl: emulator.authUrl,
+      username: user.name,
+      password: user.password,
+      projectName: user.project,
+      region: 'RegionOne',
+    });
+    logger.info(
+      { identity: emulator.authUrl, exampleServerId: SEED_SERVER_ID },
+      `No OS_AUTH_URL set: using the built-in Keystone + Nova emulator on loopback (in-memory, seeded with example servers). Try { server(id: "${SEED_SERVER_ID}") { instanceActions { nodes { action events { event result } } } } }`,
+    );
+  } else {
+    logger.info({ identity: config.compute.identity.authUrl, region: config.compute.region }, 'Using OpenStack compute');
   }
 
   const upstreams = createUpstreams(config);

@@ -2,7 +2,7 @@ import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { checkActivationId, checkName, checkPackage } from '../upstream/cloudfunctions/paths';
 import { platformOf } from './values';
 import { checkComputeId } from './compute-values';
-import { DEFAULT_ACTIONS_QUERY } from './Server';
+import { existenceQuery } from './server-existence';
 
 export const Query: QueryResolvers = {
   async packages(_root, args, ctx) {
@@ -46,12 +46,13 @@ export const Query: QueryResolvers = {
 
   /**
    * Nova has no existence check that also finds deleted servers (whose actions stay readable), so
-   * the server's first page of actions is the check: a 404 means no such server. It is the page
-   * `instanceActions` reads by default, so the loader shares it and the usual query pays once.
+   * a page of the server's actions is the check: a 404 means no such server. It is the page the
+   * operation's own `instanceActions` field asks for, so the loader shares it and the check is free.
    */
-  async server(_root, args, ctx) {
+  async server(_root, args, ctx, info) {
     const serverId = checkComputeId('server id', args.id);
-    const page = await ctx.loaders.compute.instanceActions.load({ serverId, query: DEFAULT_ACTIONS_QUERY });
+    const query = existenceQuery(info, ctx.computeMicroversion);
+    const page = await ctx.loaders.compute.instanceActions.load({ serverId, query });
     return page ? { id: serverId } : null;
   },
 };

@@ -21,7 +21,14 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-export function createUpstreams(config: GatewayConfig, observer?: UpstreamObserver): Upstreams {
+export interface UpstreamOptions {
+  observer?: UpstreamObserver;
+  /** Clock for token expiry (tests); default Date.now. */
+  now?: () => number;
+}
+
+export function createUpstreams(config: GatewayConfig, options: UpstreamOptions = {}): Upstreams {
+  const { observer, now } = options;
   const cf = config.cloudFunctions;
   const identity = config.compute.identity;
   if (!cf.credentials || !cf.origin || !identity) {
@@ -39,7 +46,7 @@ export function createUpstreams(config: GatewayConfig, observer?: UpstreamObserv
   });
   // Open the identity pool now; the compute origin comes from the catalog (or NOVA_URL) later.
   pools.get(new URL(identity.authUrl).origin);
-  const keystone = new KeystoneAuth({ identity, compute: config.compute, pools, ...(observer ? { observer } : {}) });
+  const keystone = new KeystoneAuth({ identity, compute: config.compute, pools, ...(observer ? { observer } : {}), ...(now ? { now } : {}) });
   const compute = new NovaClient({ auth: keystone, pools, microversion: config.compute.microversion, ...(observer ? { observer } : {}) });
   return { functions, compute, keystone, close: () => pools.close() };
 }

@@ -8,21 +8,28 @@
  */
 import { Writable } from 'node:stream';
 import { request } from 'undici';
-import { loadConfig, withEmbeddedCloudFunctions, type GatewayConfig } from '../../src/config';
+import { loadConfig, withEmbeddedCloudFunctions, withEmbeddedCompute, type GatewayConfig } from '../../src/config';
 import {
   startCloudFunctionsEmulator,
   type CloudFunctionsEmulator,
   type CloudFunctionsEmulatorOptions,
 } from '../../src/emulators/cloudfunctions';
+import { startComputeEmulator, type ComputeEmulator, type ComputeEmulatorOptions } from '../../src/emulators/compute';
 import { createLogger } from '../../src/logger';
 import { buildServer, type GatewayServer } from '../../src/server';
 import { createUpstreams, type Upstreams } from '../../src/upstream';
 
 export const TEST_CREDENTIALS = { accessKey: 'test-access-key', secretKey: 'test-secret-key-0123456789' };
+export const TEST_OS_USER = { name: 'demo', password: 'test-os-password-0123', project: 'demo' };
 
 export interface HarnessOptions {
   env?: Record<string, string>;
   emulator?: Partial<CloudFunctionsEmulatorOptions>;
+  compute?: Partial<ComputeEmulatorOptions>;
+  /** The OpenStack password the gateway uses (default: the one the emulator accepts). */
+  osPassword?: string;
+  /** One clock for the gateway's token cache and the compute emulator. */
+  now?: () => number;
   /** Path generation the gateway speaks to the emulator. */
   basePath?: '/ncf/api/v2' | '/api/v2';
   /** Credentials the gateway signs with (default: the ones the emulator accepts). */
@@ -38,23 +45,40 @@ export interface GqlResponse<T = any> {
 export interface Harness {
   url: string;
   emulator: CloudFunctionsEmulator;
+  compute: ComputeEmulator;
   config: GatewayConfig;
   server: GatewayServer;
   upstreams: Upstreams;
   /** Every log line the gateway wrote, as text. */
   logs: string[];
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
-  /** Upstream requests received by the emulator since the last reset, as `METHOD path?query`. */
+  /** Cloud Functions requests received by the emulator since the last reset, as `METHOD path?query`. */
   upstreamCalls(): string[];
+  /** Keystone and Nova requests received since the last reset, as `METHOD path?query`. */
+  computeCalls(): string[];
   resetCalls(): void;
   close(): Promise<void>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const emulator = await startCloudFunctionsEmulator({ credentials: [TEST_CREDENTIALS], ...options.emulator });
+  const compute = await startComputeEmulator({
+    users: [TEST_OS_USER],
+    ...(options.now ? { now: options.now } : {}),
+    ...options.compute,
+  });
   const base = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const creds = options.gatewayCredentials ?? TEST_CREDENTIALS;
   let config = withEmbeddedCloudFunctions(base, emulator.url, creds);
+  if (!base.compute.identity) {
+    config = withEmbeddedCompute(config, {
+      authUrl: compute.authUrl,
+      username: TEST_OS_USER.name,
+      password: options.osPassword ?? TEST_OS_USER.password,
+      projectName: TEST_OS_USER.project,
+      region: base.compute.region ?? 'RegionOne',
+    });
+  }
   if (options.basePath === '/api/v2') {
     config = { ...config, cloudFunctions: { ...config.cloudFunctions, basePath: '/api/v2', generation: 'v2.0' } };
   }
@@ -66,7 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const logger = createLogger('debug', sink);
-  const upstreams = createUpstreams(config);
+  const upstreams = createUpstreams(config, options.now ? { now: options.now } : {});
   const server = await buildServer({ config, logger, upstreams });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
@@ -76,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     url,
     emulator,
+    compute,
     config,
     server,
     upstreams,
@@ -92,13 +117,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     upstreamCalls() {
       return emulator.requests.map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
     },
+    computeCalls() {
+      return compute.requests.map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
+    },
     resetCalls() {
       emulator.resetRequests();
+      compute.resetRequests();
     },
     async close() {
       await server.close();
       await upstreams.close();
       await emulator.close();
+      await compute.close();
     },
   };
 }

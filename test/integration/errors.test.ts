@@ -69,6 +69,7 @@ describe('upstream errors', () => {
     } finally {
       await h.server.close();
       await h.upstreams.close();
+      await h.compute.close();
     }
   });
 
