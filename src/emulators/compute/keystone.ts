@@ -2,7 +2,7 @@
 // DELETE revoke). Issuing supports the password method (user by id, or by name + domain) and the
 // application_credential method (by id); tokens are scoped to the user's one project.
 import { buildCatalog, type CatalogSettings } from './catalog';
-import { Directory, type DomainRef, type Project, type User } from './directory';
+import { Directory, matchesDomain, type DomainRef, type Project, type User } from './directory';
 import { expecting, KeystoneError, unauthorized } from './faults';
 import { header, type EmulatorRequest, type Reply } from './http-types';
 import { keystoneTime } from './time';
@@ -162,7 +162,7 @@ export class Keystone {
     } else if (p.name !== undefined) {
       const name = string(p.name, 'name', 'project');
       const d = domainRef(p.domain, 'project');
-      matches = name === user.project.name && (d.id !== undefined ? d.id === user.project.domain.id : d.name === user.project.domain.name);
+      matches = name === user.project.name && matchesDomain(user.project.domain, d);
     } else {
       throw expecting('id or name', 'project');
     }
