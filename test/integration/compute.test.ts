@@ -170,9 +170,23 @@ describe('compute instance actions', () => {
     expect(res.body).toEqual({ data: { nobody: null, web: { instanceAction: null } } });
   });
 
-  it('still reads the actions of a deleted server', async () => {
-    const res = await h.gql(`{ server(id: "${SEED_DELETED_SERVER_ID}") { instanceActions { nodes { action } } } }`);
-    expect(res.body.data.server.instanceActions.nodes).toEqual([{ action: 'delete' }, { action: 'create' }]);
+  it('reads the server name and status, once per server', async () => {
+    const res = await h.gql(`{
+      a: server(id: "${SEED_BUSY_SERVER_ID}") { id name status }
+      b: server(id: "${SEED_BUSY_SERVER_ID}") { name }
+    }`);
+    expect(res.body.data).toEqual({ a: { id: SEED_BUSY_SERVER_ID, name: 'batch-1', status: 'REBOOT' }, b: { name: 'batch-1' } });
+    expect(h.computeCalls()).toEqual([
+      `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}/os-instance-actions?limit=21`,
+      `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}`,
+    ]);
+  });
+
+  it('still reads the actions of a deleted server, whose name and status are gone', async () => {
+    const res = await h.gql(`{ server(id: "${SEED_DELETED_SERVER_ID}") { name status instanceActions { nodes { action } } } }`);
+    expect(res.body).toEqual({
+      data: { server: { name: null, status: null, instanceActions: { nodes: [{ action: 'delete' }, { action: 'create' }] } } },
+    });
   });
 
   it('maps 403 to FORBIDDEN and a bad marker (400) to BAD_USER_INPUT, keeping siblings', async () => {

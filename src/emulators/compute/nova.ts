@@ -105,7 +105,7 @@ function decodeSegment(s: string): string {
 }
 
 interface Route {
-  kind: 'list' | 'show';
+  kind: 'server' | 'list' | 'show';
   projectId?: string;
   serverId: string;
   requestId?: string;
@@ -120,6 +120,7 @@ function route(rest: string): Route | undefined {
     segments = segments.slice(1);
   }
   const [servers, serverId, collection, requestId, ...more] = segments;
+  if (servers === 'servers' && serverId && collection === undefined) return { kind: 'server', projectId, serverId };
   if (servers !== 'servers' || !serverId || collection !== 'os-instance-actions' || more.length > 0) return undefined;
   if (requestId === undefined) return { kind: 'list', projectId, serverId };
   return requestId === '' ? undefined : { kind: 'show', projectId, serverId, requestId };
@@ -158,7 +159,12 @@ export class Nova {
           `Malformed request URL: URL's project_id '${r.projectId}' doesn't match Context's project_id '${token.project.id}'`,
         );
       }
-      const body = r.kind === 'list' ? this.list(req, r, version, token) : this.show(req, r, version, token);
+      const body =
+        r.kind === 'server'
+          ? this.showServer(r, token)
+          : r.kind === 'list'
+            ? this.list(req, r, version, token)
+            : this.show(req, r, version, token);
       return { status: 200, headers: versionHeaders, body, microversion: text };
     } catch (err) {
       if (!(err instanceof NovaFault)) throw err;
@@ -195,6 +201,17 @@ export class Nova {
     }
     if (server.locked) throw forbidden(`os_compute_api:os-instance-actions:${operation}`);
     return server;
+  }
+
+  /** GET /servers/{id}, a few of its fields: deleted servers are 404 here at any microversion. */
+  private showServer(r: Route, token: IssuedToken): Json {
+    const server = this.deps.store.getServer(r.serverId);
+    if (server === undefined || server.deleted || (!isAdmin(token) && server.projectId !== token.project.id)) {
+      throw notFound(`Instance ${r.serverId} could not be found.`);
+    }
+    return {
+      server: { id: server.id, name: server.name, status: server.status, tenant_id: server.projectId, user_id: server.userId },
+    };
   }
 
   private list(req: EmulatorRequest, r: Route, version: Microversion, token: IssuedToken): Json {

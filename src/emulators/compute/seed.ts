@@ -101,7 +101,7 @@ export function seed(store: ComputeStore, owner: { projectId: string; userId: st
     },
   ]);
 
-  store.addServer({ id: SEED_BUSY_SERVER_ID, name: 'batch-1', projectId, userId, host: 'compute-02' });
+  store.addServer({ id: SEED_BUSY_SERVER_ID, name: 'batch-1', projectId, userId, host: 'compute-02', status: 'REBOOT' });
   const reboots: PlannedAction[] = Array.from({ length: 19 }, (_, i) => ({
     action: 'reboot',
     ago: 9 * DAY - i * 10 * HOUR,

@@ -21,6 +21,8 @@ export interface ServerInput {
   locked?: boolean;
   /** Soft-deleted: visible only from microversion 2.21. */
   deleted?: boolean;
+  /** Nova vm status, e.g. ACTIVE, SHUTOFF, ERROR (default ACTIVE). */
+  status?: string;
 }
 
 export interface ComputeServer {
@@ -31,6 +33,7 @@ export interface ComputeServer {
   host: string | null;
   locked: boolean;
   deleted: boolean;
+  status: string;
 }
 
 export interface ActionEventInput {
@@ -120,6 +123,7 @@ export class ComputeStore {
       host: input.host === undefined ? 'compute-01' : input.host,
       locked: input.locked ?? false,
       deleted: input.deleted ?? false,
+      status: input.status ?? (input.deleted ? 'DELETED' : 'ACTIVE'),
     };
     this.serverMap.set(id, server);
     this.actionsByServer.set(id, []);

@@ -327,7 +327,7 @@ describe('visibility and errors', () => {
   });
 
   it('answers 404 for unknown routes (after the token check) and 405 badMethod for other methods', async () => {
-    for (const path of ['/servers', `/servers/${SEED_SERVER_ID}`, `${list(SEED_SERVER_ID)}/`, `${list(SEED_SERVER_ID)}/a/b`]) {
+    for (const path of ['/servers', `/servers/${SEED_SERVER_ID}/other`, `${list(SEED_SERVER_ID)}/`, `${list(SEED_SERVER_ID)}/a/b`]) {
       const r = await h.nova(path, alice);
       expect([path, r.status, r.json]).toEqual([path, 404, { itemNotFound: { code: 404, message: 'The resource could not be found.' } }]);
     }
@@ -449,5 +449,23 @@ describe('concurrency and lifecycle', () => {
       await agent.close();
       await probe.close();
     }
+  });
+});
+
+describe('GET /servers/{id}', () => {
+  it('shows a server with its name and status', async () => {
+    const r = await h.nova(`/servers/${SEED_BUSY_SERVER_ID}`, alice);
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({
+      server: { id: SEED_BUSY_SERVER_ID, name: 'batch-1', status: 'REBOOT', tenant_id: TEAM_A, user_id: ALICE_ID },
+    });
+  });
+
+  it('answers 404 for deleted, foreign (to non-admins) and unknown servers', async () => {
+    for (const id of [SEED_DELETED_SERVER_ID, SEED_FOREIGN_SERVER_ID, 'no-such-server']) {
+      const r = await h.nova(`/servers/${id}`, alice);
+      expect([id, r.status, r.json]).toEqual([id, 404, { itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } }]);
+    }
+    expect((await h.nova(`/servers/${SEED_FOREIGN_SERVER_ID}`, root)).status).toBe(200);
   });
 });
