@@ -70,4 +70,25 @@ query WaitForResult($id: ID!) {
 `,
     variables: JSON.stringify({ id: 'paste the activationId here' }, null, 2),
   },
+  {
+    query: `# What happened to a server: each action and its events, newest first
+query ServerHistory($id: ID!) {
+  server(id: $id) {
+    name
+    status
+    instanceActions(first: 10) {
+      nodes {
+        action
+        requestId
+        startedAt
+        message
+        events { event result startedAt finishedAt }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`,
+    variables: JSON.stringify({ id: '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e' }, null, 2),
+  },
 ];

@@ -39,6 +39,7 @@ describe('playground', () => {
       'RecentActivations',
       'Invoke',
       'StartSlowRun',
+      'ServerHistory',
     ]);
   });
 
