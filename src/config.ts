@@ -65,6 +65,45 @@ export interface GatewayConfig {
   cloudFunctions: CloudFunctionsConfig;
   compute: ComputeConfig;
   upstreamHttp: UpstreamHttpConfig;
+  resilience: ResilienceConfig;
+  auth: AuthConfig;
+  limits: LimitsConfig;
+  http: HttpConfig;
+  /** Seconds readiness fails before the server stops accepting requests on SIGTERM. */
+  shutdownDelayMs: number;
+}
+
+export interface ResilienceConfig {
+  /** Attempts of an idempotent read in all (1 = no retry). */
+  retryAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Consecutive failures (connection errors, timeouts, 5xx) that open an upstream's breaker. */
+  breakerFailures: number;
+  /** How long an open breaker answers at once before letting one trial call through. */
+  breakerCooldownMs: number;
+}
+
+export type AuthConfig =
+  | { mode: 'none'; allowUnauthenticated: boolean }
+  | { mode: 'apikey'; keysFile: string }
+  | { mode: 'jwt'; jwksUrl: string; issuer: string; audience: string; algorithms: string[] };
+
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  /** Largest request body, in bytes. */
+  bodyLimitBytes: number;
+}
+
+export interface HttpConfig {
+  /** Origins allowed to call from a browser (CORS); empty: none. */
+  corsOrigins: string[];
+  introspection: boolean;
+  playground: boolean;
 }
 
 /** How the gateway authenticates to Keystone v3. Secrets are non-enumerable (see hideSecret). */
@@ -137,6 +176,28 @@ const schema = z.object({
   GATEWAY_UPSTREAM_BODY_TIMEOUT_MS: intIn(100, 300_000).default(10_000),
   GATEWAY_UPSTREAM_KEEPALIVE_MS: intIn(100, 600_000).default(4_000),
   GATEWAY_UPSTREAM_MAX_RESPONSE_BYTES: intIn(1024, 1_073_741_824).default(8 * 1024 * 1024),
+  GATEWAY_RETRY_ATTEMPTS: intIn(1, 10).default(3),
+  GATEWAY_RETRY_BASE_DELAY_MS: intIn(1, 60_000).default(100),
+  GATEWAY_RETRY_MAX_DELAY_MS: intIn(1, 300_000).default(2_000),
+  GATEWAY_BREAKER_FAILURES: intIn(1, 1000).default(5),
+  GATEWAY_BREAKER_COOLDOWN_MS: intIn(100, 600_000).default(5_000),
+  GATEWAY_SHUTDOWN_DELAY_MS: intIn(0, 120_000).default(0),
+  GATEWAY_AUTH: oneOf(['none', 'apikey', 'jwt']).default('none'),
+  GATEWAY_ALLOW_UNAUTHENTICATED: oneOf(['true', 'false']).default('false'),
+  GATEWAY_API_KEYS_FILE: optionalText,
+  GATEWAY_JWKS_URL: optionalText,
+  GATEWAY_JWT_ISSUER: optionalText,
+  GATEWAY_JWT_AUDIENCE: optionalText,
+  GATEWAY_JWT_ALGORITHMS: z.string().trim().default('RS256,ES256,PS256,EdDSA'),
+  GATEWAY_MAX_DEPTH: intIn(1, 100).default(8),
+  GATEWAY_MAX_ALIASES: intIn(0, 1000).default(15),
+  GATEWAY_MAX_TOKENS: intIn(10, 100_000).default(1_000),
+  GATEWAY_MAX_DIRECTIVES: intIn(0, 1000).default(10),
+  GATEWAY_MAX_COST: intIn(1, 10_000_000).default(5_000),
+  GATEWAY_BODY_LIMIT_BYTES: intIn(1024, 10 * 1024 * 1024).default(100 * 1024),
+  GATEWAY_CORS_ORIGINS: z.string().trim().default(''),
+  GATEWAY_INTROSPECTION: oneOf(['true', 'false']).optional(),
+  GATEWAY_PLAYGROUND: oneOf(['true', 'false']).optional(),
   OS_AUTH_URL: optionalText,
   OS_USERNAME: optionalText,
   OS_USER_ID: optionalText,
@@ -224,7 +285,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   }
 
   const compute = parseCompute(e, problems);
+  const auth = parseAuth(e, problems);
+  const corsOrigins = parseOrigins(e.GATEWAY_CORS_ORIGINS, problems);
+  if (e.GATEWAY_RETRY_MAX_DELAY_MS < e.GATEWAY_RETRY_BASE_DELAY_MS) {
+    problems.push('GATEWAY_RETRY_MAX_DELAY_MS: must not be less than GATEWAY_RETRY_BASE_DELAY_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const production = e.NODE_ENV === 'production';
 
   const config: GatewayConfig = {
     nodeEnv: e.NODE_ENV,
@@ -243,8 +310,86 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       keepAliveTimeoutMs: e.GATEWAY_UPSTREAM_KEEPALIVE_MS,
       maxResponseBytes: e.GATEWAY_UPSTREAM_MAX_RESPONSE_BYTES,
     },
+    resilience: {
+      retryAttempts: e.GATEWAY_RETRY_ATTEMPTS,
+      retryBaseDelayMs: e.GATEWAY_RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: e.GATEWAY_RETRY_MAX_DELAY_MS,
+      breakerFailures: e.GATEWAY_BREAKER_FAILURES,
+      breakerCooldownMs: e.GATEWAY_BREAKER_COOLDOWN_MS,
+    },
+    auth,
+    limits: {
+      maxDepth: e.GATEWAY_MAX_DEPTH,
+      maxAliases: e.GATEWAY_MAX_ALIASES,
+      maxTokens: e.GATEWAY_MAX_TOKENS,
+      maxDirectives: e.GATEWAY_MAX_DIRECTIVES,
+      maxCost: e.GATEWAY_MAX_COST,
+      bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
+    },
+    http: {
+      corsOrigins,
+      // Off in production unless asked for explicitly.
+      introspection: e.GATEWAY_INTROSPECTION ? e.GATEWAY_INTROSPECTION === 'true' : !production,
+      playground: e.GATEWAY_PLAYGROUND ? e.GATEWAY_PLAYGROUND === 'true' : !production,
+    },
+    shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
   };
   return deepFreeze(config);
+}
+
+/** Loopback host names and addresses: the only places anonymous access is allowed by default. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+function parseAuth(e: ParsedEnv, problems: string[]): AuthConfig {
+  switch (e.GATEWAY_AUTH) {
+    case 'apikey':
+      if (!e.GATEWAY_API_KEYS_FILE) {
+        problems.push('GATEWAY_API_KEYS_FILE: is required with GATEWAY_AUTH=apikey (create one with `npm run apikey:create`)');
+        return { mode: 'none', allowUnauthenticated: false };
+      }
+      return { mode: 'apikey', keysFile: e.GATEWAY_API_KEYS_FILE };
+    case 'jwt': {
+      const missing = (['GATEWAY_JWKS_URL', 'GATEWAY_JWT_ISSUER', 'GATEWAY_JWT_AUDIENCE'] as const).filter((k) => !e[k]);
+      for (const name of missing) problems.push(`${name}: is required with GATEWAY_AUTH=jwt`);
+      if (e.GATEWAY_JWKS_URL) {
+        const checked = checkBaseUrl(e.GATEWAY_JWKS_URL);
+        if (typeof checked !== 'string') problems.push(`GATEWAY_JWKS_URL: ${checked.error}`);
+      }
+      const algorithms = e.GATEWAY_JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
+      const unsafe = algorithms.filter((a) => a.toLowerCase() === 'none' || /^HS/i.test(a));
+      if (algorithms.length === 0 || unsafe.length > 0) {
+        problems.push('GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*');
+      }
+      return { mode: 'jwt', jwksUrl: e.GATEWAY_JWKS_URL ?? '', issuer: e.GATEWAY_JWT_ISSUER ?? '', audience: e.GATEWAY_JWT_AUDIENCE ?? '', algorithms };
+    }
+    default: {
+      const allowUnauthenticated = e.GATEWAY_ALLOW_UNAUTHENTICATED === 'true';
+      if (!isLoopbackHost(e.HOST) && !allowUnauthenticated) {
+        problems.push(
+          `GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; HOST is ${e.HOST}. ` +
+            'Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true to accept anonymous clients anyway.',
+        );
+      }
+      return { mode: 'none', allowUnauthenticated };
+    }
+  }
+}
+
+function parseOrigins(raw: string, problems: string[]): string[] {
+  const origins: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      const url = new URL(item);
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) throw new Error('not an origin');
+      origins.push(url.origin);
+    } catch {
+      problems.push(`GATEWAY_CORS_ORIGINS: ${JSON.stringify(item)} is not an origin such as https://app.example.com`);
+    }
+  }
+  return origins;
 }
 
 type ParsedEnv = z.infer<typeof schema>;

@@ -8,6 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
+import type { Principal } from './auth';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
 import { createComputeLoaders, type ComputeLoaders } from './loaders/compute';
 import type { Schedule } from './loaders/batch';
@@ -17,6 +18,8 @@ import type { Platform } from './upstream/cloudfunctions/types';
 
 export interface GatewayContext {
   requestId: string;
+  /** Who is calling and with which scopes (see src/auth). */
+  principal: Principal;
   logger: Logger;
   /** Aborts at the operation's deadline or when the client disconnects. */
   signal: AbortSignal;
@@ -41,6 +44,7 @@ export interface ContextDependencies {
 
 export interface RequestScope {
   requestId: string;
+  principal: Principal;
   logger: Logger;
   /** Fires when the client connection closes before the response was sent. */
   disconnected?: AbortSignal;
@@ -54,6 +58,7 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
   const call = { signal };
   return {
     requestId: scope.requestId,
+    principal: scope.principal,
     logger: scope.logger,
     signal,
     defaultPlatform: deps.defaultPlatform,

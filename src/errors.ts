@@ -21,6 +21,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 export const ErrorCode = {
   /** The HTTP request itself is malformed (bad JSON, wrong content type, too large). Apollo uses it too. */
   BAD_REQUEST: 'BAD_REQUEST',
+  /** The document is not valid GraphQL, or has too many tokens (Apollo's code). */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The operation does not fit the schema, or exceeds a depth, alias, directive or cost limit (Apollo's code). */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** The client sent something the gateway or the upstream rejects as invalid. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The client is not authenticated to the gateway. */
@@ -59,6 +63,8 @@ export interface GatewayErrorOptions {
   upstream?: UpstreamErrorInfo;
   /** HTTP status for errors that fail the whole request (Apollo reads extensions.http). */
   httpStatus?: number;
+  /** HTTP headers to send with such an error (e.g. WWW-Authenticate). */
+  httpHeaders?: Record<string, string>;
   /** Seconds after which a retry may succeed (from Retry-After), when known. */
   retryAfterSeconds?: number;
   /** Server-side only: the underlying error, logged but never sent. */
@@ -74,8 +80,14 @@ export class GatewayError extends GraphQLError {
     const extensions: Record<string, unknown> = { code };
     if (options.upstream) extensions.upstream = { ...options.upstream };
     if (options.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = options.retryAfterSeconds;
-    if (options.httpStatus !== undefined) extensions.http = { status: options.httpStatus };
     super(message, { extensions });
+    if (options.httpStatus !== undefined) {
+      // Apollo reads extensions.http to choose the status and headers, and strips it from the response.
+      this.extensions.http = {
+        status: options.httpStatus,
+        ...(options.httpHeaders ? { headers: new Map(Object.entries(options.httpHeaders)) } : {}),
+      };
+    }
     this.name = 'GatewayError';
     this.code = code;
     this.upstream = options.upstream;

@@ -11,12 +11,18 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import cors from '@fastify/cors';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createAuthenticator } from './auth';
+import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
 import { createContext, type GatewayContext } from './context';
 import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
+import { operationLimits } from './limits';
 import { playgroundLandingPage, PLAYGROUND_CSP, registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
 import { loadTypeDefs } from './schema';
@@ -43,13 +49,14 @@ export interface GatewayServer {
 
 export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
   const { config, logger, upstreams } = deps;
+  const authenticator = createAuthenticator(config.auth);
   let ready = false;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One log line per operation is written by the GraphQL layer, not one per HTTP request.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 100 * 1024,
+    bodyLimit: config.limits.bodyLimitBytes,
     return503OnClosing: true,
     genReqId: (req) => {
       const incoming = req.headers[REQUEST_ID_HEADER];
@@ -83,17 +90,37 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       .send({ errors: [{ message, extensions: { code, requestId: request.id } }] });
   });
 
+  // Cross-origin browser clients: only the allowlisted origins (none by default).
+  await app.register(cors, {
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id', 'traceparent'],
+    exposedHeaders: ['x-request-id'],
+    maxAge: 600,
+  });
+
+  const schema = enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
+  const limits = operationLimits(config.limits, config.http.introspection);
   const apollo = new ApolloServer<GatewayContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers: resolvers as never,
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: config.http.introspection,
+    // "Did you mean …?" would describe a schema that is not public.
+    hideSchemaDetailsFromClientErrors: !config.http.introspection,
     allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
     // main.ts owns SIGTERM/SIGINT: readiness first, then drain, then close the upstream pools.
     stopOnTerminationSignals: false,
     logger,
-    plugins: [fastifyApolloDrainPlugin(app), playgroundLandingPage(GRAPHQL_PATH), errorReporting()],
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      config.http.playground ? playgroundLandingPage(GRAPHQL_PATH) : ApolloServerPluginLandingPageDisabled(),
+      ...limits.plugins,
+      errorReporting(),
+    ],
   });
   await apollo.start();
 
@@ -110,16 +137,22 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
       context: async (request, reply) => {
+        const principal = await authenticator.authenticate(request.headers);
         const gone = new AbortController();
         reply.raw.once('close', () => {
           if (!reply.raw.writableFinished) gone.abort();
         });
-        return createContext(contextDeps, { requestId: request.id, logger: request.log as Logger, disconnected: gone.signal });
+        return createContext(contextDeps, {
+          requestId: request.id,
+          logger: (request.log as Logger).child({ principal: principal.id }),
+          principal,
+          disconnected: gone.signal,
+        });
       },
     }),
   });
 
-  registerPlaygroundAssets(app);
+  if (config.http.playground) registerPlaygroundAssets(app);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

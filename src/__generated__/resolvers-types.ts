@@ -421,6 +421,12 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
 };
 
+export type ScopeDirectiveArgs = {
+  requires: Scalars['String']['input'];
+};
+
+export type ScopeDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = ScopeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type ActionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Action'] = ResolversParentTypes['Action']> = {
   activations?: Resolver<ResolversTypes['ActivationPage'], ParentType, ContextType, Partial<ActionActivationsArgs>>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -555,3 +561,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Server?: ServerResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GatewayContext> = {
+  scope?: ScopeDirectiveResolver<any, any, ContextType>;
+};
