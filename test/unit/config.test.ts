@@ -146,3 +146,48 @@ describe('OpenStack configuration', () => {
     expect(problems({ ...base, OS_PASSWORD: ' ' })).toEqual(['OS_PASSWORD: must not be empty']);
   });
 });
+
+describe('client authentication and limits configuration', () => {
+  it('allows GATEWAY_AUTH=none only on loopback, unless explicitly allowed', () => {
+    expect(loadConfig({ HOST: '127.0.0.1' }).auth).toEqual({ mode: 'none', allowUnauthenticated: false });
+    expect(loadConfig({ HOST: '::1' }).auth.mode).toBe('none');
+    expect(loadConfig({ HOST: 'localhost' }).auth.mode).toBe('none');
+    expect(problems({ HOST: '0.0.0.0' })).toEqual([
+      'GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; HOST is 0.0.0.0. Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true to accept anonymous clients anyway.',
+    ]);
+    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_ALLOW_UNAUTHENTICATED: 'true' }).auth).toEqual({ mode: 'none', allowUnauthenticated: true });
+    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: '/k.json' }).auth).toEqual({ mode: 'apikey', keysFile: '/k.json' });
+  });
+
+  it('requires what each mode needs', () => {
+    expect(problems({ GATEWAY_AUTH: 'apikey' })).toEqual([
+      'GATEWAY_API_KEYS_FILE: is required with GATEWAY_AUTH=apikey (create one with `npm run apikey:create`)',
+    ]);
+    expect(problems({ GATEWAY_AUTH: 'jwt', GATEWAY_JWKS_URL: 'https://idp/jwks' })).toEqual([
+      'GATEWAY_JWT_ISSUER: is required with GATEWAY_AUTH=jwt',
+      'GATEWAY_JWT_AUDIENCE: is required with GATEWAY_AUTH=jwt',
+    ]);
+    expect(
+      problems({ GATEWAY_AUTH: 'jwt', GATEWAY_JWKS_URL: 'https://idp/jwks', GATEWAY_JWT_ISSUER: 'i', GATEWAY_JWT_AUDIENCE: 'a', GATEWAY_JWT_ALGORITHMS: 'RS256,HS256' }),
+    ).toEqual(['GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*']);
+  });
+
+  it('has safe limits by default, and turns introspection and the playground off in production', () => {
+    const dev = loadConfig({});
+    expect(dev.limits).toEqual({ maxDepth: 8, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000, bodyLimitBytes: 102400 });
+    expect(dev.http).toEqual({ corsOrigins: [], introspection: true, playground: true });
+    expect(loadConfig({ NODE_ENV: 'production' }).http).toEqual({ corsOrigins: [], introspection: false, playground: false });
+    expect(loadConfig({ NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'true' }).http).toMatchObject({ introspection: true, playground: true });
+  });
+
+  it('reads the CORS allowlist as origins', () => {
+    expect(loadConfig({ GATEWAY_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(problems({ GATEWAY_CORS_ORIGINS: 'https://app.example.com/path,*' })).toEqual([
+      'GATEWAY_CORS_ORIGINS: "https://app.example.com/path" is not an origin such as https://app.example.com',
+      'GATEWAY_CORS_ORIGINS: "*" is not an origin such as https://app.example.com',
+    ]);
+  });
+});

@@ -1,0 +1,148 @@
+/** Client authentication and scopes, over HTTP: API keys, JWTs against a local JWKS, and their errors. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { request } from 'undici';
+import { generateKey } from '../../src/auth/apikeys';
+import { SEED_SERVER_ID } from '../../src/emulators/compute';
+import { startHarness, type Harness } from '../helpers/gateway';
+
+const QUERY = `{ packages { name } server(id: "${SEED_SERVER_ID}") { id } }`;
+const INVOKE = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }';
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as any };
+}
+
+describe('GATEWAY_AUTH=apikey', () => {
+  let h: Harness;
+  const reader = generateKey(['functions:read'], 'reader');
+  const invoker = generateKey(['functions:read', 'functions:invoke', 'compute:read'], 'ops');
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-keys-'));
+    const file = join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify({ keys: [reader.stored, invoker.stored] }));
+    h = await startHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: file } });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.resetCalls());
+
+  it('answers 401 UNAUTHENTICATED without a key, with a bad key, or a forged one, and calls nothing upstream', async () => {
+    const forged = `${reader.key.slice(0, -4)}AAAA`;
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${forged}` }, { 'x-api-key': forged }];
+    for (const headers of attempts) {
+      const res = await post(h.url, { query: QUERY }, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="ncf-gateway"');
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      ]);
+      expect(res.body.data).toBeUndefined();
+    }
+    expect(h.upstreamCalls()).toEqual([]);
+    expect(h.computeCalls()).toEqual([]);
+  });
+
+  it('lets a key read what its scopes allow, and answers FORBIDDEN on the other fields only', async () => {
+    const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${reader.key}` });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }], server: null });
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ message: 'This field needs the scope compute:read.', path: ['server'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+    ]);
+    expect(h.computeCalls()).toEqual([]);
+  });
+
+  it('needs functions:invoke to invoke', async () => {
+    const denied = await post(h.url, { query: INVOKE }, { 'x-api-key': reader.key });
+    expect(denied.body).toEqual({
+      data: null,
+      errors: [expect.objectContaining({ path: ['invokeAction'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })],
+    });
+    expect(h.upstreamCalls()).toEqual([]);
+    const allowed = await post(h.url, { query: INVOKE }, { authorization: `Bearer ${invoker.key}` });
+    expect(allowed.body).toEqual({ data: { invokeAction: { completed: true } } });
+  });
+});
+
+describe('GATEWAY_AUTH=jwt', () => {
+  let h: Harness;
+  let jwks: Server;
+  let privateKey: KeyLike;
+  let otherKey: KeyLike;
+  const ISSUER = 'https://issuer.test/';
+  const AUDIENCE = 'ncf-gateway';
+
+  const sign = (claims: Record<string, unknown>, opts: { key?: KeyLike; kid?: string; issuer?: string; audience?: string; exp?: string | number } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: opts.kid ?? 'k1' })
+      .setSubject('user-42')
+      .setIssuer(opts.issuer ?? ISSUER)
+      .setAudience(opts.audience ?? AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(opts.exp ?? '5m')
+      .sign(opts.key ?? privateKey);
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    privateKey = pair.privateKey;
+    otherKey = (await generateKeyPair('ES256')).privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    jwks = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const port = (jwks.address() as AddressInfo).port;
+    h = await startHarness({
+      env: {
+        GATEWAY_AUTH: 'jwt',
+        GATEWAY_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+        GATEWAY_JWT_ISSUER: ISSUER,
+        GATEWAY_JWT_AUDIENCE: AUDIENCE,
+      },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+    await new Promise((resolve) => jwks.close(resolve));
+  });
+
+  it('takes scopes from the space-separated scope claim', async () => {
+    const token = await sign({ scope: 'openid functions:read compute:read' });
+    const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${token}` });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.server).toEqual({ id: SEED_SERVER_ID });
+  });
+
+  it('takes scopes from an scp array', async () => {
+    const token = await sign({ scp: ['functions:read', 'functions:invoke'] });
+    const res = await post(h.url, { query: INVOKE }, { authorization: `Bearer ${token}` });
+    expect(res.body).toEqual({ data: { invokeAction: { completed: true } } });
+    const read = await post(h.url, { query: QUERY }, { authorization: `Bearer ${token}` });
+    expect(read.body.errors.map((e: any) => e.extensions.code)).toEqual(['FORBIDDEN']);
+  });
+
+  it('refuses a missing, expired, foreign, mis-addressed or unsigned token with 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bad = [
+      '',
+      await sign({ scope: 'functions:read' }, { exp: now - 120 }),
+      await sign({ scope: 'functions:read' }, { issuer: 'https://evil.test/' }),
+      await sign({ scope: 'functions:read' }, { audience: 'someone-else' }),
+      await sign({ scope: 'functions:read' }, { key: otherKey }),
+      await sign({ scope: 'functions:read' }, { key: otherKey, kid: 'unknown' }),
+      // alg "none": an unsigned token with a valid-looking payload.
+      `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', iss: ISSUER, aud: AUDIENCE, scope: 'functions:read', exp: now + 60 })).toString('base64url')}.`,
+    ];
+    for (const token of bad) {
+      const res = await post(h.url, { query: QUERY }, token ? { authorization: `Bearer ${token}` } : {});
+      expect(res.status).toBe(401);
+      expect(res.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
