@@ -23,6 +23,8 @@ export interface GatewayContext {
   logger: Logger;
   /** Aborts at the operation's deadline or when the client disconnects. */
   signal: AbortSignal;
+  /** The operation's deadline, epoch ms. */
+  deadline: number;
   defaultPlatform: Platform;
   loaders: {
     functions: FunctionsLoaders;
@@ -51,16 +53,18 @@ export interface RequestScope {
 }
 
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
+  const deadlineAt = Date.now() + deps.requestTimeoutMs;
   const deadline = AbortSignal.timeout(deps.requestTimeoutMs);
   const signal = scope.disconnected ? AbortSignal.any([deadline, scope.disconnected]) : deadline;
   const limit = pLimit(deps.upstreamConcurrency);
   const schedule: Schedule = (task) => limit(task);
-  const call = { signal };
+  const call = { signal, deadline: deadlineAt };
   return {
     requestId: scope.requestId,
     principal: scope.principal,
     logger: scope.logger,
     signal,
+    deadline: deadlineAt,
     defaultPlatform: deps.defaultPlatform,
     loaders: {
       functions: createFunctionsLoaders(deps.functions, schedule, call),

@@ -9,6 +9,7 @@ import { createSigner } from './cloudfunctions/signer';
 import { KeystoneAuth } from './compute/auth';
 import { NovaClient } from './compute/client';
 import { PoolRegistry, type UpstreamObserver } from './http';
+import { UpstreamGuard, type GuardEvents } from './resilience';
 
 /** UTC offset of each region's local time (v2.0 activation time filters are local). */
 const REGION_UTC_OFFSET_HOURS = { kr: 9, sg: 8, jp: 9 } as const;
@@ -17,18 +18,27 @@ export interface Upstreams {
   functions: CloudFunctionsClient;
   compute: NovaClient;
   keystone: KeystoneAuth;
+  /** One guard (retries, circuit breaker) per upstream service. */
+  guards: { cloudfunctions: UpstreamGuard; identity: UpstreamGuard; compute: UpstreamGuard };
   /** Lets queued requests finish, then closes every connection. */
   close(): Promise<void>;
 }
 
 export interface UpstreamOptions {
   observer?: UpstreamObserver;
+  /** Retries and breaker state changes, for logs and metrics. */
+  events?: GuardEvents;
   /** Clock for token expiry (tests); default Date.now. */
   now?: () => number;
 }
 
 export function createUpstreams(config: GatewayConfig, options: UpstreamOptions = {}): Upstreams {
-  const { observer, now } = options;
+  const { observer, now, events } = options;
+  const guards = {
+    cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, events),
+    identity: new UpstreamGuard('identity', config.resilience, events),
+    compute: new UpstreamGuard('compute', config.resilience, events),
+  };
   const cf = config.cloudFunctions;
   const identity = config.compute.identity;
   if (!cf.credentials || !cf.origin || !identity) {
@@ -42,11 +52,25 @@ export function createUpstreams(config: GatewayConfig, options: UpstreamOptions 
     utcOffsetHours: REGION_UTC_OFFSET_HOURS[cf.region],
     signer: createSigner(cf.credentials.accessKey, cf.credentials.secretKey),
     dispatcher: pools.get(cf.origin),
+    guard: guards.cloudfunctions,
     ...(observer ? { observer } : {}),
   });
   // Open the identity pool now; the compute origin comes from the catalog (or NOVA_URL) later.
   pools.get(new URL(identity.authUrl).origin);
-  const keystone = new KeystoneAuth({ identity, compute: config.compute, pools, ...(observer ? { observer } : {}), ...(now ? { now } : {}) });
-  const compute = new NovaClient({ auth: keystone, pools, microversion: config.compute.microversion, ...(observer ? { observer } : {}) });
-  return { functions, compute, keystone, close: () => pools.close() };
+  const keystone = new KeystoneAuth({
+    identity,
+    compute: config.compute,
+    pools,
+    guard: guards.identity,
+    ...(observer ? { observer } : {}),
+    ...(now ? { now } : {}),
+  });
+  const compute = new NovaClient({
+    auth: keystone,
+    pools,
+    microversion: config.compute.microversion,
+    guard: guards.compute,
+    ...(observer ? { observer } : {}),
+  });
+  return { functions, compute, keystone, guards, close: () => pools.close() };
 }

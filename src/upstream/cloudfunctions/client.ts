@@ -13,7 +13,8 @@
 import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type UpstreamObserver } from '../http';
-import { ncpError } from './errors';
+import type { UpstreamGuard } from '../resilience';
+import { ncpError, readNcpError } from './errors';
 import type { Signer } from './signer';
 import type {
   ActionDetail,
@@ -43,12 +44,16 @@ export interface CloudFunctionsClientOptions {
   signer: Signer;
   /** The Pool for `origin`, shared by every request for the life of the process. */
   dispatcher: Dispatcher;
+  /** Retries and circuit breaker for this upstream. */
+  guard: UpstreamGuard;
   observer?: UpstreamObserver;
 }
 
 export interface CallOptions {
-  /** The operation's deadline (and client disconnect). */
+  /** Aborts at the operation's deadline or when the client goes away. */
   signal?: AbortSignal;
+  /** The operation's deadline, epoch ms: no retry waits past it. */
+  deadline?: number;
 }
 
 /** The invoke wait the upstream applies when none is given (upstream-api.md 1.6). */
@@ -208,21 +213,29 @@ export class CloudFunctionsClient {
    * string signed is the string sent.
    */
   protected send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
-    const { dispatcher, signer, observer, basePath, origin } = this.#opts;
+    const { dispatcher, signer, observer, basePath, origin, guard } = this.#opts;
     const path = `${basePath}${pathAndQuery}`;
-    return exchange(
-      dispatcher,
-      {
-        origin,
-        path,
-        method,
-        headers: signer.sign(method, path),
-        ...(options.body !== undefined ? { json: options.body } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
-      },
-      { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
-    );
+    const attempt = () =>
+      exchange(
+        dispatcher,
+        {
+          origin,
+          path,
+          method,
+          // Signed per attempt: a retry carries a fresh timestamp.
+          headers: signer.sign(method, path),
+          ...(options.body !== undefined ? { json: options.body } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+        },
+        { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
+      );
+    return guard.run(attempt, {
+      idempotent: method === 'GET',
+      isTransient: isTransientAnswer,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    });
   }
 
   /** Writes an activation-list time bound the way the configured generation expects it. */
@@ -232,6 +245,11 @@ export class CloudFunctionsClient {
     const local = new Date(epochMs + this.#opts.utcOffsetHours * 3_600_000);
     return local.toISOString().slice(0, 19);
   }
+}
+
+/** NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable (upstream-api.md 1.3). */
+function isTransientAnswer(res: Exchange): boolean {
+  return res.status === 400 && readNcpError(res.body).errorCode === '80031';
 }
 
 function actionPath(key: ActionKey): string {

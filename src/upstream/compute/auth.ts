@@ -17,6 +17,7 @@
 import type { ComputeConfig, IdentityConfig } from '../../config';
 import { ErrorCode, GatewayError } from '../../errors';
 import { exchange, parseRetryAfter, type PoolRegistry, type UpstreamObserver } from '../http';
+import type { UpstreamGuard } from '../resilience';
 import { keystoneError } from './errors';
 import type { KeystoneCatalogEntry } from './types';
 
@@ -34,6 +35,7 @@ export interface KeystoneAuthOptions {
   identity: IdentityConfig;
   compute: Pick<ComputeConfig, 'region' | 'interface' | 'novaUrl'>;
   pools: PoolRegistry;
+  guard: UpstreamGuard;
   observer?: UpstreamObserver;
   now?: () => number;
 }
@@ -75,13 +77,18 @@ export class KeystoneAuth {
   }
 
   async #issue(): Promise<CachedSession> {
-    const { identity, pools, observer, compute } = this.#opts;
+    const { identity, pools, observer, compute, guard } = this.#opts;
     const url = new URL(`${identity.authUrl}/auth/tokens`);
     if (compute.novaUrl) url.search = '?nocatalog';
-    const res = await exchange(
-      pools.get(url.origin),
-      { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: {}, json: requestBody(identity) },
-      { service: 'identity', route: 'POST /v3/auth/tokens', ...(observer ? { observer } : {}) },
+    // Issuing a token twice is harmless, so this POST is retried like a read.
+    const res = await guard.run(
+      () =>
+        exchange(
+          pools.get(url.origin),
+          { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: {}, json: requestBody(identity) },
+          { service: 'identity', route: 'POST /v3/auth/tokens', ...(observer ? { observer } : {}) },
+        ),
+      { idempotent: true },
     );
     if (res.status !== 201 && res.status !== 200) throw keystoneError(res.status, parseRetryAfter(res.headers['retry-after']));
     const header = res.headers['x-subject-token'];

@@ -11,6 +11,7 @@
  */
 import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
+import type { UpstreamGuard } from '../resilience';
 import type { KeystoneAuth } from './auth';
 import { novaError } from './errors';
 import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from './types';
@@ -20,11 +21,14 @@ export interface NovaClientOptions {
   pools: PoolRegistry;
   /** e.g. '2.84' or 'latest'. */
   microversion: string;
+  guard: UpstreamGuard;
   observer?: UpstreamObserver;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** The operation's deadline, epoch ms: no retry waits past it. */
+  deadline?: number;
 }
 
 export class NovaClient {
@@ -87,24 +91,30 @@ export class NovaClient {
   }
 
   async #send(route: string, pathAndQuery: string, call: CallOptions): Promise<Exchange & { token: string }> {
-    const { auth, pools, observer, microversion } = this.#opts;
+    const { auth, pools, observer, microversion, guard } = this.#opts;
     const session = await auth.session(call.signal);
     const base = new URL(session.computeUrl);
-    const res = await exchange(
-      pools.get(base.origin),
-      {
-        origin: base.origin,
-        path: `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`,
-        method: 'GET',
-        headers: {
-          'x-auth-token': session.token,
-          'openstack-api-version': `compute ${microversion}`,
-          'x-openstack-nova-api-version': microversion,
+    const attempt = () =>
+      exchange(
+        pools.get(base.origin),
+        {
+          origin: base.origin,
+          path: `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`,
+          method: 'GET',
+          headers: {
+            'x-auth-token': session.token,
+            'openstack-api-version': `compute ${microversion}`,
+            'x-openstack-nova-api-version': microversion,
+          },
+          ...(call.signal ? { signal: call.signal } : {}),
         },
-        ...(call.signal ? { signal: call.signal } : {}),
-      },
-      { service: 'compute', route, ...(observer ? { observer } : {}) },
-    );
+        { service: 'compute', route, ...(observer ? { observer } : {}) },
+      );
+    const res = await guard.run(attempt, {
+      idempotent: true,
+      ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.deadline !== undefined ? { deadline: call.deadline } : {}),
+    });
     return { ...res, token: session.token };
   }
 }

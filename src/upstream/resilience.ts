@@ -1,0 +1,179 @@
+/**
+ * resilience: how one upstream call survives a flaky upstream, and how a failing upstream is
+ * kept from taking the gateway down with it. One {@link UpstreamGuard} per upstream service.
+ *
+ * Retries (our own loop: it must re-sign each attempt and respect the operation's deadline):
+ *   - only idempotent reads, on connection errors and on 429, 502, 503 and 504 (and answers an
+ *     upstream documents as transient);
+ *   - a call that is not idempotent (invoke) is retried only when the request provably never left:
+ *     the connection was refused or could not be opened in time. Once it may have reached the
+ *     upstream, a retry could run the action twice;
+ *   - capped exponential backoff with full jitter (a random wait between 0 and base * 2^(n-1),
+ *     at most the cap), or the upstream's Retry-After when it asks for longer; a wait beyond the cap
+ *     or past the operation's deadline means no retry: the last answer stands;
+ *   - every attempt calls `attempt()` again, so it is signed anew (fresh timestamp, fresh token).
+ *
+ * Circuit breaker (cockatiel): after GATEWAY_BREAKER_FAILURES consecutive failures of an upstream
+ * (connection errors, timeouts, 5xx; never 4xx, which say the request was wrong, not the upstream),
+ * calls fail at once with UPSTREAM_UNAVAILABLE for GATEWAY_BREAKER_COOLDOWN_MS, then one trial call
+ * decides whether it closes again. A call aborted by the gateway itself (deadline, client gone) is
+ * not the upstream's failure and is not counted.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { ResilienceConfig } from '../config';
+import { ErrorCode, GatewayError, isGatewayError, type UpstreamErrorInfo } from '../errors';
+import { parseRetryAfter, serviceLabel, transportErrorName, type Exchange } from './http';
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+/** Failures below HTTP after which the request may be sent again. */
+const CONNECTION_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+/** Failures that prove the request never reached the upstream. */
+const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export interface GuardedCall {
+  /** GET-like: safe to send again. */
+  idempotent: boolean;
+  signal?: AbortSignal;
+  /** Epoch ms after which no attempt starts and no wait ends. */
+  deadline?: number;
+  /** Answers the upstream documents as transient, beyond 429/502/503/504. */
+  isTransient?: (res: Exchange) => boolean;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface GuardEvents {
+  onRetry?(service: UpstreamErrorInfo['service'], reason: string): void;
+  onBreakerState?(service: UpstreamErrorInfo['service'], state: BreakerState): void;
+}
+
+/** Marks a failure the gateway caused itself (its deadline, a client that left): not the upstream's. */
+class CallerAborted extends Error {
+  constructor(readonly original: unknown) {
+    super('aborted by the gateway');
+  }
+}
+
+function causeName(error: unknown): string | undefined {
+  if (!isGatewayError(error)) return undefined;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause === undefined ? undefined : transportErrorName(cause);
+}
+
+export class UpstreamGuard {
+  readonly service: UpstreamErrorInfo['service'];
+  readonly #config: ResilienceConfig;
+  readonly #breaker: CircuitBreakerPolicy;
+  readonly #random: () => number;
+  readonly #events: GuardEvents;
+
+  constructor(service: UpstreamErrorInfo['service'], config: ResilienceConfig, events: GuardEvents = {}, random: () => number = Math.random) {
+    this.service = service;
+    this.#config = config;
+    this.#random = random;
+    this.#events = events;
+    this.#breaker = circuitBreaker(
+      handleWhen((error) => !(error instanceof CallerAborted)).orWhenResult((res) => (res as Exchange).status >= 500),
+      { halfOpenAfter: config.breakerCooldownMs, breaker: new ConsecutiveBreaker(config.breakerFailures) },
+    );
+    this.#breaker.onStateChange((state) => this.#events.onBreakerState?.(service, stateName(state)));
+  }
+
+  get state(): BreakerState {
+    return stateName(this.#breaker.state);
+  }
+
+  async run(attempt: () => Promise<Exchange>, call: GuardedCall): Promise<Exchange> {
+    for (let n = 1; ; n++) {
+      let res: Exchange | undefined;
+      let error: unknown;
+      try {
+        res = await this.#breaker.execute(async () => {
+          try {
+            return await attempt();
+          } catch (e) {
+            throw call.signal?.aborted ? new CallerAborted(e) : e;
+          }
+        });
+      } catch (e) {
+        if (e instanceof BrokenCircuitError) {
+          throw new GatewayError(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            `The ${serviceLabel(this.service)} is failing; the gateway is not calling it for a moment.`,
+            { upstream: { service: this.service }, cause: e },
+          );
+        }
+        error = e instanceof CallerAborted ? e.original : e;
+      }
+
+      const reason = this.#retryReason(res, error, call);
+      const wait = reason === undefined ? undefined : this.#waitBefore(n + 1, res, call);
+      if (reason === undefined || wait === undefined) {
+        if (res) return res;
+        throw error;
+      }
+      this.#events.onRetry?.(this.service, reason);
+      try {
+        await sleep(wait, undefined, call.signal ? { signal: call.signal } : {});
+      } catch {
+        throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(this.service)} did not answer in time.`, {
+          upstream: { service: this.service },
+        });
+      }
+    }
+  }
+
+  /** Why this outcome may be retried, or undefined. */
+  #retryReason(res: Exchange | undefined, error: unknown, call: GuardedCall): string | undefined {
+    if (call.signal?.aborted) return undefined;
+    if (res) {
+      if (!call.idempotent) return undefined;
+      if (RETRY_STATUSES.has(res.status) || call.isTransient?.(res)) return String(res.status);
+      return undefined;
+    }
+    const name = causeName(error);
+    if (!name) return undefined;
+    if (call.idempotent ? CONNECTION_ERRORS.has(name) : NOT_SENT_ERRORS.has(name)) return name;
+    return undefined;
+  }
+
+  /** Milliseconds to wait before attempt `next`, or undefined when no further attempt may be made. */
+  #waitBefore(next: number, res: Exchange | undefined, call: GuardedCall): number | undefined {
+    const { retryAttempts, retryBaseDelayMs, retryMaxDelayMs } = this.#config;
+    if (next > retryAttempts) return undefined;
+    const ceiling = Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** (next - 2));
+    let wait = this.#random() * ceiling;
+    const retryAfter = res ? parseRetryAfter(res.headers['retry-after']) : undefined;
+    if (retryAfter !== undefined) {
+      // Asked to come back later than we are willing to wait: don't come back early.
+      if (retryAfter * 1000 > retryMaxDelayMs) return undefined;
+      wait = Math.max(wait, retryAfter * 1000);
+    }
+    if (call.deadline !== undefined && Date.now() + wait >= call.deadline) return undefined;
+    return wait;
+  }
+}
+
+function stateName(state: CircuitState): BreakerState {
+  switch (state) {
+    case CircuitState.Open:
+    case CircuitState.Isolated:
+      return 'open';
+    case CircuitState.HalfOpen:
+      return 'half-open';
+    default:
+      return 'closed';
+  }
+}

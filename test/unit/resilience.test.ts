@@ -1,0 +1,132 @@
+import { ErrorCode, GatewayError } from '../../src/errors';
+import type { Exchange } from '../../src/upstream/http';
+import { UpstreamGuard } from '../../src/upstream/resilience';
+
+const config = { retryAttempts: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 200, breakerFailures: 3, breakerCooldownMs: 150 };
+const answer = (status: number, headers: Record<string, string> = {}): Exchange => ({ status, body: {}, headers });
+const transport = (code: string) =>
+  new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'down', { cause: Object.assign(new Error(code), { code }) });
+
+/** An attempt function that plays a script of outcomes and counts its calls. */
+function script(...outcomes: Array<Exchange | Error>) {
+  let i = 0;
+  const fn = jest.fn(async () => {
+    const next = outcomes[Math.min(i++, outcomes.length - 1)]!;
+    if (next instanceof Error) throw next;
+    return next;
+  });
+  return fn;
+}
+
+describe('retries', () => {
+  it.each([429, 502, 503, 504])('retries an idempotent read answered %i, up to the attempt limit', async (status) => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, breakerFailures: 100 });
+    const attempt = script(answer(status), answer(status), answer(200));
+    expect((await guard.run(attempt, { idempotent: true })).status).toBe(200);
+    expect(attempt).toHaveBeenCalledTimes(3);
+    const always = script(answer(status));
+    expect((await guard.run(always, { idempotent: true })).status).toBe(status);
+    expect(always).toHaveBeenCalledTimes(3);
+  });
+
+  it.each([400, 401, 403, 404, 409, 500])('does not retry %i', async (status) => {
+    const guard = new UpstreamGuard('cloudfunctions', config);
+    const attempt = script(answer(status), answer(200));
+    expect((await guard.run(attempt, { idempotent: true })).status).toBe(status);
+    expect(attempt).toHaveBeenCalledTimes(1);
+  });
+
+  it('retries answers the upstream documents as transient', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', config);
+    const attempt = script(answer(400), answer(200));
+    const res = await guard.run(attempt, { idempotent: true, isTransient: (r) => r.status === 400 });
+    expect(res.status).toBe(200);
+  });
+
+  it('retries connection errors of reads, but not timeouts', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, breakerFailures: 100 });
+    const reset = script(transport('ECONNRESET'), answer(200));
+    expect((await guard.run(reset, { idempotent: true })).status).toBe(200);
+    expect(reset).toHaveBeenCalledTimes(2);
+    const stalled = script(transport('UND_ERR_HEADERS_TIMEOUT'), answer(200));
+    await expect(guard.run(stalled, { idempotent: true })).rejects.toThrow('down');
+    expect(stalled).toHaveBeenCalledTimes(1);
+  });
+
+  it('never retries a call that is not idempotent once it may have been sent', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, breakerFailures: 100 });
+    for (const outcome of [answer(503), answer(429), transport('ECONNRESET'), transport('UND_ERR_SOCKET'), transport('UND_ERR_HEADERS_TIMEOUT')]) {
+      const attempt = script(outcome, answer(200));
+      await guard.run(attempt, { idempotent: false }).catch(() => undefined);
+      expect(attempt).toHaveBeenCalledTimes(1);
+    }
+    // Refused connections prove the request never left: safe to send again.
+    const refused = script(transport('ECONNREFUSED'), answer(200));
+    expect((await guard.run(refused, { idempotent: false })).status).toBe(200);
+    expect(refused).toHaveBeenCalledTimes(2);
+  });
+
+  it('waits at least Retry-After, and gives up when it asks for longer than the cap', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryMaxDelayMs: 1500 }, {}, () => 0);
+    const attempt = script(answer(429, { 'retry-after': '1' }), answer(200));
+    const started = Date.now();
+    expect((await guard.run(attempt, { idempotent: true })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    const tooLong = script(answer(503, { 'retry-after': '120' }), answer(200));
+    expect((await guard.run(tooLong, { idempotent: true })).status).toBe(503);
+    expect(tooLong).toHaveBeenCalledTimes(1);
+  });
+
+  it('uses capped exponential backoff with full jitter', async () => {
+    const waits: number[] = [];
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryAttempts: 5, breakerFailures: 100 }, { onRetry: () => waits.push(Date.now()) }, () => 1);
+    const attempt = script(answer(503));
+    const started = Date.now();
+    await guard.run(attempt, { idempotent: true });
+    // random() = 1: waits of 10, 20, 40, 80 ms (each capped at 200).
+    expect(attempt).toHaveBeenCalledTimes(5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+
+  it('does not wait past the deadline', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryBaseDelayMs: 500, retryMaxDelayMs: 500 }, {}, () => 1);
+    const attempt = script(answer(503), answer(200));
+    const res = await guard.run(attempt, { idempotent: true, deadline: Date.now() + 100 });
+    expect(res.status).toBe(503);
+    expect(attempt).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, answers at once while open, and closes after a good trial call', async () => {
+    const states: string[] = [];
+    const guard = new UpstreamGuard('compute', { ...config, retryAttempts: 1 }, { onBreakerState: (_s, state) => states.push(state) });
+    const failing = script(answer(503));
+    for (let i = 0; i < 3; i++) await guard.run(failing, { idempotent: true });
+    expect(guard.state).toBe('open');
+    const blocked = script(answer(200));
+    await expect(guard.run(blocked, { idempotent: true })).rejects.toMatchObject({
+      message: 'The compute API is failing; the gateway is not calling it for a moment.',
+      extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'compute' } },
+    });
+    expect(blocked).not.toHaveBeenCalled();
+    await new Promise((r) => setTimeout(r, 170));
+    expect((await guard.run(blocked, { idempotent: true })).status).toBe(200);
+    expect(guard.state).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('is not tripped by 4xx answers or by calls the gateway aborted itself', async () => {
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryAttempts: 1 });
+    for (let i = 0; i < 10; i++) await guard.run(script(answer(404)), { idempotent: true });
+    const aborted = new AbortController();
+    aborted.abort();
+    for (let i = 0; i < 10; i++) {
+      await guard.run(script(transport('UND_ERR_ABORTED')), { idempotent: true, signal: aborted.signal }).catch(() => undefined);
+    }
+    expect(guard.state).toBe('closed');
+    for (let i = 0; i < 3; i++) await guard.run(script(transport('ECONNRESET')), { idempotent: true }).catch(() => undefined);
+    expect(guard.state).toBe('open');
+  });
+});
