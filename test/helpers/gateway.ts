@@ -30,6 +30,13 @@ export interface HarnessOptions {
   osPassword?: string;
   /** One clock for the gateway's token cache and the compute emulator. */
   now?: () => number;
+  /**
+   * Puts something between the gateway and the Cloud Functions emulator (a fault-injecting proxy):
+   * called with the emulator's origin, it returns the origin the gateway should use instead.
+   */
+  proxy?: (emulatorOrigin: string) => Promise<{ url: string; close(): Promise<void> }>;
+  /** The gateway's log level (default debug, so tests can inspect what is logged). */
+  logLevel?: string;
   /** Path generation the gateway speaks to the emulator. */
   basePath?: '/ncf/api/v2' | '/api/v2';
   /** Credentials the gateway signs with (default: the ones the emulator accepts). */
@@ -69,7 +76,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const base = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const creds = options.gatewayCredentials ?? TEST_CREDENTIALS;
-  let config = withEmbeddedCloudFunctions(base, emulator.url, creds);
+  const proxy = options.proxy ? await options.proxy(emulator.url) : undefined;
+  let config = withEmbeddedCloudFunctions(base, proxy?.url ?? emulator.url, creds);
   if (!base.compute.identity) {
     config = withEmbeddedCompute(config, {
       authUrl: compute.authUrl,
@@ -89,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done();
     },
   });
-  const logger = createLogger('debug', sink);
+  const logger = createLogger(options.logLevel ?? 'debug', sink);
   const upstreams = createUpstreams(config, options.now ? { now: options.now } : {});
   const server = await buildServer({ config, logger, upstreams });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -127,6 +135,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await server.close();
       await upstreams.close();
+      await proxy?.close();
       await emulator.close();
       await compute.close();
     },
