@@ -243,7 +243,9 @@ function parseApiUrl(raw: string): { origin: string; basePath: string; generatio
 }
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
-  const parsed = schema.safeParse(env);
+  // A variable set to an empty string is treated as unset, as deployment tools often write them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(present);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -78,16 +78,22 @@ async function main(): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'Shutting down: finishing in-flight operations');
+    // Readiness fails first, so a load balancer stops sending traffic while requests still succeed;
+    // then the server stops accepting, in-flight operations finish, and connections close.
     server.drain();
+    logger.info({ signal, delayMs: config.shutdownDelayMs }, 'Shutting down: readiness now fails');
     const hardStop = setTimeout(() => {
       logger.error('Shutdown grace period exceeded; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, config.shutdownDelayMs + SHUTDOWN_GRACE_MS);
     hardStop.unref();
     try {
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      logger.info('Finishing in-flight operations');
       await server.close();
+      logger.debug('HTTP server closed');
       await upstreams.close();
+      logger.debug('Upstream connections closed');
       for (const cleanup of cleanups) await cleanup();
       logger.info('Stopped');
       process.exit(0);

@@ -51,6 +51,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const { config, logger, upstreams } = deps;
   const authenticator = createAuthenticator(config.auth);
   let ready = false;
+  let draining = false;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -68,6 +69,9 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook('onSend', async (request, reply, payload) => {
+    // While draining, every answer closes its connection, so keep-alive clients move elsewhere
+    // and the server can finish closing as soon as the operations in flight are done.
+    if (draining) reply.header('connection', 'close');
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
       reply.header('content-security-policy', PLAYGROUND_CSP);
@@ -167,9 +171,11 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     app,
     drain() {
       ready = false;
+      draining = true;
     },
     async close() {
       ready = false;
+      draining = true;
       await app.close();
       await apollo.stop();
     },

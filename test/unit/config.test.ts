@@ -61,7 +61,8 @@ describe('configuration', () => {
     const listed = problems({ NCP_SECRET_KEY: secret });
     expect(listed).toEqual(['NCP_ACCESS_KEY: is required when NCP_SECRET_KEY is set']);
     expect(problems({ NCP_ACCESS_KEY: 'ak' })).toEqual(['NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set']);
-    expect(problems({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: '   ' })).toEqual(['NCP_SECRET_KEY: must not be empty']);
+    // Empty means unset.
+    expect(problems({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: '   ' })).toEqual(['NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set']);
     let message = '';
     try {
       loadConfig({ NCP_SECRET_KEY: secret, PORT: secret });
@@ -143,7 +144,7 @@ describe('OpenStack configuration', () => {
       'OS_AUTH_URL: is required when OS_USERNAME, OS_PASSWORD are set (without it the local compute emulator is used)',
     ]);
     expect(problems({ ...base, OS_AUTH_URL: 'keystone' })).toEqual(['OS_AUTH_URL: must be an absolute http(s) URL']);
-    expect(problems({ ...base, OS_PASSWORD: ' ' })).toEqual(['OS_PASSWORD: must not be empty']);
+    expect(problems({ ...base, OS_PASSWORD: ' ' })).toEqual(['OS_PASSWORD: is required with OS_USERNAME']);
   });
 });
 

@@ -1,0 +1,86 @@
+/**
+ * Graceful shutdown of the real process (src/main.ts with its embedded emulators): on SIGTERM,
+ * readiness fails first, an operation in flight still finishes, then the process exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { request } from 'undici';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function startGateway(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NCP_ACCESS_KEY: '', NCP_SECRET_KEY: '', OS_AUTH_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (out += chunk));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const match = /Gateway ready: (http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolvePromise({ child, origin: match[1]!, output: () => out });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited early (${code}):\n${out}`));
+    });
+  });
+}
+
+async function status(url: string): Promise<number> {
+  try {
+    const res = await request(url);
+    await res.body.dump();
+    return res.statusCode;
+  } catch {
+    return 0;
+  }
+}
+
+describe('graceful shutdown', () => {
+  it('fails readiness, finishes the operation in flight, then exits 0', async () => {
+    const { child, origin, output } = await startGateway({ GATEWAY_SHUTDOWN_DELAY_MS: '700' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      expect(await status(`${origin}/readyz`)).toBe(200);
+
+      // A run that takes 3 seconds, in flight when the signal arrives.
+      const inflight = request(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed activation { result } } }' }),
+      }).then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as any }));
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+
+      // During the delay: not ready, but alive and still serving.
+      expect(await status(`${origin}/readyz`)).toBe(503);
+      expect(await status(`${origin}/healthz`)).toBe(200);
+
+      const res = await inflight;
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ data: { invokeAction: { completed: true, activation: { result: { done: true } } } } });
+      const code = await exited;
+      if (code !== 0) console.log(output());
+      expect(code).toBe(0);
+      expect(output()).toMatch(/Shutting down: readiness now fails[\s\S]*Finishing in-flight operations[\s\S]*Stopped/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 40_000);
+
+  it('refuses to start on a public address without client authentication, and says why', async () => {
+    await expect(startGateway({ HOST: '0.0.0.0' })).rejects.toThrow(
+      /GATEWAY_AUTH: is none \(anyone can read and invoke\), which is allowed only on a loopback HOST; HOST is 0\.0\.0\.0/,
+    );
+  }, 40_000);
+});
