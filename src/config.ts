@@ -69,8 +69,10 @@ export interface GatewayConfig {
   auth: AuthConfig;
   limits: LimitsConfig;
   http: HttpConfig;
-  /** Seconds readiness fails before the server stops accepting requests on SIGTERM. */
+  /** Milliseconds readiness fails before the server stops accepting requests on SIGTERM. */
   shutdownDelayMs: number;
+  /** Sharing of identical upstream reads across operations. */
+  sharing: { dedupe: boolean; cacheTtlMs: number };
 }
 
 export interface ResilienceConfig {
@@ -182,6 +184,8 @@ const schema = z.object({
   GATEWAY_BREAKER_FAILURES: intIn(1, 1000).default(5),
   GATEWAY_BREAKER_COOLDOWN_MS: intIn(100, 600_000).default(5_000),
   GATEWAY_SHUTDOWN_DELAY_MS: intIn(0, 120_000).default(0),
+  GATEWAY_DEDUPE: oneOf(['true', 'false']).default('true'),
+  GATEWAY_CACHE_TTL_MS: intIn(0, 3_600_000).default(0),
   GATEWAY_AUTH: oneOf(['none', 'apikey', 'jwt']).default('none'),
   GATEWAY_ALLOW_UNAUTHENTICATED: oneOf(['true', 'false']).default('false'),
   GATEWAY_API_KEYS_FILE: optionalText,
@@ -335,6 +339,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       playground: e.GATEWAY_PLAYGROUND ? e.GATEWAY_PLAYGROUND === 'true' : !production,
     },
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
+    sharing: { dedupe: e.GATEWAY_DEDUPE === 'true', cacheTtlMs: e.GATEWAY_CACHE_TTL_MS },
   };
   return deepFreeze(config);
 }

@@ -10,6 +10,7 @@ import { KeystoneAuth } from './compute/auth';
 import { NovaClient } from './compute/client';
 import { PoolRegistry, type UpstreamObserver } from './http';
 import { UpstreamGuard, type GuardEvents } from './resilience';
+import { SharedReads, type SharedOutcome } from './shared-reads';
 
 /** UTC offset of each region's local time (v2.0 activation time filters are local). */
 const REGION_UTC_OFFSET_HOURS = { kr: 9, sg: 8, jp: 9 } as const;
@@ -28,12 +29,19 @@ export interface UpstreamOptions {
   observer?: UpstreamObserver;
   /** Retries and breaker state changes, for logs and metrics. */
   events?: GuardEvents;
+  /** Shared-read outcomes (cache hits, de-duplicated reads), for metrics. */
+  onSharedRead?: (service: 'cloudfunctions' | 'compute' | 'identity', outcome: SharedOutcome) => void;
   /** Clock for token expiry (tests); default Date.now. */
   now?: () => number;
 }
 
 export function createUpstreams(config: GatewayConfig, options: UpstreamOptions = {}): Upstreams {
-  const { observer, now, events } = options;
+  const { observer, now, events, onSharedRead } = options;
+  const shared = new SharedReads({
+    dedupe: config.sharing.dedupe,
+    ttlMs: config.sharing.cacheTtlMs,
+    ...(onSharedRead ? { onOutcome: onSharedRead } : {}),
+  });
   const guards = {
     cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, events),
     identity: new UpstreamGuard('identity', config.resilience, events),
@@ -53,6 +61,7 @@ export function createUpstreams(config: GatewayConfig, options: UpstreamOptions 
     signer: createSigner(cf.credentials.accessKey, cf.credentials.secretKey),
     dispatcher: pools.get(cf.origin),
     guard: guards.cloudfunctions,
+    shared,
     ...(observer ? { observer } : {}),
   });
   // Open the identity pool now; the compute origin comes from the catalog (or NOVA_URL) later.
@@ -70,6 +79,7 @@ export function createUpstreams(config: GatewayConfig, options: UpstreamOptions 
     pools,
     microversion: config.compute.microversion,
     guard: guards.compute,
+    shared,
     ...(observer ? { observer } : {}),
   });
   return { functions, compute, keystone, guards, close: () => pools.close() };

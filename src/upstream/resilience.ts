@@ -50,6 +50,11 @@ export interface GuardedCall {
   deadline?: number;
   /** Answers the upstream documents as transient, beyond 429/502/503/504. */
   isTransient?: (res: Exchange) => boolean;
+  /**
+   * Whether an answer is the upstream failing (counts toward the breaker). Default: any 5xx. An
+   * invoke's 502 that carries the run's record is the action failing, not the upstream.
+   */
+  isFailure?: (res: Exchange) => boolean;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -78,6 +83,8 @@ export class UpstreamGuard {
   readonly #breaker: CircuitBreakerPolicy;
   readonly #random: () => number;
   readonly #events: GuardEvents;
+  /** Answers judged failures by their call's rule, for the breaker's result filter. */
+  readonly #failed = new WeakSet<Exchange>();
 
   constructor(service: UpstreamErrorInfo['service'], config: ResilienceConfig, events: GuardEvents = {}, random: () => number = Math.random) {
     this.service = service;
@@ -85,7 +92,7 @@ export class UpstreamGuard {
     this.#random = random;
     this.#events = events;
     this.#breaker = circuitBreaker(
-      handleWhen((error) => !(error instanceof CallerAborted)).orWhenResult((res) => (res as Exchange).status >= 500),
+      handleWhen((error) => !(error instanceof CallerAborted)).orWhenResult((res) => this.#failed.has(res as Exchange)),
       { halfOpenAfter: config.breakerCooldownMs, breaker: new ConsecutiveBreaker(config.breakerFailures) },
     );
     this.#breaker.onStateChange((state) => this.#events.onBreakerState?.(service, stateName(state)));
@@ -102,7 +109,9 @@ export class UpstreamGuard {
       try {
         res = await this.#breaker.execute(async () => {
           try {
-            return await attempt();
+            const answer = await attempt();
+            if (call.isFailure ? call.isFailure(answer) : answer.status >= 500) this.#failed.add(answer);
+            return answer;
           } catch (e) {
             throw call.signal?.aborted ? new CallerAborted(e) : e;
           }

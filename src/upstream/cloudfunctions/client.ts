@@ -14,6 +14,7 @@ import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
+import type { SharedReads } from '../shared-reads';
 import { ncpError, readNcpError } from './errors';
 import type { Signer } from './signer';
 import type {
@@ -46,6 +47,8 @@ export interface CloudFunctionsClientOptions {
   dispatcher: Dispatcher;
   /** Retries and circuit breaker for this upstream. */
   guard: UpstreamGuard;
+  /** Reads shared across operations (de-duplication, short cache). */
+  shared?: SharedReads;
   observer?: UpstreamObserver;
 }
 
@@ -169,6 +172,11 @@ export class CloudFunctionsClient {
       body: params,
       headersTimeoutMs: (waitMs ?? DEFAULT_INVOKE_WAIT_MS) + INVOKE_HEADERS_MARGIN_MS,
     });
+    // A run adds an activation: lists of this action's (and all) activations are stale now.
+    this.#opts.shared?.invalidate([
+      this.#sharedKey(`${this.#opts.basePath}${actionPath(key)}/activations`),
+      this.#sharedKey(`${this.#opts.basePath}/activations`),
+    ]);
     if (res.status === 200 || res.status === 202 || res.status === 502) {
       // NCP wraps bodies in {content}; OpenWhisk sends the record bare. Accept both.
       const content = envelopeContent(res.body) ?? res.body;
@@ -213,10 +221,11 @@ export class CloudFunctionsClient {
    * string signed is the string sent.
    */
   protected send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
-    const { dispatcher, signer, observer, basePath, origin, guard } = this.#opts;
+    const { dispatcher, signer, observer, basePath, origin, guard, shared } = this.#opts;
     const path = `${basePath}${pathAndQuery}`;
-    const attempt = () =>
-      exchange(
+    const run = (signal: AbortSignal | undefined) => {
+      const attempt = () =>
+        exchange(
         dispatcher,
         {
           origin,
@@ -225,17 +234,26 @@ export class CloudFunctionsClient {
           // Signed per attempt: a retry carries a fresh timestamp.
           headers: signer.sign(method, path),
           ...(options.body !== undefined ? { json: options.body } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...(signal ? { signal } : {}),
           ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
         },
         { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
       );
-    return guard.run(attempt, {
-      idempotent: method === 'GET',
-      isTransient: isTransientAnswer,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
-    });
+      return guard.run(attempt, {
+        idempotent: method === 'GET',
+        isTransient: isTransientAnswer,
+        isFailure: isUpstreamFailure,
+        ...(signal ? { signal } : {}),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+      });
+    };
+    if (method !== 'GET' || !shared?.enabled) return run(options.signal);
+    return shared.read('cloudfunctions', this.#sharedKey(path), options.signal, run);
+  }
+
+  /** Shared-read key: the service, the credential the gateway signs with, and the exact path. */
+  #sharedKey(pathWithQuery: string): string {
+    return `cloudfunctions ${this.#opts.signer.accessKey} GET ${pathWithQuery}`;
   }
 
   /** Writes an activation-list time bound the way the configured generation expects it. */
@@ -250,6 +268,14 @@ export class CloudFunctionsClient {
 /** NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable (upstream-api.md 1.3). */
 function isTransientAnswer(res: Exchange): boolean {
   return res.status === 400 && readNcpError(res.body).errorCode === '80031';
+}
+
+/** A 5xx is the upstream failing, except an invoke's 502 carrying the run record (the action failed). */
+function isUpstreamFailure(res: Exchange): boolean {
+  if (res.status < 500) return false;
+  if (res.status !== 502) return true;
+  const content = envelopeContent(res.body) ?? res.body;
+  return !(isRecord(content) && isObject(content.response));
 }
 
 function actionPath(key: ActionKey): string {

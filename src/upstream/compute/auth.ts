@@ -56,6 +56,14 @@ export class KeystoneAuth {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Who the gateway is to Keystone (no secret): part of shared-read keys. */
+  get identity(): string {
+    const { credentials: c, scope, authUrl } = this.#opts.identity;
+    const who = c.method === 'application_credential' ? `appcred:${c.id}` : `user:${c.userId ?? `${c.userDomainId ?? c.userDomainName}/${c.username}`}`;
+    const project = !scope ? '' : 'projectId' in scope ? scope.projectId : `${scope.projectDomainId ?? scope.projectDomainName}/${scope.projectName}`;
+    return `${authUrl} ${who} ${project}`;
+  }
+
   /** A valid session: the cached one, or a shared renewal. */
   async session(signal?: AbortSignal): Promise<ComputeSession> {
     const current = this.#current;

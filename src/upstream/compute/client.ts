@@ -12,6 +12,7 @@
 import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
+import type { SharedReads } from '../shared-reads';
 import type { KeystoneAuth } from './auth';
 import { novaError } from './errors';
 import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from './types';
@@ -22,6 +23,8 @@ export interface NovaClientOptions {
   /** e.g. '2.84' or 'latest'. */
   microversion: string;
   guard: UpstreamGuard;
+  /** Reads shared across operations (de-duplication, short cache). */
+  shared?: SharedReads;
   observer?: UpstreamObserver;
 }
 
@@ -91,30 +94,36 @@ export class NovaClient {
   }
 
   async #send(route: string, pathAndQuery: string, call: CallOptions): Promise<Exchange & { token: string }> {
-    const { auth, pools, observer, microversion, guard } = this.#opts;
+    const { auth, pools, observer, microversion, guard, shared } = this.#opts;
     const session = await auth.session(call.signal);
     const base = new URL(session.computeUrl);
-    const attempt = () =>
-      exchange(
+    const path = `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`;
+    const run = (signal: AbortSignal | undefined) => {
+      const attempt = () =>
+        exchange(
         pools.get(base.origin),
         {
           origin: base.origin,
-          path: `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`,
+          path,
           method: 'GET',
           headers: {
             'x-auth-token': session.token,
             'openstack-api-version': `compute ${microversion}`,
             'x-openstack-nova-api-version': microversion,
           },
-          ...(call.signal ? { signal: call.signal } : {}),
+          ...(signal ? { signal } : {}),
         },
         { service: 'compute', route, ...(observer ? { observer } : {}) },
       );
-    const res = await guard.run(attempt, {
-      idempotent: true,
-      ...(call.signal ? { signal: call.signal } : {}),
-      ...(call.deadline !== undefined ? { deadline: call.deadline } : {}),
-    });
+      return guard.run(attempt, {
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+        ...(call.deadline !== undefined ? { deadline: call.deadline } : {}),
+      });
+    };
+    const res = shared?.enabled
+      ? await shared.read('compute', `compute ${auth.identity} ${microversion} GET ${base.origin}${path}`, call.signal, run)
+      : await run(call.signal);
     return { ...res, token: session.token };
   }
 }
