@@ -56,7 +56,8 @@ let h: Harness;
 let leaks: string[];
 
 beforeAll(async () => {
-  h = await startHarness({ logLevel: 'warn' });
+  // No cross-operation cache: every valid read must reach the emulator, exactly once.
+  h = await startHarness({ env: { GATEWAY_CACHE_TTL_MS: '0' }, logLevel: 'warn' });
   leaks = [h.emulator.url, h.compute.url, h.compute.authUrl, '127.0.0.1', 'localhost', TEST_CREDENTIALS.secretKey, TEST_OS_USER.password];
 });
 afterAll(async () => {
