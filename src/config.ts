@@ -106,6 +106,8 @@ export interface HttpConfig {
   corsOrigins: string[];
   introspection: boolean;
   playground: boolean;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
 }
 
 /** How the gateway authenticates to Keystone v3. Secrets are non-enumerable (see hideSecret). */
@@ -202,6 +204,7 @@ const schema = z.object({
   GATEWAY_CORS_ORIGINS: z.string().trim().default(''),
   GATEWAY_INTROSPECTION: oneOf(['true', 'false']).optional(),
   GATEWAY_PLAYGROUND: oneOf(['true', 'false']).optional(),
+  GATEWAY_METRICS: oneOf(['true', 'false']).default('true'),
   OS_AUTH_URL: optionalText,
   OS_USERNAME: optionalText,
   OS_USER_ID: optionalText,
@@ -337,6 +340,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       // Off in production unless asked for explicitly.
       introspection: e.GATEWAY_INTROSPECTION ? e.GATEWAY_INTROSPECTION === 'true' : !production,
       playground: e.GATEWAY_PLAYGROUND ? e.GATEWAY_PLAYGROUND === 'true' : !production,
+      metrics: e.GATEWAY_METRICS === 'true',
     },
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
     sharing: { dedupe: e.GATEWAY_DEDUPE === 'true', cacheTtlMs: e.GATEWAY_CACHE_TTL_MS },

@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { Principal } from './auth';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
 import { createComputeLoaders, type ComputeLoaders } from './loaders/compute';
-import type { Schedule } from './loaders/batch';
+import type { LoaderEnv } from './loaders/batch';
+import { startTrace, type RequestTrace } from './observability/tracing';
 import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
 import type { NovaClient } from './upstream/compute/client';
 import type { Platform } from './upstream/cloudfunctions/types';
@@ -25,6 +26,8 @@ export interface GatewayContext {
   signal: AbortSignal;
   /** The operation's deadline, epoch ms. */
   deadline: number;
+  /** W3C trace of the operation; counts its upstream calls. */
+  trace: RequestTrace;
   defaultPlatform: Platform;
   loaders: {
     functions: FunctionsLoaders;
@@ -42,6 +45,7 @@ export interface ContextDependencies {
   defaultPlatform: Platform;
   requestTimeoutMs: number;
   upstreamConcurrency: number;
+  onLoaderBatch?: (loader: string, size: number) => void;
 }
 
 export interface RequestScope {
@@ -50,6 +54,8 @@ export interface RequestScope {
   logger: Logger;
   /** Fires when the client connection closes before the response was sent. */
   disconnected?: AbortSignal;
+  /** The client's `traceparent` header, if any. */
+  traceparent?: string | string[];
 }
 
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
@@ -57,18 +63,20 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
   const deadline = AbortSignal.timeout(deps.requestTimeoutMs);
   const signal = scope.disconnected ? AbortSignal.any([deadline, scope.disconnected]) : deadline;
   const limit = pLimit(deps.upstreamConcurrency);
-  const schedule: Schedule = (task) => limit(task);
-  const call = { signal, deadline: deadlineAt };
+  const env: LoaderEnv = { schedule: (task) => limit(task), ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}) };
+  const trace = startTrace(scope.traceparent);
+  const call = { signal, deadline: deadlineAt, trace };
   return {
     requestId: scope.requestId,
     principal: scope.principal,
     logger: scope.logger,
     signal,
     deadline: deadlineAt,
+    trace,
     defaultPlatform: deps.defaultPlatform,
     loaders: {
-      functions: createFunctionsLoaders(deps.functions, schedule, call),
-      compute: createComputeLoaders(deps.compute, schedule, call),
+      functions: createFunctionsLoaders(deps.functions, env, call),
+      compute: createComputeLoaders(deps.compute, env, call),
     },
     functions: deps.functions,
     computeMicroversion: deps.compute.microversion,

@@ -110,14 +110,19 @@ export function badInput(message: string): GatewayError {
 }
 
 /**
- * True when the error was raised on purpose: a GatewayError, or a GraphQLError that graphql-js or
- * Apollo created (it has no originalError, or its innermost original is itself a GraphQLError,
- * as when a scalar rejects a value).
+ * True when the error was raised on purpose:
+ *   - a GatewayError, anywhere;
+ *   - before execution (no `path`: syntax, validation, variable coercion, a scalar rejecting an
+ *     input), a GraphQLError created by graphql-js or Apollo: its innermost original, if any, is
+ *     itself a GraphQLError.
+ * During execution (the error has a `path`), only GatewayErrors pass: graphql-js's own errors there
+ * (a value that does not serialize, a null in a non-null field) describe upstream data and are masked.
  */
 export function isDeliberateError(error: unknown): boolean {
   let current: unknown = unwrapResolverError(error);
   if (isGatewayError(current)) return true;
   if (!(current instanceof GraphQLError)) return false;
+  if (error instanceof GraphQLError && error.path !== undefined) return false;
   while (current instanceof GraphQLError && current.originalError) {
     current = current.originalError;
   }

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, withEmbeddedCloudFunctions, withEmbeddedComput
 import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
 import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
 import { createLogger } from './logger';
+import { GatewayMetrics, upstreamHooks } from './observability/metrics';
 import { buildServer, GRAPHQL_PATH } from './server';
 import { createUpstreams } from './upstream';
 
@@ -66,8 +67,9 @@ async function main(): Promise<void> {
     logger.info({ identity: config.compute.identity.authUrl, region: config.compute.region }, 'Using OpenStack compute');
   }
 
-  const upstreams = createUpstreams(config);
-  const server = await buildServer({ config, logger, upstreams });
+  const metrics = new GatewayMetrics();
+  const upstreams = createUpstreams(config, upstreamHooks(metrics));
+  const server = await buildServer({ config, logger, upstreams, metrics });
   await server.app.listen({ host: config.host, port: config.port });
   const address = server.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

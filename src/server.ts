@@ -7,6 +7,7 @@
  *   /graphiql/*      the playground's own scripts and styles (no CDN)
  *   /healthz         alive (the process answers)
  *   /readyz          ready to serve (started, not draining); never calls an upstream
+ *   /metrics         Prometheus metrics (GATEWAY_METRICS)
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -23,6 +24,8 @@ import type { GatewayConfig } from './config';
 import { createContext, type GatewayContext } from './context';
 import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
 import { operationLimits } from './limits';
+import { GatewayMetrics } from './observability/metrics';
+import { operationObserver } from './observability/operations';
 import { playgroundLandingPage, PLAYGROUND_CSP, registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
 import { loadTypeDefs } from './schema';
@@ -37,6 +40,8 @@ export interface ServerDependencies {
   config: GatewayConfig;
   logger: Logger;
   upstreams: Upstreams;
+  /** Shared with the upstreams (see upstreamHooks); a fresh set when absent. */
+  metrics?: GatewayMetrics;
 }
 
 export interface GatewayServer {
@@ -49,6 +54,7 @@ export interface GatewayServer {
 
 export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
   const { config, logger, upstreams } = deps;
+  const metrics = deps.metrics ?? new GatewayMetrics();
   const authenticator = createAuthenticator(config.auth);
   let ready = false;
   let draining = false;
@@ -67,6 +73,12 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
   app.addHook('onSend', async (request, reply, payload) => {
     // While draining, every answer closes its connection, so keep-alive clients move elsewhere
@@ -124,6 +136,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       config.http.playground ? playgroundLandingPage(GRAPHQL_PATH) : ApolloServerPluginLandingPageDisabled(),
       ...limits.plugins,
       errorReporting(),
+      operationObserver(metrics),
     ],
   });
   await apollo.start();
@@ -134,6 +147,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     defaultPlatform: config.cloudFunctions.defaultPlatform,
     requestTimeoutMs: config.requestTimeoutMs,
     upstreamConcurrency: config.upstreamConcurrency,
+    onLoaderBatch: (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size),
   };
 
   app.route({
@@ -151,6 +165,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
           logger: (request.log as Logger).child({ principal: principal.id }),
           principal,
           disconnected: gone.signal,
+          ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
         });
       },
     }),
@@ -158,6 +173,9 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
 
   if (config.http.playground) registerPlaygroundAssets(app);
 
+  if (config.http.metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'unavailable' });

@@ -14,13 +14,24 @@ import DataLoader from 'dataloader';
 /** Runs a task under the request's concurrency cap. */
 export type Schedule = <T>(task: () => Promise<T>) => Promise<T>;
 
+/** What every loader of one request shares. */
+export interface LoaderEnv {
+  schedule: Schedule;
+  /** Reports each batch's size (metrics). */
+  onBatch?: (loader: string, size: number) => void;
+}
+
 export function createLoader<K, V>(
-  schedule: Schedule,
+  name: string,
+  env: LoaderEnv,
   fetchOne: (key: K) => Promise<V>,
   cacheKey: (key: K) => string,
 ): DataLoader<K, V, string> {
   return new DataLoader<K, V, string>(
-    (keys) => Promise.all(keys.map((key) => schedule(() => fetchOne(key)).catch((error: unknown) => toError(error)))),
+    (keys) => {
+      env.onBatch?.(name, keys.length);
+      return Promise.all(keys.map((key) => env.schedule(() => fetchOne(key)).catch((error: unknown) => toError(error))));
+    },
     { cacheKeyFn: cacheKey },
   );
 }

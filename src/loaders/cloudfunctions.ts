@@ -17,7 +17,7 @@ import type {
   PackageSummary,
   Platform,
 } from '../upstream/cloudfunctions/types';
-import { createLoader, type Schedule } from './batch';
+import { createLoader, type LoaderEnv } from './batch';
 
 export interface ActivationListKey {
   action: ActionKey;
@@ -36,19 +36,17 @@ export interface FunctionsLoaders {
 const packageKey = (k: PackageKey) => JSON.stringify([k.platform, k.package]);
 const actionKey = (k: ActionKey) => JSON.stringify([k.platform, k.package, k.action]);
 
-export function createFunctionsLoaders(client: CloudFunctionsClient, schedule: Schedule, call: CallOptions): FunctionsLoaders {
+export function createFunctionsLoaders(client: CloudFunctionsClient, env: LoaderEnv, call: CallOptions): FunctionsLoaders {
   return {
-    packages: createLoader(schedule, (platform: Platform) => client.listPackages(platform, call), (p) => p),
-    package: createLoader(schedule, (k: PackageKey) => client.getPackage(k, call), packageKey),
-    actions: createLoader(schedule, (k: PackageKey) => client.listActions(k, call), packageKey),
-    action: createLoader(schedule, (k: ActionKey) => client.getAction(k, call), actionKey),
-    activations: createLoader(
-      schedule,
+    packages: createLoader('functions.packages', env, (platform: Platform) => client.listPackages(platform, call), (p) => p),
+    package: createLoader('functions.package', env, (k: PackageKey) => client.getPackage(k, call), packageKey),
+    actions: createLoader('functions.actions', env, (k: PackageKey) => client.listActions(k, call), packageKey),
+    action: createLoader('functions.action', env, (k: ActionKey) => client.getAction(k, call), actionKey),
+    activations: createLoader('functions.activations', env,
       (k: ActivationListKey) => client.listActivations(k.action, k.query, call),
       (k) => JSON.stringify([k.action.platform, k.action.package, k.action.action, k.query.pageNo, k.query.pageSize, k.query.since ?? null, k.query.until ?? null]),
     ),
-    activation: createLoader(
-      schedule,
+    activation: createLoader('functions.activation', env,
       (k: ActivationKey) => client.getActivation(k, call),
       (k) => JSON.stringify([k.platform, k.package, k.action, k.id]),
     ),

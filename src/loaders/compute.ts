@@ -2,7 +2,7 @@
 import type DataLoader from 'dataloader';
 import type { CallOptions, NovaClient } from '../upstream/compute/client';
 import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from '../upstream/compute/types';
-import { createLoader, type Schedule } from './batch';
+import { createLoader, type LoaderEnv } from './batch';
 
 export interface InstanceActionListKey {
   serverId: string;
@@ -20,16 +20,14 @@ export interface ComputeLoaders {
   instanceAction: DataLoader<InstanceActionKey, NovaInstanceAction | null, string>;
 }
 
-export function createComputeLoaders(client: NovaClient, schedule: Schedule, call: CallOptions): ComputeLoaders {
+export function createComputeLoaders(client: NovaClient, env: LoaderEnv, call: CallOptions): ComputeLoaders {
   return {
-    server: createLoader(schedule, (id: string) => client.getServer(id, call), (id) => id),
-    instanceActions: createLoader(
-      schedule,
+    server: createLoader('compute.server', env, (id: string) => client.getServer(id, call), (id) => id),
+    instanceActions: createLoader('compute.instanceActions', env,
       (k: InstanceActionListKey) => client.listInstanceActions(k.serverId, k.query, call),
       (k) => JSON.stringify([k.serverId, k.query.limit, k.query.marker ?? null, k.query.changesSince ?? null, k.query.changesBefore ?? null]),
     ),
-    instanceAction: createLoader(
-      schedule,
+    instanceAction: createLoader('compute.instanceAction', env,
       (k: InstanceActionKey) => client.getInstanceAction(k.serverId, k.requestId, call),
       (k) => JSON.stringify([k.serverId, k.requestId]),
     ),

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context';
 import { NO_PACKAGE } from '../upstream/cloudfunctions/paths';
 import type { ActionDetail, ActionSource, ActionSummary } from '../upstream/cloudfunctions/types';
 import { badInput } from '../errors';
-import { toInt } from './values';
+import { isPlainObject, text, toInt } from './values';
 
 async function detailOf(source: ActionSource, ctx: GatewayContext): Promise<ActionDetail | null> {
   return source.detail ?? ctx.loaders.functions.action.load(source);
@@ -41,11 +41,9 @@ export const Action: ActionResolvers = {
   package: (source) =>
     source.package === NO_PACKAGE ? null : { platform: source.platform, package: source.package },
 
-  description: (source, _args, ctx) =>
-    carried(source, ctx, (d) => ('description' in d ? d.description ?? null : undefined)),
+  description: (source, _args, ctx) => carried(source, ctx, (d) => ('description' in d ? text(d.description) : undefined)),
 
-  runtime: (source, _args, ctx) =>
-    carried(source, ctx, (d) => (d as ActionDetail).exec?.kind ?? d.runtime ?? undefined),
+  runtime: (source, _args, ctx) => carried(source, ctx, (d) => text((d as ActionDetail).exec?.kind) ?? text(d.runtime) ?? undefined),
 
   async type(source, _args, ctx) {
     const known = await carried(source, ctx, typeOf);
@@ -62,11 +60,12 @@ export const Action: ActionResolvers = {
   },
 
   async parameters(source, _args, ctx) {
-    return (await detailOf(source, ctx))?.parameters ?? null;
+    const parameters = (await detailOf(source, ctx))?.parameters;
+    return isPlainObject(parameters) ? parameters : null;
   },
 
   async resourceId(source, _args, ctx) {
-    return (await detailOf(source, ctx))?.resourceId ?? null;
+    return text((await detailOf(source, ctx))?.resourceId);
   },
 
   async activations(source, args, ctx) {

@@ -1,7 +1,7 @@
 import type { ActivationResolvers } from '../__generated__/resolvers-types';
 import type { GatewayContext } from '../context';
 import type { ActivationRecord, ActivationSource } from '../upstream/cloudfunctions/types';
-import { toActivationStatus, toDate, toInt } from './values';
+import { text, toActivationStatus, toDate, toInt } from './values';
 
 /** The full record: the one already read (detail or finished invoke), or one call per activation. */
 async function recordOf(source: ActivationSource, ctx: GatewayContext): Promise<ActivationRecord | null> {
@@ -18,10 +18,10 @@ export const Activation: ActivationResolvers = {
   id: (source) => source.id,
 
   // The record's name is the action's name, which the address already holds.
-  name: (source) => source.record?.name ?? source.action,
+  name: (source) => text(source.record?.name) ?? source.action,
 
-  namespace: async (source, _args, ctx) => (await recordOf(source, ctx))?.namespace ?? null,
-  subject: async (source, _args, ctx) => (await recordOf(source, ctx))?.subject ?? null,
+  namespace: async (source, _args, ctx) => text((await recordOf(source, ctx))?.namespace),
+  subject: async (source, _args, ctx) => text((await recordOf(source, ctx))?.subject),
   startedAt: async (source, _args, ctx) => toDate((await recordOf(source, ctx))?.start),
   endedAt: async (source, _args, ctx) => toDate((await recordOf(source, ctx))?.end),
 
@@ -31,7 +31,10 @@ export const Activation: ActivationResolvers = {
     return toInt((await recordOf(source, ctx))?.duration);
   },
 
-  logs: async (source, _args, ctx) => ((await recordOf(source, ctx))?.logs ?? []).map(String),
+  logs: async (source, _args, ctx) => {
+    const logs = (await recordOf(source, ctx))?.logs;
+    return Array.isArray(logs) ? logs.map((line) => text(line) ?? JSON.stringify(line)) : [];
+  },
 
   async status(source, _args, ctx) {
     const carried = statusCarried(source);

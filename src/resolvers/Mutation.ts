@@ -19,7 +19,7 @@ export const Mutation: MutationResolvers = {
       throw badInput(`timeoutMs must be from 0 to ${MAX_INVOKE_WAIT_MS}.`);
     }
 
-    const outcome = await ctx.functions.invoke(key, params, wait, { signal: ctx.signal, deadline: ctx.deadline });
+    const outcome = await ctx.functions.invoke(key, params, wait, { signal: ctx.signal, deadline: ctx.deadline, trace: ctx.trace });
     if (!outcome.completed) return { activationId: outcome.activationId, completed: false, activation: null };
 
     const activation = { ...key, id: outcome.activationId, record: outcome.record };

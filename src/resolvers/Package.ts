@@ -1,7 +1,7 @@
 import type { PackageResolvers } from '../__generated__/resolvers-types';
 import type { GatewayContext } from '../context';
 import type { ActionSummary, PackageDetail, PackageSource } from '../upstream/cloudfunctions/types';
-import { toGqlPlatform } from './values';
+import { isPlainObject, text, toGqlPlatform } from './values';
 
 /** The package's detail: the one already read, or one call (shared by every field that needs it). */
 async function detailOf(source: PackageSource, ctx: GatewayContext): Promise<PackageDetail | null> {
@@ -20,19 +20,20 @@ export const Package: PackageResolvers = {
 
   async description(source, _args, ctx) {
     // The list answer carries description: no detail call for it.
-    if (source.summary && 'description' in source.summary) return source.summary.description ?? null;
-    return (await detailOf(source, ctx))?.description ?? null;
+    if (source.summary && 'description' in source.summary) return text(source.summary.description);
+    return text((await detailOf(source, ctx))?.description);
   },
 
   async parameters(source, _args, ctx) {
-    return (await detailOf(source, ctx))?.parameters ?? null;
+    const parameters = (await detailOf(source, ctx))?.parameters;
+    return isPlainObject(parameters) ? parameters : null;
   },
 
   // Known from the address the package was read at; the detail's own value agrees by construction.
-  platform: (source) => toGqlPlatform(source.detail?.platform) ?? toGqlPlatform(source.platform),
+  platform: (source) => toGqlPlatform(text(source.detail?.platform)) ?? toGqlPlatform(source.platform),
 
   async resourceId(source, _args, ctx) {
-    return (await detailOf(source, ctx))?.resourceId ?? null;
+    return text((await detailOf(source, ctx))?.resourceId);
   },
 
   async actions(source, _args, ctx) {

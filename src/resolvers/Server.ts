@@ -2,6 +2,7 @@ import type { ServerResolvers } from '../__generated__/resolvers-types';
 import { badInput } from '../errors';
 import type { InstanceActionQuery } from '../upstream/compute/types';
 import { checkComputeId, microversionAtLeast } from './compute-values';
+import { text } from './values';
 
 export const MAX_ACTIONS_PAGE = 100;
 export const DEFAULT_ACTIONS_PAGE = 20;
@@ -43,8 +44,8 @@ export function instanceActionQuery(args: InstanceActionArgs, microversion: stri
 export const Server: ServerResolvers = {
   id: (source) => source.id,
 
-  name: async (source, _args, ctx) => (await ctx.loaders.compute.server.load(source.id))?.name ?? null,
-  status: async (source, _args, ctx) => (await ctx.loaders.compute.server.load(source.id))?.status ?? null,
+  name: async (source, _args, ctx) => text((await ctx.loaders.compute.server.load(source.id))?.name),
+  status: async (source, _args, ctx) => text((await ctx.loaders.compute.server.load(source.id))?.status),
 
   async instanceActions(source, args, ctx) {
     const query = instanceActionQuery(args, ctx.computeMicroversion);

@@ -10,7 +10,7 @@ export function checkComputeId(what: 'server id' | 'request id' | 'after', value
 }
 
 /** Nova writes times without a zone (`2018-04-25T01:26:28.909887`); they are UTC. */
-export function utcDate(value: string | null | undefined): Date | null {
+export function utcDate(value: unknown): Date | null {
   if (typeof value !== 'string' || value.length === 0) return null;
   const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(value) ? value : `${value}Z`;
   const ms = Date.parse(zoned);

@@ -61,3 +61,10 @@ export function toActivationStatus(value: unknown): ActivationStatus | null {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A string field from upstream data: strings as they are, numbers and booleans as text, anything else null. */
+export function text(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return null;
+}

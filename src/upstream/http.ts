@@ -9,6 +9,7 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { UpstreamHttpConfig } from '../config';
 import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
+import type { RequestTrace } from '../observability/tracing';
 
 export function createPool(origin: string, http: UpstreamHttpConfig): Pool {
   return new Pool(origin, {
@@ -82,13 +83,24 @@ export function buildQuery(params: ReadonlyArray<readonly [string, string | numb
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 
-/** Upstream text made safe to show: no markup, no URLs, one line, bounded. */
+/** Whitespace-separated words that look like an address: URLs, paths, host:port, IPv4 addresses, emails. */
+const ADDRESS_LIKE = [
+  /[/\\@]/,
+  /\b(?:localhost|(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]+):\d{1,5}\b/,
+  /\b\d{1,3}(?:\.\d{1,3}){3}\b/,
+];
+
+/**
+ * Upstream text made safe to show a client: no markup, no word that looks like an address (URL,
+ * path, host:port, IP), one line, bounded.
+ */
 export function sanitizeUpstreamText(text: string): string {
   return text
     .replace(/<[^>]*>/g, ' ')
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[url]')
-    .replace(/\s+/g, ' ')
-    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => (ADDRESS_LIKE.some((pattern) => pattern.test(word)) ? '[redacted]' : word))
+    .join(' ')
     .slice(0, 200);
 }
 
@@ -170,6 +182,8 @@ export interface ExchangeRequest {
   json?: unknown;
   signal?: AbortSignal;
   headersTimeoutMs?: number;
+  /** The operation this request serves: counted, and its trace passed on (W3C traceparent). */
+  trace?: RequestTrace;
 }
 
 export interface ExchangeContext {
@@ -191,6 +205,10 @@ export interface Exchange {
  */
 export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx: ExchangeContext): Promise<Exchange> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  if (req.trace) {
+    req.trace.upstreamCalls += 1;
+    headers.traceparent = req.trace.childTraceparent();
+  }
   let body: string | undefined;
   if (req.json !== undefined) {
     body = JSON.stringify(req.json);

@@ -16,6 +16,7 @@ import {
 } from '../../src/emulators/cloudfunctions';
 import { startComputeEmulator, type ComputeEmulator, type ComputeEmulatorOptions } from '../../src/emulators/compute';
 import { createLogger } from '../../src/logger';
+import { GatewayMetrics, upstreamHooks } from '../../src/observability/metrics';
 import { buildServer, type GatewayServer } from '../../src/server';
 import { createUpstreams, type Upstreams } from '../../src/upstream';
 
@@ -56,6 +57,7 @@ export interface Harness {
   config: GatewayConfig;
   server: GatewayServer;
   upstreams: Upstreams;
+  metrics: GatewayMetrics;
   /** Every log line the gateway wrote, as text. */
   logs: string[];
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
@@ -98,8 +100,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const logger = createLogger(options.logLevel ?? 'debug', sink);
-  const upstreams = createUpstreams(config, options.now ? { now: options.now } : {});
-  const server = await buildServer({ config, logger, upstreams });
+  const metrics = new GatewayMetrics();
+  const upstreams = createUpstreams(config, { ...upstreamHooks(metrics), ...(options.now ? { now: options.now } : {}) });
+  const server = await buildServer({ config, logger, upstreams, metrics });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
   if (!address || typeof address !== 'object') throw new Error('no address');
@@ -112,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     server,
     upstreams,
+    metrics,
     logs,
     async gql(query, variables, headers = {}) {
       const res = await request(url, {

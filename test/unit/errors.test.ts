@@ -53,7 +53,11 @@ describe('NCP error bodies', () => {
     expect(ncpError(400, body('80306', 'limits.timeout is required')).message).toBe(
       'Cloud Functions rejected the request: limits.timeout is required',
     );
-    expect(sanitizeUpstreamText('<strong>Please</strong> see https://internal.example/x?sig=abc now')).toBe('Please see [url] now');
+    expect(sanitizeUpstreamText('<strong>Please</strong> see https://internal.example/x?sig=abc now')).toBe('Please see [redacted] now');
+    expect(sanitizeUpstreamText('limits.timeout is required (127.0.0.1:38283/ncf/api/v2/x) at api.example.com:443 or 10.0.0.7 or /srv/app')).toBe(
+      'limits.timeout is required [redacted] at [redacted] or [redacted] or [redacted]',
+    );
+    expect(sanitizeUpstreamText('Value: 2026-01-01T00:00:00Z is invalid.')).toBe('Value: 2026-01-01T00:00:00Z is invalid.');
   });
 });
 
@@ -66,6 +70,13 @@ describe('masking', () => {
     expect(isDeliberateError(new GraphQLError('Cannot query field "x"'))).toBe(true);
     expect(isDeliberateError(new GraphQLError('wrapped', { originalError: gw }))).toBe(true);
     expect(isDeliberateError(internal)).toBe(false);
+    // During execution, graphql-js's own errors describe upstream data: masked.
+    const serialization = new GraphQLError('String cannot represent value: { self: "http://10.0.0.1/x" }', {
+      path: ['activation', 'namespace'],
+      originalError: new GraphQLError('String cannot represent value: { self: "http://10.0.0.1/x" }'),
+    });
+    expect(isDeliberateError(serialization)).toBe(false);
+    expect(isDeliberateError(new GraphQLError('wrapped', { path: ['a'], originalError: gw }))).toBe(true);
     expect(isDeliberateError(new Error('plain'))).toBe(false);
   });
 

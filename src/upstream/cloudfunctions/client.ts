@@ -15,6 +15,7 @@ import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
+import type { RequestTrace } from '../../observability/tracing';
 import { ncpError, readNcpError } from './errors';
 import type { Signer } from './signer';
 import type {
@@ -57,6 +58,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The operation's deadline, epoch ms: no retry waits past it. */
   deadline?: number;
+  /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
+  trace?: RequestTrace;
 }
 
 /** The invoke wait the upstream applies when none is given (upstream-api.md 1.6). */
@@ -236,6 +239,7 @@ export class CloudFunctionsClient {
           ...(options.body !== undefined ? { json: options.body } : {}),
           ...(signal ? { signal } : {}),
           ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+          ...(options.trace ? { trace: options.trace } : {}),
         },
         { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
       );

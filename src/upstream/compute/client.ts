@@ -13,6 +13,7 @@ import { ErrorCode, GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
+import type { RequestTrace } from '../../observability/tracing';
 import type { KeystoneAuth } from './auth';
 import { novaError } from './errors';
 import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from './types';
@@ -32,6 +33,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The operation's deadline, epoch ms: no retry waits past it. */
   deadline?: number;
+  /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
+  trace?: RequestTrace;
 }
 
 export class NovaClient {
@@ -112,6 +115,7 @@ export class NovaClient {
             'x-openstack-nova-api-version': microversion,
           },
           ...(signal ? { signal } : {}),
+          ...(call.trace ? { trace: call.trace } : {}),
         },
         { service: 'compute', route, ...(observer ? { observer } : {}) },
       );

@@ -1,0 +1,122 @@
+/**
+ * metrics: Prometheus metrics (prom-client), in a registry of the server's own (not the global one,
+ * so several servers in one process, as in tests, do not mix). Served at GET /metrics.
+ *
+ * Labels are bounded: routes are templates (`GET /packages/{pkg}`), operation names are checked
+ * and capped in number, outcomes and states are small enums.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamCallEvent } from '../upstream/http';
+import type { BreakerState } from '../upstream/resilience';
+import type { SharedOutcome } from '../upstream/shared-reads';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_OPERATION_NAMES = 200;
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #names = new Set<string>();
+
+  readonly httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP requests served, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly operationDuration = new Histogram({
+    name: 'gateway_graphql_operation_duration_seconds',
+    help: 'GraphQL operations, by operation name, type and outcome (success, partial, error).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly operationUpstreamCalls = new Histogram({
+    name: 'gateway_graphql_operation_upstream_calls',
+    help: 'Upstream requests one operation caused, by operation name.',
+    labelNames: ['operation'] as const,
+    buckets: [0, 1, 2, 3, 5, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Upstream requests, by service, route and status (an HTTP status, or the transport error).',
+    labelNames: ['service', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly upstreamRetries = new Counter({
+    name: 'gateway_upstream_retries_total',
+    help: 'Upstream requests sent again, by service and reason.',
+    labelNames: ['service', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'gateway_upstream_breaker_state',
+    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sharedReads = new Counter({
+    name: 'gateway_upstream_shared_reads_total',
+    help: 'Upstream reads by outcome: miss (sent), shared (joined an identical read in flight), hit (answered from cache).',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly loaderBatchSize = new Histogram({
+    name: 'gateway_loader_batch_size',
+    help: 'Distinct keys per DataLoader batch, by loader.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 3, 5, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    for (const service of ['cloudfunctions', 'identity', 'compute']) this.breakerState.set({ service }, 0);
+  }
+
+  /** A bounded label for an operation name. */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'invalid';
+    if (this.#names.has(name)) return name;
+    if (this.#names.size >= MAX_OPERATION_NAMES) return 'other';
+    this.#names.add(name);
+    return name;
+  }
+
+  observeUpstream(event: UpstreamCallEvent): void {
+    const status = event.status > 0 ? String(event.status) : (event.transportError ?? 'error');
+    this.upstreamDuration.observe({ service: event.service, route: event.route, status }, event.durationMs / 1000);
+  }
+
+  observeBreaker(service: string, state: BreakerState): void {
+    this.breakerState.set({ service }, BREAKER_VALUE[state]);
+  }
+
+  observeSharedRead(service: string, outcome: SharedOutcome): void {
+    this.sharedReads.inc({ service, outcome });
+  }
+}
+
+/** The hooks createUpstreams takes, feeding these metrics. */
+export function upstreamHooks(metrics: GatewayMetrics) {
+  return {
+    observer: (event: UpstreamCallEvent) => metrics.observeUpstream(event),
+    events: {
+      onRetry: (service: string, reason: string) => metrics.upstreamRetries.inc({ service, reason }),
+      onBreakerState: (service: string, state: BreakerState) => metrics.observeBreaker(service, state),
+    },
+    onSharedRead: (service: string, outcome: SharedOutcome) => metrics.observeSharedRead(service, outcome),
+  };
+}
