@@ -62,7 +62,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One log line per operation is written by the GraphQL layer, not one per HTTP request.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: config.limits.bodyLimitBytes,
     return503OnClosing: true,
     genReqId: (req) => {

@@ -29,7 +29,7 @@ export function operationObserver(metrics: GatewayMetrics): ApolloServerPlugin<G
           metrics.operationUpstreamCalls.observe({ operation }, contextValue.trace.upstreamCalls);
           contextValue.logger.info(
             {
-              requestId: contextValue.requestId,
+              // The request id is on every line of this request's logger already.
               operation,
               type: type ?? null,
               outcome,

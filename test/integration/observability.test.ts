@@ -1,0 +1,151 @@
+/** Cross-request sharing of upstream reads, metrics, per-operation logs and trace propagation. */
+import { request } from 'undici';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { startHarness, type Harness } from '../helpers/gateway';
+
+const LIST = 'query ListPackages { packages { name } }';
+
+describe('de-duplication across operations', () => {
+  it('shares one upstream call among identical concurrent reads (GATEWAY_DEDUPE on by default)', async () => {
+    const h = await startHarness({ emulator: { latencyMs: 100 } });
+    try {
+      const results = await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
+      for (const r of results) expect(r.body.data.packages).toHaveLength(3);
+      expect(h.upstreamCalls()).toEqual(['GET /ncf/api/v2/packages?platform=vpc']);
+      const metrics = await h.metrics.registry.getSingleMetricAsString('gateway_upstream_shared_reads_total');
+      expect(metrics).toContain('gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="miss"} 1');
+      expect(metrics).toContain('gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="shared"} 9');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('sends every read when GATEWAY_DEDUPE=false', async () => {
+    const h = await startHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 100 } });
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
+      expect(h.upstreamCalls()).toHaveLength(10);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('never shares invokes', async () => {
+    const h = await startHarness({ emulator: { latencyMs: 50 } });
+    try {
+      const invoke = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }';
+      const before = h.emulator.store.runsStarted;
+      const results = await Promise.all(Array.from({ length: 5 }, () => h.gql(invoke)));
+      const ids = new Set(results.map((r) => r.body.data.invokeAction.activationId));
+      expect(ids.size).toBe(5);
+      expect(h.emulator.store.runsStarted - before).toBe(5);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('cache (GATEWAY_CACHE_TTL_MS)', () => {
+  it('answers repeated reads from the cache until the TTL ends, and an invoke invalidates its activations', async () => {
+    const h = await startHarness({ env: { GATEWAY_CACHE_TTL_MS: '600' } });
+    try {
+      const runs = '{ action(package: "package003", name: "action000") { activations { totalCount } } }';
+      const first = await h.gql(runs);
+      const again = await h.gql(runs);
+      expect(again.body).toEqual(first.body);
+      expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(1);
+
+      await h.gql('mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }');
+      const after = await h.gql(runs);
+      expect(after.body.data.action.activations.totalCount).toBe(first.body.data.action.activations.totalCount + 1);
+      expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(2);
+
+      h.resetCalls();
+      await h.gql(LIST);
+      await h.gql(LIST);
+      expect(h.upstreamCalls()).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 700));
+      await h.gql(LIST);
+      expect(h.upstreamCalls()).toHaveLength(2);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('metrics and logs', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('logs one line per operation with its request id, name, outcome, duration and upstream calls', async () => {
+    const res = await h.gql('query Everything { packages { name actions { name } } }', undefined, { 'x-request-id': 'req-obs-1' });
+    expect(res.headers['x-request-id']).toBe('req-obs-1');
+    const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'operation' && l.requestId === 'req-obs-1');
+    expect(line).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      principal: 'anonymous',
+      requestId: 'req-obs-1',
+      operation: 'Everything',
+      type: 'query',
+      outcome: 'success',
+      durationMs: expect.any(Number),
+      upstreamCalls: 4,
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      msg: 'operation',
+    });
+  });
+
+  it('serves Prometheus metrics: operations by name and outcome, upstream calls by route and status, breaker state, batch sizes', async () => {
+    await h.gql(LIST);
+    await h.gql('query Broken { package(name: "legacy") { name } }');
+    const res = await request(`${new URL(h.url).origin}/metrics`);
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(text).toMatch(/gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success"\} [1-9]/);
+    expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial"} 1');
+    expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200"\} [1-9]/);
+    expect(text).toContain('gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400"} 1');
+    expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');
+    expect(text).toMatch(/gateway_loader_batch_size_count\{loader="functions.actions"\} [1-9]/);
+    expect(text).toMatch(/gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/);
+    expect(text).toMatch(/gateway_process_resident_memory_bytes \d+/);
+  });
+});
+
+describe('trace context', () => {
+  let proxy: FaultProxy | undefined;
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      proxy: async (origin) => {
+        proxy = await startFaultProxy(origin);
+        return proxy;
+      },
+    });
+  });
+  afterAll(() => h.close());
+
+  it("passes the client's trace id to every upstream call, each with a span of its own", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await h.gql('{ packages { name actions { name } } }', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const sent = proxy!.requests.map((r) => String(r.headers.traceparent));
+    expect(sent).toHaveLength(4);
+    for (const header of sent) expect(header).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(new Set(sent.map((t) => t.split('-')[2])).size).toBe(4);
+    const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'operation' && l.traceId === traceId);
+    expect(line).toBeDefined();
+  });
+
+  it('starts a trace when the client sends none or an invalid one', async () => {
+    proxy!.resetRecords();
+    await h.gql('{ packages { name } }', undefined, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
+    const header = String(proxy!.requests[0]!.headers.traceparent);
+    expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(header).not.toContain('00000000000000000000000000000000');
+  });
+});
