@@ -25,6 +25,10 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   /** The operation does not fit the schema, or exceeds a depth, alias, directive or cost limit (Apollo's code). */
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** `operationName` names no operation of the document, or several operations and none named (Apollo's code). */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
+  /** An automatic persisted query hash the gateway does not know (Apollo's code): send the full query. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** The client sent something the gateway or the upstream rejects as invalid. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The client is not authenticated to the gateway. */
@@ -138,8 +142,11 @@ export const MASKED_MESSAGE = 'Internal server error';
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   if (isDeliberateError(error)) {
     const { extensions, ...rest } = formatted;
-    if (!extensions) return rest;
-    const { stacktrace: _stack, exception: _exception, ...safe } = extensions as Record<string, unknown>;
+    const { stacktrace: _stack, exception: _exception, ...safe } = (extensions ?? {}) as Record<string, unknown>;
+    // A request-level error Apollo raised without a code of its own (a malformed persisted-query
+    // extension, say) is the client's mistake; Apollo would label it INTERNAL_SERVER_ERROR.
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError && original.extensions?.code === undefined) safe.code = ErrorCode.BAD_REQUEST;
     return { ...rest, extensions: safe };
   }
   return {

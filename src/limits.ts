@@ -13,7 +13,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { getNamedType, getNullableType, isCompositeType, isListType, type ValidationRule } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isCompositeType, isListType, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 import type { LimitsConfig } from './config';
 import { ErrorCode, GatewayError } from './errors';
@@ -55,6 +55,15 @@ export function connectionCost({ field, args, childComplexity }: ComplexityEstim
   return 1 + (childComplexity * (sizeArgument(args) ?? DEFAULT_LIST_SIZE)) / DEFAULT_LIST_SIZE;
 }
 
+/** Operations of a type the schema does not have (e.g. subscriptions) fail validation, not execution. */
+export const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (!context.getSchema().getRootType(node.operation)) {
+      context.reportError(new GraphQLError(`This API has no ${node.operation} operations.`, { nodes: [node] }));
+    }
+  },
+});
+
 export interface OperationLimits {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
@@ -75,14 +84,22 @@ export function operationLimits(limits: LimitsConfig, exposeSchema: boolean): Op
   const costLimit: ApolloServerPlugin = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            ...(request.operationName ? { operationName: request.operationName } : {}),
-            estimators: [connectionCost, fieldCost],
-          });
+        async didResolveOperation({ request, document, schema, operation }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              // The operation Apollo resolved (the client's operationName may not name it).
+              ...(operation?.name ? { operationName: operation.name.value } : {}),
+              estimators: [connectionCost, fieldCost],
+            });
+          } catch {
+            // Variables that do not coerce: execution will refuse them with BAD_USER_INPUT, before
+            // any resolver runs, so there is nothing to cost.
+            return;
+          }
           if (cost > limits.maxCost) {
             throw new GatewayError(
               ErrorCode.GRAPHQL_VALIDATION_FAILED,
@@ -97,7 +114,7 @@ export function operationLimits(limits: LimitsConfig, exposeSchema: boolean): Op
 
   return {
     plugins: [...armor.plugins, costLimit],
-    validationRules: armor.validationRules,
+    validationRules: [knownOperationTypes, ...armor.validationRules],
     parseOptions: { maxTokens: limits.maxTokens },
   };
 }

@@ -9,8 +9,7 @@
  *
  * One harness serves every property; each run resets the emulators' request logs first.
  *
- * Defects found in src/ are listed in KNOWN_DEFECTS: their exact answers are counted rather than
- * failing the properties, and each is reproduced by a `test.failing` at the end of the file.
+ * Defects these properties found in src/ are fixed; each has a regression test at the end of the file.
  */
 import fc from 'fast-check';
 import { Kind, parse } from 'graphql';
@@ -62,9 +61,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  if (defectsSeen.size > 0) {
-    console.log(`known defects hit by the properties: ${[...defectsSeen].map(([d, n]) => `${KNOWN_DEFECTS[d]} x${n}`).join('; ')}`);
-  }
 });
 
 /** POSTs raw bytes to /graphql as application/json and reads the answer as text. */
@@ -82,76 +78,15 @@ async function post(body: string | Buffer, contentType = 'application/json'): Pr
 
 const gql = (query: string, variables: Record<string, unknown>): Promise<Answer> => post(JSON.stringify({ query, variables }));
 
-/**
- * Defects of src/ found by these properties (reported, not fixed here; each has a `test.failing`
- * reproduction at the end of this file that asserts the right answer). An answer that matches one
- * of these signatures exactly is counted instead of failing the property, so that the properties
- * keep guarding everything else. When a defect is fixed, its `test.failing` goes red: delete it
- * and its entry here.
- */
-const KNOWN_DEFECTS = {
-  /** src/limits.ts costLimit: getComplexity re-coerces variables and throws graphql-js's code-less error: 500. */
-  variableCoercion500: 'variable coercion error answered 500 INTERNAL_SERVER_ERROR',
-  /** src/limits.ts costLimit: graphql-query-complexity reads `operation.name.value` of an anonymous operation: masked 500. */
-  operationNameOnAnonymous500: 'operationName with an anonymous operation answered a masked 500',
-  /** Apollo's persisted-query errors carry no code; formatError passes them with INTERNAL_SERVER_ERROR. */
-  persistedQueryCode: 'persisted query error coded INTERNAL_SERVER_ERROR',
-  /** graphql-js's "Schema is not configured to execute subscription operation." passes with INTERNAL_SERVER_ERROR. */
-  subscriptionCode: 'subscription refused with INTERNAL_SERVER_ERROR',
-  /** Apollo's OPERATION_RESOLUTION_FAILURE is not in the documented vocabulary. */
-  operationResolutionCode: 'OPERATION_RESOLUTION_FAILURE outside the vocabulary',
-} as const;
-type KnownDefect = keyof typeof KNOWN_DEFECTS;
-const defectsSeen = new Map<KnownDefect, number>();
-
-const VARIABLE_COERCION = /^Variable "\$\w+" (got invalid value |of required type "[^"]+" was not provided\.$|of non-null type "[^"]+" must not be null\.$)/;
-
-function hasAnonymousOperationAndName(sent: unknown): boolean {
-  if (typeof sent !== 'object' || sent === null) return false;
-  const { query, operationName } = sent as { query?: unknown; operationName?: unknown };
-  if (typeof operationName !== 'string' || operationName === '' || typeof query !== 'string') return false;
-  try {
-    return parse(query).definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && !d.name);
-  } catch {
-    return false;
-  }
-}
-
-/** Which known defect, if any, this answer is (exact signatures only). */
-function knownDefect(a: Answer, sent?: unknown): KnownDefect | undefined {
-  const errors = a.body.errors;
-  if (!Array.isArray(errors) || errors.length !== 1) return undefined;
-  const [e] = errors as [GqlError];
-  const code = e.extensions?.code;
-  if (a.status === 500 && code === 'INTERNAL_SERVER_ERROR' && VARIABLE_COERCION.test(e.message)) return 'variableCoercion500';
-  if (a.status === 500 && e.message === 'Internal server error' && hasAnonymousOperationAndName(sent)) return 'operationNameOnAnonymous500';
-  if (a.status === 400 && code === 'INTERNAL_SERVER_ERROR' && ['Unsupported persisted query version', 'provided sha does not match query'].includes(e.message)) {
-    return 'persistedQueryCode';
-  }
-  if (a.status === 200 && code === 'INTERNAL_SERVER_ERROR' && e.message === 'Schema is not configured to execute subscription operation.') {
-    return 'subscriptionCode';
-  }
-  if (a.status === 400 && code === 'OPERATION_RESOLUTION_FAILURE') return 'operationResolutionCode';
-  return undefined;
-}
-
 function expectNoLeaks(a: Answer): void {
   for (const leak of leaks) expect(a.text).not.toContain(leak);
   expect(a.text).not.toContain('    at ');
   expect(a.text).not.toMatch(/\bat [\w.<>]+ \(/); // a stack frame in any spacing
 }
 
-/**
- * What every answer must satisfy, whatever was sent. `sent` is the parsed request body, when it
- * was JSON. Answers to known defects are counted (and still checked for leaks).
- */
-function expectSafe(a: Answer, sent?: unknown): KnownDefect | undefined {
+/** What every answer must satisfy, whatever was sent. */
+function expectSafe(a: Answer): void {
   expectNoLeaks(a);
-  const defect = knownDefect(a, sent);
-  if (defect) {
-    defectsSeen.set(defect, (defectsSeen.get(defect) ?? 0) + 1);
-    return defect;
-  }
   expect(a.status).toBeLessThan(500);
   expect(a.contentType).toMatch(/^application\/(graphql-response\+)?json/);
   expect(typeof a.body).toBe('object');
@@ -220,7 +155,7 @@ describe('arguments that address resources', () => {
       fc.asyncProperty(anyString, async (name) => {
         h.resetCalls();
         const a = await gql('query($name: String!) { package(name: $name) { name } }', { name });
-        expect(expectSafe(a)).toBeUndefined();
+        expectSafe(a);
         expectNoCallsForOwnRejections(a);
         if (!NCP_NAME.test(name)) {
           expectRejected(a, 'package');
@@ -251,7 +186,7 @@ describe('arguments that address resources', () => {
       fc.asyncProperty(packageArg, anyString, async (pkg, name) => {
         h.resetCalls();
         const a = await gql('query($p: String, $n: String!) { action(package: $p, name: $n) { name } }', { p: pkg, n: name });
-        expect(expectSafe(a)).toBeUndefined();
+        expectSafe(a);
         expectNoCallsForOwnRejections(a);
         const noPackage = pkg === null || pkg === '' || pkg === '-';
         if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(name)) {
@@ -292,7 +227,7 @@ describe('arguments that address resources', () => {
           a: action,
           id,
         });
-        expect(expectSafe(a)).toBeUndefined();
+        expectSafe(a);
         expectNoCallsForOwnRejections(a);
         const noPackage = pkg === null || pkg === '' || pkg === '-';
         if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(action) || !ACTIVATION_ID.test(id)) {
@@ -317,7 +252,7 @@ describe('arguments that address resources', () => {
       fc.asyncProperty(fc.oneof(anyString, fc.uuid(), seeded, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{200,260}$/)), async (id) => {
         h.resetCalls();
         const a = await gql('query($id: ID!) { server(id: $id) { id } }', { id });
-        expect(expectSafe(a)).toBeUndefined();
+        expectSafe(a);
         expectNoCallsForOwnRejections(a);
         expect(h.upstreamCalls()).toEqual([]);
         if (!COMPUTE_ID.test(id)) {
@@ -400,11 +335,10 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
         if (p !== undefined) variables.params = p;
         if (t !== undefined) variables.t = t;
         const a = await gql(INVOKE, variables);
-        const defect = expectSafe(a);
+        expectSafe(a);
         expectNoCallsForOwnRejections(a);
 
         if (poisoned(p)) {
-          expect(defect).toBeUndefined();
           expect(a.status).toBe(400);
           expect(a.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })]);
           expect(h.upstreamCalls()).toEqual([]);
@@ -419,14 +353,11 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
           expect(h.upstreamCalls()).toEqual([]);
           expect(h.emulator.store.runsStarted).toBe(before);
           if (!isInt) {
-            // Not a GraphQL Int: refused while coercing variables. Should be HTTP 400 BAD_USER_INPUT;
-            // today it is the known defect (500), reproduced by a test.failing below.
-            if (defect === 'variableCoercion500') return;
+            // Not a GraphQL Int: refused while coercing variables.
             expect(a.status).toBe(400);
             expect(a.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
             return;
           }
-          expect(defect).toBeUndefined();
           expect(a.status).toBe(200);
           expect(a.body.data).toBeNull();
           expect(a.body.errors).toEqual([
@@ -439,7 +370,6 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
           ]);
           return;
         }
-        expect(defect).toBeUndefined();
 
         ran += 1;
         expect(a.body.errors).toBeUndefined();
@@ -543,7 +473,7 @@ describe('arbitrary bodies POSTed to /graphql as application/json', () => {
         } catch {
           sent = undefined;
         }
-        expectSafe(a, sent);
+        expectSafe(a);
         if (a.status >= 400) {
           expect(a.body.errors?.length).toBeGreaterThan(0);
         }
@@ -558,9 +488,9 @@ describe('arbitrary bodies POSTed to /graphql as application/json', () => {
   });
 });
 
-// ---- the defects above, one request each, asserting the right answer ----
+// ---- defects these properties found (now fixed), one request each ----
 
-describe('known defects (test.failing: these pass while the defect is there; when one goes red, the fix landed)', () => {
+describe('regressions found by the properties', () => {
   const send = (body: unknown) => post(JSON.stringify(body));
   const expectVocabulary = (a: Answer, status: number, code?: string) => {
     expect(a.status).toBe(status);
@@ -585,7 +515,7 @@ describe('known defects (test.failing: these pass while the defect is there; whe
     ],
   ];
   for (const [what, body] of coercion) {
-    it.failing(`src/limits.ts: ${what} is HTTP 400 BAD_USER_INPUT (today: 500 INTERNAL_SERVER_ERROR)`, async () => {
+    it(`${what} is HTTP 400 BAD_USER_INPUT (the cost check once answered 500)`, async () => {
       h.resetCalls();
       const a = await send(body);
       expect(h.upstreamCalls()).toEqual([]);
@@ -593,28 +523,28 @@ describe('known defects (test.failing: these pass while the defect is there; whe
     });
   }
 
-  it.failing('src/limits.ts: an operationName with an anonymous operation is a 400 (today: masked 500, a TypeError in graphql-query-complexity)', async () => {
+  it('an operationName with an anonymous operation is a 400 (once a masked 500 in the cost check)', async () => {
     const a = await send({ query: '{ packages { name } }', operationName: 'Q' });
     expectVocabulary(a, 400);
   });
 
-  it.failing('src/errors.ts formatError: an unsupported persisted query version is BAD_REQUEST (today: INTERNAL_SERVER_ERROR)', async () => {
+  it('an unsupported persisted query version is BAD_REQUEST', async () => {
     const a = await send({ extensions: { persistedQuery: { version: 2, sha256Hash: 'a'.repeat(64) } } });
     expectVocabulary(a, 400, 'BAD_REQUEST');
   });
 
-  it.failing('src/errors.ts formatError: a persisted query whose hash does not match is BAD_REQUEST (today: INTERNAL_SERVER_ERROR)', async () => {
+  it('a persisted query whose hash does not match is BAD_REQUEST', async () => {
     const a = await send({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
     expectVocabulary(a, 400, 'BAD_REQUEST');
   });
 
-  it.failing('a subscription (the schema has none) is refused with a vocabulary code (today: INTERNAL_SERVER_ERROR)', async () => {
+  it('an operation type the schema lacks is refused with a vocabulary code', async () => {
     const a = await send({ query: 'subscription { x }' });
     expect(a.body.errors).toHaveLength(1);
     expect(VOCABULARY.has(a.body.errors![0]!.extensions?.code)).toBe(true);
   });
 
-  it.failing('an unknown operation name is refused with a vocabulary code (today: OPERATION_RESOLUTION_FAILURE)', async () => {
+  it('an unknown operation name is refused with a vocabulary code', async () => {
     const a = await send({ query: 'query R { __typename }', operationName: 'Q' });
     expectVocabulary(a, 400);
   });
