@@ -73,6 +73,8 @@ export interface GatewayConfig {
   shutdownDelayMs: number;
   /** Sharing of identical upstream reads across operations. */
   sharing: { dedupe: boolean; cacheTtlMs: number };
+  /** activationCompleted: longest wait for a run, and longest interval between two reads. */
+  subscriptions: { maxWaitMs: number; maxPollIntervalMs: number };
 }
 
 export interface ResilienceConfig {
@@ -188,6 +190,8 @@ const schema = z.object({
   GATEWAY_SHUTDOWN_DELAY_MS: intIn(0, 120_000).default(0),
   GATEWAY_DEDUPE: oneOf(['true', 'false']).default('true'),
   GATEWAY_CACHE_TTL_MS: intIn(0, 3_600_000).default(0),
+  GATEWAY_SUBSCRIPTION_MAX_WAIT_MS: intIn(1_000, 3_600_000).default(300_000),
+  GATEWAY_SUBSCRIPTION_POLL_MAX_MS: intIn(250, 60_000).default(5_000),
   GATEWAY_AUTH: oneOf(['none', 'apikey', 'jwt']).default('none'),
   GATEWAY_ALLOW_UNAUTHENTICATED: oneOf(['true', 'false']).default('false'),
   GATEWAY_API_KEYS_FILE: optionalText,
@@ -344,6 +348,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
     sharing: { dedupe: e.GATEWAY_DEDUPE === 'true', cacheTtlMs: e.GATEWAY_CACHE_TTL_MS },
+    subscriptions: { maxWaitMs: e.GATEWAY_SUBSCRIPTION_MAX_WAIT_MS, maxPollIntervalMs: e.GATEWAY_SUBSCRIPTION_POLL_MAX_MS },
   };
   return deepFreeze(config);
 }

@@ -15,6 +15,7 @@ import type { LoaderEnv } from './loaders/batch';
 import { startTrace, type RequestTrace } from './observability/tracing';
 import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
 import type { NovaClient } from './upstream/compute/client';
+import type { ActivationWatcher } from './subscriptions/activation-watcher';
 import type { Platform } from './upstream/cloudfunctions/types';
 
 export interface GatewayContext {
@@ -37,11 +38,14 @@ export interface GatewayContext {
   functions: CloudFunctionsClient;
   /** The compute microversion in use (fields and filters depend on it). */
   computeMicroversion: string;
+  /** Waits for runs to finish (subscriptions); shared by every request. */
+  watcher: ActivationWatcher;
 }
 
 export interface ContextDependencies {
   functions: CloudFunctionsClient;
   compute: NovaClient;
+  watcher: ActivationWatcher;
   defaultPlatform: Platform;
   requestTimeoutMs: number;
   upstreamConcurrency: number;
@@ -56,11 +60,14 @@ export interface RequestScope {
   disconnected?: AbortSignal;
   /** The client's `traceparent` header, if any. */
   traceparent?: string | string[];
+  /** Overrides the operation's time budget (subscriptions wait longer than queries). */
+  timeoutMs?: number;
 }
 
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
-  const deadlineAt = Date.now() + deps.requestTimeoutMs;
-  const deadline = AbortSignal.timeout(deps.requestTimeoutMs);
+  const budget = scope.timeoutMs ?? deps.requestTimeoutMs;
+  const deadlineAt = Date.now() + budget;
+  const deadline = AbortSignal.timeout(budget);
   const signal = scope.disconnected ? AbortSignal.any([deadline, scope.disconnected]) : deadline;
   const limit = pLimit(deps.upstreamConcurrency);
   const env: LoaderEnv = { schedule: (task) => limit(task), ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}) };
@@ -80,5 +87,6 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     },
     functions: deps.functions,
     computeMicroversion: deps.compute.microversion,
+    watcher: deps.watcher,
   };
 }

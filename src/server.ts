@@ -14,6 +14,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import cors from '@fastify/cors';
+import websocket from '@fastify/websocket';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -28,6 +29,8 @@ import { GatewayMetrics } from './observability/metrics';
 import { operationObserver } from './observability/operations';
 import { playgroundLandingPage, PLAYGROUND_CSP, registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
+import { ActivationWatcher } from './subscriptions/activation-watcher';
+import { subscriptionHandler } from './subscriptions/websocket';
 import { loadTypeDefs } from './schema';
 import type { Upstreams } from './upstream';
 import { transportErrorName } from './upstream/http';
@@ -144,32 +147,46 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const contextDeps = {
     functions: upstreams.functions,
     compute: upstreams.compute,
+    watcher: new ActivationWatcher(upstreams.functions, {
+      maxWaitMs: config.subscriptions.maxWaitMs,
+      maxIntervalMs: config.subscriptions.maxPollIntervalMs,
+    }),
     defaultPlatform: config.cloudFunctions.defaultPlatform,
     requestTimeoutMs: config.requestTimeoutMs,
     upstreamConcurrency: config.upstreamConcurrency,
     onLoaderBatch: (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size),
   };
 
-  app.route({
-    url: GRAPHQL_PATH,
-    method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request, reply) => {
-        const principal = await authenticator.authenticate(request.headers);
-        const gone = new AbortController();
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) gone.abort();
-        });
-        return createContext(contextDeps, {
-          requestId: request.id,
-          logger: (request.log as Logger).child({ principal: principal.id }),
-          principal,
-          disconnected: gone.signal,
-          ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
-        });
-      },
-    }),
+  // Subscriptions: a WebSocket upgrade of GET /graphql (graphql-ws); plain GETs and POSTs go to Apollo.
+  await app.register(websocket, { options: { maxPayload: config.limits.bodyLimitBytes } });
+  const wsHandler = subscriptionHandler({
+    schema,
+    authenticator,
+    contextDeps,
+    validationRules: limits.validationRules,
+    maxTokens: limits.parseOptions.maxTokens,
+    timeoutMs: config.subscriptions.maxWaitMs + 30_000,
+    logger,
   });
+
+  const apolloHandler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => {
+      const principal = await authenticator.authenticate(request.headers);
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      return createContext(contextDeps, {
+        requestId: request.id,
+        logger: (request.log as Logger).child({ principal: principal.id }),
+        principal,
+        disconnected: gone.signal,
+        ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
+      });
+    },
+  });
+  app.route({ url: GRAPHQL_PATH, method: 'GET', handler: apolloHandler, wsHandler });
+  app.route({ url: GRAPHQL_PATH, method: ['POST', 'OPTIONS'], handler: apolloHandler });
 
   if (config.http.playground) registerPlaygroundAssets(app);
 

@@ -300,6 +300,24 @@ export type ServerInstanceActionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The run, once it has finished: emitted once, then the subscription completes. Subscribe after an
+   * `invokeAction` that answered `completed: false`. It waits at most GATEWAY_SUBSCRIPTION_MAX_WAIT_MS
+   * (then ends with UPSTREAM_TIMEOUT). Served over graphql-ws at the same /graphql URL.
+   */
+  activationCompleted: Activation;
+};
+
+
+export type SubscriptionActivationCompletedArgs = {
+  action: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  package?: InputMaybe<Scalars['String']['input']>;
+  platform?: InputMaybe<Platform>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -395,6 +413,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Server: ResolverTypeWrapper<ServerSource>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -419,6 +438,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Server: ServerSource;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
 };
 
 export type ScopeDirectiveArgs = {
@@ -543,6 +563,10 @@ export type ServerResolvers<ContextType = GatewayContext, ParentType extends Res
   status?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  activationCompleted?: SubscriptionResolver<ResolversTypes['Activation'], "activationCompleted", ParentType, ContextType, RequireFields<SubscriptionActivationCompletedArgs, 'action' | 'id'>>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   Action?: ActionResolvers<ContextType>;
   ActionLimits?: ActionLimitsResolvers<ContextType>;
@@ -559,6 +583,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Server?: ServerResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = GatewayContext> = {

@@ -11,11 +11,13 @@ import { Package } from './Package';
 import { Query } from './Query';
 import { scalars } from './scalars';
 import { Server } from './Server';
+import { Subscription } from './Subscription';
 
 export const resolvers: Resolvers = {
   ...scalars,
   Query,
   Mutation,
+  Subscription,
   Package,
   Action,
   ActivationPage,
