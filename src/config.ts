@@ -110,6 +110,11 @@ export interface HttpConfig {
   playground: boolean;
   /** Serve Prometheus metrics at /metrics. */
   metrics: boolean;
+  /** max-age (seconds) of cacheable GET query answers; 0: not cacheable. */
+  cacheMaxAgeSeconds: number;
+  /** Trusted documents: the manifest file, and whether only its operations may run. */
+  persistedDocuments?: string;
+  persistedDocumentsOnly: boolean;
 }
 
 /** How the gateway authenticates to Keystone v3. Secrets are non-enumerable (see hideSecret). */
@@ -209,6 +214,9 @@ const schema = z.object({
   GATEWAY_INTROSPECTION: oneOf(['true', 'false']).optional(),
   GATEWAY_PLAYGROUND: oneOf(['true', 'false']).optional(),
   GATEWAY_METRICS: oneOf(['true', 'false']).default('true'),
+  GATEWAY_HTTP_CACHE_MAX_AGE_S: intIn(0, 86_400).default(5),
+  GATEWAY_PERSISTED_DOCUMENTS: optionalText,
+  GATEWAY_PERSISTED_DOCUMENTS_ONLY: oneOf(['true', 'false']).default('false'),
   OS_AUTH_URL: optionalText,
   OS_USERNAME: optionalText,
   OS_USER_ID: optionalText,
@@ -300,6 +308,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const compute = parseCompute(e, problems);
   const auth = parseAuth(e, problems);
   const corsOrigins = parseOrigins(e.GATEWAY_CORS_ORIGINS, problems);
+  if (e.GATEWAY_PERSISTED_DOCUMENTS_ONLY === 'true' && !e.GATEWAY_PERSISTED_DOCUMENTS) {
+    problems.push('GATEWAY_PERSISTED_DOCUMENTS_ONLY: needs GATEWAY_PERSISTED_DOCUMENTS (the manifest of allowed operations)');
+  }
   if (e.GATEWAY_RETRY_MAX_DELAY_MS < e.GATEWAY_RETRY_BASE_DELAY_MS) {
     problems.push('GATEWAY_RETRY_MAX_DELAY_MS: must not be less than GATEWAY_RETRY_BASE_DELAY_MS');
   }
@@ -345,6 +356,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       introspection: e.GATEWAY_INTROSPECTION ? e.GATEWAY_INTROSPECTION === 'true' : !production,
       playground: e.GATEWAY_PLAYGROUND ? e.GATEWAY_PLAYGROUND === 'true' : !production,
       metrics: e.GATEWAY_METRICS === 'true',
+      cacheMaxAgeSeconds: e.GATEWAY_HTTP_CACHE_MAX_AGE_S,
+      ...(e.GATEWAY_PERSISTED_DOCUMENTS ? { persistedDocuments: e.GATEWAY_PERSISTED_DOCUMENTS } : {}),
+      persistedDocumentsOnly: e.GATEWAY_PERSISTED_DOCUMENTS_ONLY === 'true',
     },
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
     sharing: { dedupe: e.GATEWAY_DEDUPE === 'true', cacheTtlMs: e.GATEWAY_CACHE_TTL_MS },

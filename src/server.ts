@@ -13,6 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { constants as zlib } from 'node:zlib';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { makeExecutableSchema } from '@graphql-tools/schema';
@@ -25,6 +28,7 @@ import type { GatewayConfig } from './config';
 import { createContext, type GatewayContext } from './context';
 import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
 import { operationLimits } from './limits';
+import { loadManifest, persistedDocumentsHandler } from './persisted-documents';
 import { GatewayMetrics } from './observability/metrics';
 import { operationObserver } from './observability/operations';
 import { playgroundLandingPage, PLAYGROUND_CSP, registerPlaygroundAssets } from './playground';
@@ -109,6 +113,14 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       .send({ errors: [{ message, extensions: { code, requestId: request.id } }] });
   });
 
+  // gzip or brotli when the client asks; brotli at a speed-minded quality (answers are small JSON,
+  // the playground's scripts are large).
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+
   // Cross-origin browser clients: only the allowlisted origins (none by default).
   await app.register(cors, {
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
@@ -118,6 +130,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     maxAge: 600,
   });
 
+  const manifest = config.http.persistedDocuments ? loadManifest(config.http.persistedDocuments) : undefined;
   const schema = enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
   const limits = operationLimits(config.limits, config.http.introspection);
   const apollo = new ApolloServer<GatewayContext>({
@@ -136,6 +149,10 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     logger,
     plugins: [
       fastifyApolloDrainPlugin(app),
+      // GET queries get `Cache-Control: max-age=N, public` (private when clients authenticate), so a
+      // CDN or the browser can keep them; mutations and errors are never cacheable.
+      ApolloServerPluginCacheControl({ defaultMaxAge: config.http.cacheMaxAgeSeconds, calculateHttpHeaders: true }),
+      noCacheForMutations(),
       config.http.playground ? playgroundLandingPage(GRAPHQL_PATH) : ApolloServerPluginLandingPageDisabled(),
       ...limits.plugins,
       errorReporting(),
@@ -165,6 +182,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     contextDeps,
     validationRules: limits.validationRules,
     maxTokens: limits.parseOptions.maxTokens,
+    ...(config.http.persistedDocumentsOnly ? { trusted: manifest } : {}),
     timeoutMs: config.subscriptions.maxWaitMs + 30_000,
     logger,
   });
@@ -185,8 +203,9 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       });
     },
   });
-  app.route({ url: GRAPHQL_PATH, method: 'GET', handler: apolloHandler, wsHandler });
-  app.route({ url: GRAPHQL_PATH, method: ['POST', 'OPTIONS'], handler: apolloHandler });
+  const preHandler = manifest || config.http.persistedDocumentsOnly ? persistedDocumentsHandler(manifest, config.http.persistedDocumentsOnly) : undefined;
+  app.route({ url: GRAPHQL_PATH, method: 'GET', handler: apolloHandler, wsHandler, ...(preHandler ? { preHandler } : {}) });
+  app.route({ url: GRAPHQL_PATH, method: ['POST', 'OPTIONS'], handler: apolloHandler, ...(preHandler ? { preHandler } : {}) });
 
   if (config.http.playground) registerPlaygroundAssets(app);
 
@@ -213,6 +232,19 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       draining = true;
       await app.close();
       await apollo.stop();
+    },
+  };
+}
+
+/** Mutations (and subscriptions) are never cacheable. Private answers: see src/auth/scopes.ts. */
+function noCacheForMutations(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, overallCachePolicy }) {
+          if (operation?.operation !== 'query') overallCachePolicy.restrict({ maxAge: 0 });
+        },
+      };
     },
   };
 }

@@ -2,6 +2,9 @@
  * scopes: enforces `@scope(requires: "…")` from the SDL. Every field carrying the directive is
  * wrapped so that a caller without the scope gets FORBIDDEN on that field only; siblings resolve.
  * The check runs before the field's resolver, so no upstream call is made for a forbidden field.
+ *
+ * What an authenticated caller reads depends on who it is, so such a field also makes the answer
+ * `Cache-Control: private` (never kept by a shared cache or CDN).
  */
 import { defaultFieldResolver, getDirectiveValues, isObjectType, type GraphQLSchema } from 'graphql';
 import { ErrorCode, GatewayError } from '../errors';
@@ -21,6 +24,9 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
       field.resolve = (source, args, ctx: { principal: Principal }, info) => {
         if (!ctx.principal.scopes.has(requires)) {
           throw new GatewayError(ErrorCode.FORBIDDEN, `This field needs the scope ${requires}.`);
+        }
+        if (ctx.principal.kind !== 'anonymous') {
+          (info as { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({ scope: 'PRIVATE' });
         }
         return resolve(source, args, ctx, info);
       };

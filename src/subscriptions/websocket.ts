@@ -15,7 +15,8 @@ import { makeHandler } from 'graphql-ws/use/@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth';
 import { createContext, type ContextDependencies } from '../context';
-import { formatError, isGatewayError } from '../errors';
+import { ErrorCode, formatError, isGatewayError } from '../errors';
+import { isTrusted, type Manifest } from '../persisted-documents';
 
 export interface SubscriptionServerOptions {
   schema: GraphQLSchema;
@@ -25,6 +26,8 @@ export interface SubscriptionServerOptions {
   maxTokens: number;
   /** Budget of one subscription (it waits for runs): the longest wait plus a margin. */
   timeoutMs: number;
+  /** Trusted-documents mode: only these documents may run. */
+  trusted?: Manifest | undefined;
   logger: Logger;
 }
 
@@ -83,6 +86,9 @@ export function subscriptionHandler(options: SubscriptionServerOptions): Websock
     },
     async onSubscribe(ctx, _id, payload) {
       const state = stateOf(ctx.extra);
+      if ('trusted' in options && !isTrusted(options.trusted, payload.query)) {
+        return [new GraphQLError('Only trusted operations are accepted.', { extensions: { code: ErrorCode.PERSISTED_QUERY_REQUIRED } })];
+      }
       let document;
       try {
         document = parse(payload.query, { maxTokens: options.maxTokens });
