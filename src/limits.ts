@@ -37,6 +37,9 @@ function sizeArgument(args: Record<string, unknown>): number | undefined {
  * times (1 plus the children of one item).
  */
 export function fieldCost({ field, args, childComplexity }: ComplexityEstimatorArgs): number {
+  // Introspection (`__schema`, `__type`…) reads no upstream; its depth is bounded by graphql-js's
+  // MaxIntrospectionDepthRule and by the depth limit.
+  if (field.name.startsWith('__')) return 0;
   if (isListType(getNullableType(field.type))) return (sizeArgument(args) ?? DEFAULT_LIST_SIZE) * (1 + childComplexity);
   return isCompositeType(getNamedType(field.type)) ? 1 + childComplexity : 0;
 }
@@ -47,6 +50,7 @@ export function fieldCost({ field, args, childComplexity }: ComplexityEstimatorA
  * at DEFAULT_LIST_SIZE; the connection scales what is under it to the size asked for.
  */
 export function connectionCost({ field, args, childComplexity }: ComplexityEstimatorArgs): number | void {
+  if (field.name.startsWith('__')) return 0;
   const isConnection =
     !isListType(getNullableType(field.type)) &&
     isCompositeType(getNamedType(field.type)) &&

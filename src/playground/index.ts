@@ -66,6 +66,7 @@ export function renderPlaygroundHtml(endpoint: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cloud Functions gateway · GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSET_PREFIX}/graphiql.css">
 <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>

@@ -157,3 +157,18 @@ describe('production defaults', () => {
     expect(res.body.data.packages).toHaveLength(3);
   });
 });
+
+describe('introspection and the cost limit', () => {
+  it("answers GraphiQL's full introspection query (introspection reads no upstream, so it costs nothing)", async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const h = await startHarness();
+    try {
+      const res = await h.gql(getIntrospectionQuery());
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.__schema.queryType.name).toBe('Query');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -176,8 +176,18 @@ describe('client authentication and limits configuration', () => {
   it('has safe limits by default, and turns introspection and the playground off in production', () => {
     const dev = loadConfig({});
     expect(dev.limits).toEqual({ maxDepth: 8, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000, bodyLimitBytes: 102400 });
-    expect(dev.http).toEqual({ corsOrigins: [], introspection: true, playground: true, metrics: true });
-    expect(loadConfig({ NODE_ENV: 'production' }).http).toEqual({ corsOrigins: [], introspection: false, playground: false, metrics: true });
+    expect(dev.http).toEqual({ corsOrigins: [], introspection: true, playground: true, metrics: true, cacheMaxAgeSeconds: 5, persistedDocumentsOnly: false });
+    expect(loadConfig({ NODE_ENV: 'production' }).http).toEqual({
+      corsOrigins: [],
+      introspection: false,
+      playground: false,
+      metrics: true,
+      cacheMaxAgeSeconds: 5,
+      persistedDocumentsOnly: false,
+    });
+    expect(problems({ GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' })).toEqual([
+      'GATEWAY_PERSISTED_DOCUMENTS_ONLY: needs GATEWAY_PERSISTED_DOCUMENTS (the manifest of allowed operations)',
+    ]);
     expect(loadConfig({ NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'true' }).http).toMatchObject({ introspection: true, playground: true });
   });
 
