@@ -145,10 +145,11 @@ export interface DirectRun {
   durationMs: number;
 }
 
-export type DirectRequest = DirectInit | DirectRun | { type: 'go' };
+export type DirectRequest = DirectInit | DirectRun | { type: 'go' } | { type: 'hop'; origin: string; connections: number };
 
 export type DirectReply =
   | { type: 'ready' }
+  | { type: 'listening'; port: number }
   | { type: 'warm' }
   | { type: 'result'; result: LoadResult }
   | { type: 'failed'; message: string };

@@ -12,8 +12,13 @@
  * `concurrency` loops run back to back for the window; an operation's latency is from its first
  * request to its last answer parsed. It runs in its own process (a child of bench/run.ts), so its
  * memory and CPU are measured like the gateway's.
+ *
+ * The same process can instead be the "minimal hop" (see runHop): the direct fetch behind a bare
+ * node:http server, loaded by autocannon like the gateway.
  */
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import {
   ACCESS_KEY,
@@ -83,30 +88,39 @@ export class DirectClient {
     return parsed.content;
   }
 
-  /** One operation of a shape; resolves to the number of upstream calls it made. */
-  async operation(shape: ShapeId): Promise<number> {
+  /**
+   * One operation of a shape: its upstream calls, checked. Resolves to what a GraphQL answer would
+   * carry (used by the minimal hop; the direct loop ignores it).
+   */
+  async operation(shape: ShapeId): Promise<unknown> {
     switch (shape) {
       case 'a': {
         const list = (await this.#call('GET', '/packages')) as Array<{ name: string }>;
         if (list.length !== PACKAGE_COUNT) throw new UpstreamFailure('package count');
-        return 1;
+        return { packages: list.map((p) => ({ name: p.name })) };
       }
       case 'b': {
         const list = (await this.#call('GET', '/packages')) as Array<{ name: string }>;
         const actions = await Promise.all(
-          list.map((p) => this.#call('GET', `/packages/${encodeURIComponent(p.name)}/actions`) as Promise<{ actions: unknown[] }>),
+          list.map((p) => this.#call('GET', `/packages/${encodeURIComponent(p.name)}/actions`) as Promise<{ actions: Array<{ name: string }> }>),
         );
         if (actions.length !== PACKAGE_COUNT || !actions.every((a) => Array.isArray(a.actions))) throw new UpstreamFailure('actions');
-        return 1 + actions.length;
+        return { packages: list.map((p, i) => ({ name: p.name, actions: actions[i]!.actions.map((a) => ({ name: a.name })) })) };
       }
       case 'c': {
         const record = (await this.#call(
           'POST',
           `/packages/${encodeURIComponent(INVOKE_PACKAGE)}/actions/${encodeURIComponent(INVOKE_ACTION)}`,
           INVOKE_PARAMS,
-        )) as { activationId?: string; response?: { success?: boolean } };
+        )) as { activationId?: string; response?: { success?: boolean; status?: string; result?: unknown } };
         if (typeof record.activationId !== 'string' || record.response?.success !== true) throw new UpstreamFailure('record');
-        return 1;
+        return {
+          invokeAction: {
+            activationId: record.activationId,
+            completed: true,
+            activation: { status: 'SUCCESS', success: true, result: record.response.result },
+          },
+        };
       }
     }
   }
@@ -139,6 +153,39 @@ export class DirectClient {
   }
 }
 
+/**
+ * The minimal hop: a bare node:http server that answers POST /graphql by doing the direct fetch for
+ * the shape named in `?shape=` (it does not read GraphQL) and writing `{"data": …}`. It is what any
+ * Node.js process between the client and the upstream costs at the least: one more HTTP exchange,
+ * body read, JSON out; no GraphQL, no framework. It answers the same body as the gateway would, so
+ * the load generator treats both alike.
+ */
+function runHop(origin: string, connections: number, send: (message: DirectReply) => void): void {
+  const client = new DirectClient(origin, connections);
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const shape = (new URL(req.url ?? '/', 'http://hop').searchParams.get('shape') ?? 'a') as ShapeId;
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      client.operation(shape).then(
+        (data) => {
+          const body = JSON.stringify({ data });
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+        (error: unknown) => {
+          const body = JSON.stringify({ errors: [{ message: error instanceof Error ? error.message : String(error) }] });
+          res.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1', () => send({ type: 'listening', port: (server.address() as AddressInfo).port }));
+  const stop = () => server.close(() => void client.close().then(() => process.exit(0)));
+  process.once('SIGTERM', stop);
+  process.on('disconnect', () => process.exit(0));
+}
+
 function runAsChild(): void {
   const send = process.send?.bind(process);
   if (!send) {
@@ -152,7 +199,9 @@ function runAsChild(): void {
   process.on('message', (message: DirectRequest) => {
     void (async () => {
       try {
-        if (message.type === 'init') {
+        if (message.type === 'hop') {
+          runHop(message.origin, message.connections, reply);
+        } else if (message.type === 'init') {
           client = new DirectClient(message.origin, message.connections);
           // One operation of each shape: the data is what the shapes expect (throws otherwise).
           for (const shape of ['a', 'b', 'c'] as const) await client.operation(shape);

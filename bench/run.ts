@@ -76,8 +76,17 @@ const settings = {
   out: quick ? path.join(BUILD_DIR, 'RESULTS.quick.md') : path.join(ROOT, 'bench', 'RESULTS.md'),
 };
 
-const CONCURRENCIES = [1, 64] as const;
-const DELAYS = [0, 20] as const;
+function envList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 10_000)) throw new Error(`${name} must be a comma-separated list of whole numbers`);
+  return values;
+}
+
+/** The issue's matrix; BENCH_CONCURRENCIES and BENCH_DELAYS explore beyond it (targets are judged on 1/64 and 0/20). */
+const CONCURRENCIES = envList('BENCH_CONCURRENCIES', [1, 64]).filter((c) => c >= 1);
+const DELAYS = envList('BENCH_DELAYS', [0, 20]);
 const SHAPE_IDS: ShapeId[] = ['a', 'b', 'c'];
 
 /** What every gateway process gets (variants add to it). */
@@ -100,11 +109,12 @@ const CACHING_OFF = { GATEWAY_DEDUPE: 'false', GATEWAY_CACHE_TTL_MS: '0' };
 interface Variant {
   id: string;
   label: string;
-  kind: 'gateway' | 'direct';
+  kind: 'gateway' | 'direct' | 'hop';
   env?: Record<string, string>;
 }
 
 const DIRECT: Variant = { id: 'direct', label: 'direct (undici)', kind: 'direct' };
+const HOP: Variant = { id: 'hop', label: 'minimal Node hop (node:http + the direct fetch)', kind: 'hop' };
 const GW_OFF: Variant = { id: 'off', label: 'dedupe off, cache off', kind: 'gateway', env: CACHING_OFF };
 const GW_DEDUPE: Variant = { id: 'dedupe', label: 'dedupe on, cache off', kind: 'gateway', env: { GATEWAY_DEDUPE: 'true', GATEWAY_CACHE_TTL_MS: '0' } };
 const GW_INFO: Variant = { id: 'info', label: 'LOG_LEVEL=info (dedupe off)', kind: 'gateway', env: { ...CACHING_OFF, LOG_LEVEL: 'info' } };
@@ -133,6 +143,7 @@ function matrix(): Cell[] {
         if (shape === 'a' && delayMs === 0) variants.push(GW_INFO);
         if (shape === 'a' && delayMs === 0 && concurrency === 64) variants.push(GW_DEV);
         if (shape === 'b' && delayMs === 20 && concurrency === 1) variants.push(GW_CONC20);
+        if (shape === 'a' || (shape === 'b' && concurrency === 64 && delayMs === 0)) variants.push(HOP);
         variants.push(DIRECT);
         cells.push({ shape, concurrency, delayMs, variants });
       }
@@ -476,10 +487,12 @@ function cannon(
     const histogram = latencyHistogram();
     let ok = 0;
     const started = performance.now();
+    // The window ends at the last answer: autocannon itself only notices the end at its next sample tick.
+    let lastAnswer = started;
     let cap: NodeJS.Timeout | undefined;
     const instance = autocannon(
       {
-        url: `http://127.0.0.1:${port}/graphql`,
+        url: `http://127.0.0.1:${port}${hopPorts.has(port) ? `/graphql?shape=${shape}` : '/graphql'}`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: SHAPES[shape].graphqlBody,
@@ -487,6 +500,7 @@ function cannon(
         pipelining: 1,
         ...('amount' in bound ? { amount: bound.amount } : { duration: bound.seconds }),
         timeout: 30,
+        sampleInt: 50,
         // A 200 can still carry GraphQL errors: those count as errors, not operations.
         verifyBody: (body) => body.startsWith('{"data"') && !body.includes('"errors"'),
       },
@@ -494,17 +508,33 @@ function cannon(
         if (cap) clearTimeout(cap);
         if (error) return reject(error);
         const errors = result.non2xx + result.errors + result.timeouts + result.mismatches;
-        resolve(summarise(histogram, ok - result.mismatches, errors, performance.now() - started));
+        resolve(summarise(histogram, ok - result.mismatches, errors, lastAnswer - started));
       },
     );
     if ('amount' in bound) cap = setTimeout(() => instance.stop(), bound.capSeconds * 1000);
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      lastAnswer = performance.now();
       if (statusCode >= 200 && statusCode < 300) {
         ok += 1;
         recordMs(histogram, responseTimeMs);
       }
     });
   });
+}
+
+/**
+ * Load for about `seconds`, ended cleanly: the number of operations is the rate seen so far
+ * (`rateHint`, or a short probe's) times `seconds`, a whole number per connection.
+ */
+async function timedRun(port: number, shape: ShapeId, connections: number, seconds: number, rateHint?: number): Promise<LoadResult & { rate: number }> {
+  let rate = rateHint;
+  if (!rate || !(rate > 0)) {
+    const probe = await cannon(port, shape, connections, { amount: connections * 2, capSeconds: 30 });
+    rate = (probe.ops * 1000) / probe.elapsedMs;
+  }
+  const perConnection = Math.max(2, Math.ceil((rate * seconds) / connections));
+  const result = await cannon(port, shape, connections, { amount: perConnection * connections, capSeconds: seconds * 3 + 10 });
+  return { ...result, rate: (result.ops * 1000) / result.elapsedMs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,6 +601,41 @@ class Direct {
   }
 }
 
+/** Ports of minimal hops: they read the shape from the query string, not from GraphQL. */
+const hopPorts = new Set<number>();
+
+/** The minimal hop (bench/direct.ts runHop): node:http + the direct fetch, loaded like the gateway. */
+class Hop {
+  readonly #child: ChildProcess;
+  port = 0;
+
+  constructor() {
+    this.#child = track(fork(path.join(BUILD_DIR, 'direct.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? 0;
+  }
+
+  async start(upstreamPort: number): Promise<void> {
+    const listening = new Promise<number>((resolve, reject) => {
+      this.#child.once('exit', (code) => reject(new Error(`the minimal hop exited (${code})`)));
+      this.#child.on('message', (message: DirectReply) => {
+        if (message.type === 'listening') resolve(message.port);
+      });
+    });
+    const request: DirectRequest = { type: 'hop', origin: `http://127.0.0.1:${upstreamPort}`, connections: settings.upstreamConnections };
+    this.#child.send(request);
+    this.port = await listening;
+    hopPorts.add(this.port);
+  }
+
+  stop(): Promise<void> {
+    hopPorts.delete(this.port);
+    return stopChild(this.#child, 5_000);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // One measured run
 
@@ -590,13 +655,13 @@ interface RunMetrics extends LoadResult {
 }
 
 /** The rate each gateway process reached last, to size its next run. */
-const lastRate = new WeakMap<Gateway, number>();
+const lastRate = new WeakMap<Gateway | Hop, number>();
 
 async function measure(
   upstream: Upstream,
   cell: Cell,
   variant: Variant,
-  target: Gateway | Direct,
+  target: Gateway | Direct | Hop,
 ): Promise<RunMetrics> {
   const quiesceMs = cell.delayMs + 150;
   let before: { proc: number; self: NodeJS.CpuUsage; up: number; machine: { busy: number; total: number } } | undefined;
@@ -609,25 +674,17 @@ async function measure(
     sampler = new RssSampler(target.pid);
   };
   let result: LoadResult;
-  if (target instanceof Gateway) {
+  if (!(target instanceof Direct)) {
     let rate = lastRate.get(target);
     if (settings.warmupS > 0) {
-      const warm = await cannon(target.port, cell.shape, cell.concurrency, { seconds: settings.warmupS });
-      rate = Math.max(rate ?? 0, (warm.ops * 1000) / warm.elapsedMs);
+      const warm = await timedRun(target.port, cell.shape, cell.concurrency, settings.warmupS, rate);
+      rate = Math.max(rate ?? 0, warm.rate);
     }
     await sleep(quiesceMs);
     await begin();
-    if (rate && rate > 0) {
-      // As many operations as the window should take at the rate seen so far, a whole number per connection.
-      const perConnection = Math.max(2, Math.ceil((rate * settings.durationS) / cell.concurrency));
-      result = await cannon(target.port, cell.shape, cell.concurrency, {
-        amount: perConnection * cell.concurrency,
-        capSeconds: settings.durationS * 3 + 10,
-      });
-    } else {
-      result = await cannon(target.port, cell.shape, cell.concurrency, { seconds: settings.durationS });
-    }
-    lastRate.set(target, (result.ops * 1000) / result.elapsedMs);
+    const measured = await timedRun(target.port, cell.shape, cell.concurrency, settings.durationS, rate);
+    lastRate.set(target, measured.rate);
+    result = measured;
   } else {
     result = await target.run(cell.shape, cell.concurrency, begin);
   }
@@ -647,7 +704,7 @@ async function measure(
     callsPerOp: stats.total / ops,
     peakRssBytes,
     cpuUsPerOp: procUs / ops,
-    loadGenCpuUsPerOp: variant.kind === 'gateway' ? (selfUsage.user + selfUsage.system) / ops : 0,
+    loadGenCpuUsPerOp: variant.kind === 'direct' ? 0 : (selfUsage.user + selfUsage.system) / ops,
     upstreamCpuUsPerOp: upUs / ops,
     machineBusyPct: machine.total > b.machine.total ? (100 * (machine.busy - b.machine.busy)) / (machine.total - b.machine.total) : 0,
     sharedPerOp: shared / ops,
@@ -808,16 +865,17 @@ async function profileCell(upstream: Upstream, cell: Cell, variant: Variant): Pr
     `--cpu-prof-dir=${PROFILE_DIR}`,
     `--cpu-prof-name=${name}.cpuprofile`,
   ]);
+  let load: LoadResult;
   try {
     await gateway.check(cell.shape);
-    if (settings.warmupS > 0) await cannon(gateway.port, cell.shape, cell.concurrency, { seconds: settings.warmupS });
-    await cannon(gateway.port, cell.shape, cell.concurrency, { seconds: Math.max(settings.durationS, 5) });
+    const warm = settings.warmupS > 0 ? await timedRun(gateway.port, cell.shape, cell.concurrency, settings.warmupS) : undefined;
+    load = await timedRun(gateway.port, cell.shape, cell.concurrency, Math.max(settings.durationS, 5), warm?.rate);
   } finally {
     await gateway.stop();
   }
   const file = path.join(PROFILE_DIR, `${name}.cpuprofile`);
   if (!existsSync(file)) throw new Error(`no profile written at ${file}`);
-  return summariseProfile(file, `${cellName(cell)}, gateway ${variant.label}`);
+  return summariseProfile(file, `${cellName(cell)}, gateway ${variant.label} (${fmt((load.ops * 1000) / load.elapsedMs)} req/s while profiled)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1007,7 +1065,7 @@ function gitDescription(): string {
 }
 
 function command(): string {
-  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD']
+  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS']
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
   return [...env, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
@@ -1044,11 +1102,11 @@ function cpuTable(cells: CellResult[]): string[] {
     '|---|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const c of cells) {
-    for (const id of ['off', 'dedupe', 'direct']) {
+    for (const id of ['off', 'dedupe', 'hop', 'direct']) {
       const r = c.results.get(id);
       if (!r) continue;
       lines.push(
-        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${id === 'direct' ? 'direct' : `gateway, ${r.variant.label}`} | ${fmt(med(r, 'cpuUsPerOp'))} | ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} | ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
+        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${fmt(med(r, 'cpuUsPerOp'))} | ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} | ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
       );
     }
   }
@@ -1074,13 +1132,30 @@ function sensitivityTable(cells: CellResult[]): string[] {
   return lines;
 }
 
+function hopTable(cells: CellResult[]): string[] {
+  const lines = [
+    '| cell | req/s hop (÷ direct) | req/s gateway ÷ hop | p50 ms hop (− direct) | p50 gateway − hop, ms | p99 ms hop | CPU µs/op hop / gateway | peak RSS MB hop |',
+    '|---|---|---:|---|---:|---:|---|---:|',
+  ];
+  for (const c of cells) {
+    const hop = c.results.get('hop');
+    if (!hop) continue;
+    const gw = c.results.get('off');
+    const direct = c.results.get('direct');
+    lines.push(
+      `| ${cellName(c.cell)} | ${fmt(med(hop, 'rps'))} (${fmtRatio(med(hop, 'rps') / med(direct, 'rps'))}) | ${fmtRatio(med(gw, 'rps') / med(hop, 'rps'))} | ${fmtMs(med(hop, 'p50Ms'))} (+${fmtMs(med(hop, 'p50Ms') - med(direct, 'p50Ms'))}) | ${fmtMs(med(gw, 'p50Ms') - med(hop, 'p50Ms'))} | ${fmtMs(med(hop, 'p99Ms'))} | ${fmt(med(hop, 'cpuUsPerOp'))} / ${fmt(med(gw, 'cpuUsPerOp'))} | ${fmt(mb(peak(hop)), 1)} |`,
+    );
+  }
+  return lines;
+}
+
 function rawRuns(cells: CellResult[]): string[] {
   const lines = ['| cell | side | run | req/s | p50 ms | p99 ms | calls/op | peak RSS MB | errors |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const c of cells) {
     for (const r of c.results.values()) {
       r.runs.forEach((run, i) => {
         lines.push(
-          `| ${cellName(c.cell)} | ${r.variant.kind === 'direct' ? 'direct' : `gateway, ${r.variant.label}`} | ${i + 1} | ${fmt(run.rps)} | ${fmtMs(run.p50Ms)} | ${fmtMs(run.p99Ms)} | ${fmt(run.callsPerOp, 2)} | ${fmt(mb(run.peakRssBytes), 1)} | ${run.errors} |`,
+          `| ${cellName(c.cell)} | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${i + 1} | ${fmt(run.rps)} | ${fmtMs(run.p50Ms)} | ${fmtMs(run.p99Ms)} | ${fmt(run.callsPerOp, 2)} | ${fmt(mb(run.peakRssBytes), 1)} | ${run.errors} |`,
         );
       });
     }
@@ -1163,6 +1238,10 @@ function report(
     '',
     ...cpuTable(cells),
     '',
+    '### A minimal Node.js hop in the same cells (what any process between client and upstream costs here)',
+    '',
+    ...hopTable(cells),
+    '',
     '### Settings sensitivity (same cell, same run)',
     '',
     ...sensitivityTable(cells),
@@ -1242,9 +1321,18 @@ async function main(): Promise<void> {
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(LOG_DIR, { recursive: true, force: true });
 
-  const cells = matrix();
+  // --only=<shape>:<concurrency>:<delay>[,…] (`*` matches anything): a subset of the matrix, e.g. --only=b:64:*
+  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const patterns = onlyArg?.split(',').map((p) => p.split(':'));
+  const matches = (c: Cell) =>
+    !patterns ||
+    patterns.some(([shape = '*', concurrency = '*', delay = '*']) =>
+      (shape === '*' || shape === c.shape) && (concurrency === '*' || Number(concurrency) === c.concurrency) && (delay === '*' || Number(delay) === c.delayMs),
+    );
+  const cells = matrix().filter(matches);
+  const withMemory = !args.includes('--no-memory');
   const variantRuns = cells.reduce((n, c) => n + c.variants.length, 0) * settings.runs;
-  const estimateS = variantRuns * (settings.durationS + settings.warmupS + 0.6) + settings.memoryS + (settings.profile ? 30 : 0) + cells.length * 3;
+  const estimateS = variantRuns * (settings.durationS + settings.warmupS + 0.6) + (withMemory ? settings.memoryS : 0) + (settings.profile ? 30 : 0) + cells.length * 3;
   console.log(
     `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s (+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
   );
@@ -1253,6 +1341,22 @@ async function main(): Promise<void> {
   await upstream.start();
   console.log(`bench: fixed upstream on 127.0.0.1:${upstream.port} (pid ${upstream.pid})`);
 
+  // --profile-cell=<shape>:<concurrency>:<delay>[:<variant>]: only profile the gateway under that cell.
+  const only = args.find((a) => a.startsWith('--profile-cell='))?.slice('--profile-cell='.length);
+  if (only) {
+    try {
+      const [shape, concurrency, delay, variantId] = only.split(':');
+      if (!shape || !(shape in SHAPES)) throw new Error('--profile-cell=<a|b|c>:<concurrency>:<delay ms>[:off|dedupe|info|dev|conc20]');
+      const variant = [GW_OFF, GW_DEDUPE, GW_INFO, GW_DEV, GW_CONC20].find((v) => v.id === (variantId ?? 'off')) ?? GW_OFF;
+      const cell: Cell = { shape: shape as ShapeId, concurrency: Number(concurrency ?? 64), delayMs: Number(delay ?? 0), variants: [variant] };
+      const summary = profileCell(upstream, cell, variant);
+      console.log(profileSection([await summary]).join('\n'));
+    } finally {
+      await upstream.stop();
+    }
+    return;
+  }
+
   const results: CellResult[] = [];
   let memory: MemoryResult | undefined;
   const profiles: ProfileSummary[] = [];
@@ -1260,7 +1364,7 @@ async function main(): Promise<void> {
   try {
     for (const cell of cells) {
       await upstream.setDelay(cell.delayMs);
-      const targets = new Map<string, Gateway | Direct>();
+      const targets = new Map<string, Gateway | Direct | Hop>();
       const cellResult: CellResult = { cell, results: new Map() };
       try {
         for (const variant of cell.variants) {
@@ -1268,6 +1372,10 @@ async function main(): Promise<void> {
             const gateway = await Gateway.start(variant, upstream.port, `${variant.id}-${cell.shape}-c${cell.concurrency}-d${cell.delayMs}`);
             await gateway.check(cell.shape);
             targets.set(variant.id, gateway);
+          } else if (variant.kind === 'hop') {
+            const hop = new Hop();
+            targets.set(variant.id, hop);
+            await hop.start(upstream.port);
           } else {
             const direct = new Direct();
             targets.set(variant.id, direct);
@@ -1282,7 +1390,7 @@ async function main(): Promise<void> {
             const metrics = await measure(upstream, cell, variant, targets.get(variant.id)!);
             cellResult.results.get(variant.id)!.runs.push(metrics);
             process.stdout.write(
-              `bench: ${cellName(cell).padEnd(24)} run ${run + 1}/${settings.runs} ${(variant.kind === 'direct' ? 'direct' : `gateway ${variant.id}`).padEnd(16)} ${fmt(metrics.rps).padStart(7)} req/s  p50 ${fmtMs(metrics.p50Ms).padStart(6)} ms  p99 ${fmtMs(metrics.p99Ms).padStart(6)} ms  calls/op ${fmt(metrics.callsPerOp, 2).padStart(5)}  rss ${fmt(mb(metrics.peakRssBytes), 0)} MB  errors ${metrics.errors}\n`,
+              `bench: ${cellName(cell).padEnd(24)} run ${run + 1}/${settings.runs} ${(variant.kind === 'gateway' ? `gateway ${variant.id}` : variant.id).padEnd(16)} ${fmt(metrics.rps).padStart(7)} req/s  p50 ${fmtMs(metrics.p50Ms).padStart(6)} ms  p99 ${fmtMs(metrics.p99Ms).padStart(6)} ms  calls/op ${fmt(metrics.callsPerOp, 2).padStart(5)}  rss ${fmt(mb(metrics.peakRssBytes), 0)} MB  errors ${metrics.errors}\n`,
             );
           }
         }
@@ -1292,9 +1400,11 @@ async function main(): Promise<void> {
       results.push(cellResult);
     }
 
-    console.log(`bench: memory run, ${settings.memoryS} s`);
-    memory = await memoryRun(upstream);
-    console.log(`bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %)`);
+    if (withMemory) {
+      console.log(`bench: memory run, ${settings.memoryS} s`);
+      memory = await memoryRun(upstream);
+      console.log(`bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %)`);
+    }
 
     const checks = evaluate(results, memory);
     if (settings.profile) {
