@@ -111,6 +111,8 @@ interface Variant {
   label: string;
   kind: 'gateway' | 'direct' | 'hop';
   env?: Record<string, string>;
+  /** The gateway's entry point, when not dist/main.js. */
+  entry?: string;
 }
 
 const DIRECT: Variant = { id: 'direct', label: 'direct (undici)', kind: 'direct' };
@@ -125,6 +127,15 @@ const GW_CONC20: Variant = {
   kind: 'gateway',
   env: { ...CACHING_OFF, GATEWAY_UPSTREAM_CONCURRENCY: '20' },
 };
+
+/**
+ * BENCH_CANDIDATE=/path/to/main.js adds a candidate build (dedupe off) to every cell, compared with
+ * dist/main.js in the same run: an A/B test of a change. Its directory needs ../schema beside it.
+ */
+const CANDIDATE = process.env.BENCH_CANDIDATE?.trim();
+const GW_CANDIDATE: Variant | undefined = CANDIDATE
+  ? { id: 'candidate', label: `candidate ${CANDIDATE} (dedupe off)`, kind: 'gateway', env: CACHING_OFF, entry: path.resolve(CANDIDATE) }
+  : undefined;
 
 interface Cell {
   shape: ShapeId;
@@ -144,6 +155,7 @@ function matrix(): Cell[] {
         if (shape === 'a' && delayMs === 0 && concurrency === 64) variants.push(GW_DEV);
         if (shape === 'b' && delayMs === 20 && concurrency === 1) variants.push(GW_CONC20);
         if (shape === 'a' || (shape === 'b' && concurrency === 64 && delayMs === 0)) variants.push(HOP);
+        if (GW_CANDIDATE) variants.push(GW_CANDIDATE);
         variants.push(DIRECT);
         cells.push({ shape, concurrency, delayMs, variants });
       }
@@ -416,7 +428,7 @@ class Gateway {
       NCP_API_URL: `http://127.0.0.1:${upstreamPort}${BASE_PATH}`,
       ...variant.env,
     });
-    const child = track(spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] }));
+    const child = track(spawn(process.execPath, [...nodeArgs, variant.entry ?? path.join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] }));
     closeSync(logFd);
     const gateway = new Gateway(child, port);
     const deadline = Date.now() + 30_000;
@@ -802,8 +814,19 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-function summariseProfile(file: string, cell: string): ProfileSummary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+/**
+ * Self and inclusive time by module and function, over the samples taken in `window` (µs on the
+ * monotonic clock that process.hrtime and V8's profiler share): the measured load, without start-up
+ * and warm-up.
+ */
+function summariseProfile(file: string, cell: string, window?: { fromUs: number; toUs: number }): ProfileSummary {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+  const profile = { nodes: raw.nodes, samples: [] as number[] };
+  let t = raw.startTime;
+  raw.samples.forEach((id, i) => {
+    t += raw.timeDeltas[i] ?? 0;
+    if (!window || (t >= window.fromUs && t <= window.toUs)) profile.samples.push(id);
+  });
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
@@ -866,16 +889,19 @@ async function profileCell(upstream: Upstream, cell: Cell, variant: Variant): Pr
     `--cpu-prof-name=${name}.cpuprofile`,
   ]);
   let load: LoadResult;
+  let window: { fromUs: number; toUs: number };
   try {
     await gateway.check(cell.shape);
     const warm = settings.warmupS > 0 ? await timedRun(gateway.port, cell.shape, cell.concurrency, settings.warmupS) : undefined;
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     load = await timedRun(gateway.port, cell.shape, cell.concurrency, Math.max(settings.durationS, 5), warm?.rate);
+    window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
   } finally {
     await gateway.stop();
   }
   const file = path.join(PROFILE_DIR, `${name}.cpuprofile`);
   if (!existsSync(file)) throw new Error(`no profile written at ${file}`);
-  return summariseProfile(file, `${cellName(cell)}, gateway ${variant.label} (${fmt((load.ops * 1000) / load.elapsedMs)} req/s while profiled)`);
+  return summariseProfile(file, `${cellName(cell)}, gateway ${variant.label} (${fmt((load.ops * 1000) / load.elapsedMs)} req/s while profiled)`, window);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1065,7 +1091,7 @@ function gitDescription(): string {
 }
 
 function command(): string {
-  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS']
+  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE']
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
   return [...env, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
@@ -1120,7 +1146,7 @@ function sensitivityTable(cells: CellResult[]): string[] {
   ];
   for (const c of cells) {
     const base = c.results.get('off');
-    for (const id of ['info', 'dev', 'conc20']) {
+    for (const id of ['info', 'dev', 'conc20', 'candidate']) {
       const r = c.results.get(id);
       if (!r) continue;
       const pair = (stat: Stat, f: (n: number) => string) => `${f(med(r, stat))} (${fmtRatio(med(r, stat) / med(base, stat))})`;
@@ -1169,7 +1195,7 @@ function profileSection(profiles: ProfileSummary[]): string[] {
     lines.push(
       `#### ${p.cell}`,
       '',
-      `\`${p.file}\` (outside git): ${fmt(p.samples)} samples, busy ${fmt(100 * p.busyShare)} % of the time (the rest idle, waiting on I/O). Shares below are of the busy samples.`,
+      `\`${p.file}\` (outside git; \`node --cpu-prof\`, 1 ms sampling): ${fmt(p.samples)} samples taken during the measured load (start-up and warm-up left out), busy ${fmt(100 * p.busyShare)} % of them (the rest idle, waiting on I/O). Shares below are of the busy samples.`,
       '',
       '| by module | self % | inclusive % |',
       '|---|---:|---:|',
