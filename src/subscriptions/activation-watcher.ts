@@ -13,6 +13,7 @@
 import { ErrorCode, GatewayError, isGatewayError } from '../errors';
 import type { CloudFunctionsClient } from '../upstream/cloudfunctions/client';
 import type { ActivationKey, ActivationRecord } from '../upstream/cloudfunctions/types';
+import { SharedWork } from '../shared-work';
 
 export const POLL_INITIAL_MS = 250;
 export const POLL_FACTOR = 1.5;
@@ -24,29 +25,16 @@ export interface WatcherOptions {
   maxWaitMs: number;
 }
 
-interface Poll {
-  promise: Promise<ActivationRecord>;
-  controller: AbortController;
-  subscribers: number;
-}
-
 const TRANSIENT = new Set<string>([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.RATE_LIMITED]);
 
 export class ActivationWatcher {
   readonly #client: CloudFunctionsClient;
   readonly #opts: WatcherOptions;
-  readonly #polls = new Map<string, Poll>();
-  /** Upstream reads made by all pollers (for tests and metrics). */
-  reads = 0;
+  readonly #polls = new SharedWork<ActivationRecord>();
 
   constructor(client: CloudFunctionsClient, options: WatcherOptions) {
     this.#client = client;
     this.#opts = options;
-  }
-
-  /** Pollers running now. */
-  get active(): number {
-    return this.#polls.size;
   }
 
   /**
@@ -55,54 +43,14 @@ export class ActivationWatcher {
    */
   wait(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
     const id = JSON.stringify([key.platform, key.package, key.action, key.id]);
-    let poll = this.#polls.get(id);
-    if (!poll) {
-      const controller = new AbortController();
-      const created: Poll = {
-        controller,
-        subscribers: 0,
-        promise: this.#poll(key, controller.signal).finally(() => {
-          if (this.#polls.get(id) === created) this.#polls.delete(id);
-        }),
-      };
-      created.promise.catch(() => undefined);
-      this.#polls.set(id, created);
-      poll = created;
-    }
-    const entry = poll;
-    entry.subscribers += 1;
-    return new Promise<ActivationRecord>((resolve, reject) => {
-      const leave = () => {
-        entry.subscribers -= 1;
-        if (entry.subscribers === 0) entry.controller.abort();
-      };
-      const onAbort = () => {
-        leave();
-        reject(new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.'));
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      entry.promise.then(
-        (record) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.subscribers -= 1;
-          resolve(record);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.subscribers -= 1;
-          reject(error);
-        },
-      );
-    });
+    return this.#polls.join(id, (stop) => this.#poll(key, stop), signal, ended).result;
   }
 
   async #poll(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
     const giveUpAt = Date.now() + this.#opts.maxWaitMs;
     let interval = POLL_INITIAL_MS;
     for (;;) {
-      if (signal.aborted) throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.');
-      this.reads += 1;
+      if (signal.aborted) throw ended();
       try {
         const record = await this.#client.getActivation(key, { signal, deadline: giveUpAt });
         if (record) return record;
@@ -133,4 +81,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+function ended(): GatewayError {
+  return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.');
 }

@@ -172,6 +172,16 @@ export function serviceLabel(service: UpstreamErrorInfo['service']): string {
   }
 }
 
+/** What an operation hands every upstream call it makes. */
+export interface CallOptions {
+  /** Aborts at the operation's deadline or when the client goes away. */
+  signal?: AbortSignal;
+  /** The operation's deadline, epoch ms: no retry waits past it. */
+  deadline?: number;
+  /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
+  trace?: RequestTrace;
+}
+
 export interface ExchangeRequest {
   origin: string;
   /** Path and query exactly as they go on the wire (and, for signed upstreams, as signed). */

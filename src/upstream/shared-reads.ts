@@ -16,6 +16,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
+import { SharedWork } from '../shared-work';
 import { serviceLabel, type Exchange } from './http';
 
 export type SharedOutcome = 'miss' | 'shared' | 'hit';
@@ -27,15 +28,9 @@ export interface SharedReadsOptions {
   onOutcome?(service: UpstreamErrorInfo['service'], outcome: SharedOutcome): void;
 }
 
-interface InFlight {
-  promise: Promise<Exchange>;
-  controller: AbortController;
-  waiters: number;
-}
-
 export class SharedReads {
   readonly #opts: SharedReadsOptions;
-  readonly #inflight = new Map<string, InFlight>();
+  readonly #inflight = new SharedWork<Exchange>();
   readonly #cache: LRUCache<string, Exchange> | undefined;
 
   constructor(options: SharedReadsOptions) {
@@ -66,71 +61,26 @@ export class SharedReads {
       this.#opts.onOutcome?.(service, 'miss');
       return fetch(signal).then((res) => this.#store(key, res));
     }
-    let entry = this.#inflight.get(key);
-    if (entry) {
-      this.#opts.onOutcome?.(service, 'shared');
-    } else {
-      this.#opts.onOutcome?.(service, 'miss');
-      const controller = new AbortController();
-      const created: InFlight = {
-        controller,
-        waiters: 0,
-        promise: fetch(controller.signal)
-          .then((res) => this.#store(key, res))
-          .finally(() => {
-            if (this.#inflight.get(key) === created) this.#inflight.delete(key);
-          }),
-      };
-      // Nobody may be waiting when it fails (all waiters left): that is not an unhandled rejection.
-      created.promise.catch(() => undefined);
-      this.#inflight.set(key, created);
-      entry = created;
-    }
-    return this.#wait(service, entry, signal);
+    const { result, started } = this.#inflight.join(
+      key,
+      (shared) => fetch(shared).then((res) => this.#store(key, res)),
+      signal,
+      () => timedOut(service),
+    );
+    this.#opts.onOutcome?.(service, started ? 'miss' : 'shared');
+    return result;
   }
 
   /** Forgets every read whose key starts with one of `prefixes` (in flight and cached). */
   invalidate(prefixes: string[]): void {
     const matches = (key: string) => prefixes.some((p) => key.startsWith(p));
-    for (const key of [...this.#inflight.keys()]) if (matches(key)) this.#inflight.delete(key);
+    this.#inflight.forget(matches);
     if (this.#cache) for (const key of [...this.#cache.keys()]) if (matches(key)) this.#cache.delete(key);
   }
 
   #store(key: string, res: Exchange): Exchange {
     if (this.#cache && res.status >= 200 && res.status < 300) this.#cache.set(key, res);
     return res;
-  }
-
-  #wait(service: UpstreamErrorInfo['service'], entry: InFlight, signal: AbortSignal | undefined): Promise<Exchange> {
-    entry.waiters += 1;
-    const leave = () => {
-      entry.waiters -= 1;
-      if (entry.waiters === 0) entry.controller.abort();
-    };
-    if (!signal) return entry.promise.finally(() => (entry.waiters -= 1));
-    if (signal.aborted) {
-      leave();
-      return Promise.reject(timedOut(service));
-    }
-    return new Promise<Exchange>((resolve, reject) => {
-      const onAbort = () => {
-        leave();
-        reject(timedOut(service));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      entry.promise.then(
-        (res) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.waiters -= 1;
-          resolve(res);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          entry.waiters -= 1;
-          reject(error);
-        },
-      );
-    });
   }
 }
 

@@ -12,10 +12,9 @@
  */
 import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
-import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type UpstreamObserver } from '../http';
+import { buildQuery, exchange, parseRetryAfter, segment, type CallOptions, type Exchange, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
-import type { RequestTrace } from '../../observability/tracing';
 import { ncpError, readNcpError } from './errors';
 import type { Signer } from './signer';
 import type {
@@ -35,6 +34,8 @@ import type {
   Platform,
 } from './types';
 
+export type { CallOptions } from '../http';
+
 export interface CloudFunctionsClientOptions {
   /** e.g. https://cloudfunctions.apigw.ntruss.com */
   origin: string;
@@ -51,15 +52,6 @@ export interface CloudFunctionsClientOptions {
   /** Reads shared across operations (de-duplication, short cache). */
   shared?: SharedReads;
   observer?: UpstreamObserver;
-}
-
-export interface CallOptions {
-  /** Aborts at the operation's deadline or when the client goes away. */
-  signal?: AbortSignal;
-  /** The operation's deadline, epoch ms: no retry waits past it. */
-  deadline?: number;
-  /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
-  trace?: RequestTrace;
 }
 
 /** The invoke wait the upstream applies when none is given (upstream-api.md 1.6). */

@@ -10,10 +10,9 @@
  * whether Nova sends a `next` link on the last full page.
  */
 import { ErrorCode, GatewayError } from '../../errors';
-import { buildQuery, exchange, parseRetryAfter, segment, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
+import { buildQuery, exchange, parseRetryAfter, segment, type CallOptions, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
-import type { RequestTrace } from '../../observability/tracing';
 import type { KeystoneAuth } from './auth';
 import { novaError } from './errors';
 import type { InstanceActionPage, InstanceActionQuery, NovaInstanceAction, NovaServer } from './types';
@@ -29,13 +28,7 @@ export interface NovaClientOptions {
   observer?: UpstreamObserver;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** The operation's deadline, epoch ms: no retry waits past it. */
-  deadline?: number;
-  /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
-  trace?: RequestTrace;
-}
+export type { CallOptions } from '../http';
 
 export class NovaClient {
   readonly microversion: string;
