@@ -13,11 +13,6 @@ interface Entry<T> {
 export class SharedWork<T> {
   readonly #entries = new Map<string, Entry<T>>();
 
-  /** Pieces of work in progress. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /**
    * Waits for the work `key`, starting it with `start` if nobody is doing it. When `signal` aborts
    * first, the returned promise rejects with `leftEarly()`.
