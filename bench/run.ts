@@ -70,11 +70,22 @@ const settings = {
   warmupS: envNumber('BENCH_WARMUP', quick ? 0.5 : 1, 0, 60),
   runs: Math.round(envNumber('BENCH_RUNS', quick ? 1 : 3, 1, 15)),
   memoryS: envNumber('BENCH_MEMORY_DURATION', quick ? 6 : 60, 3, 600),
+  /** The memory run's warm-up: the heap grows to its working size in the first seconds of load. */
+  memoryWarmupS: envNumber('BENCH_MEMORY_WARMUP', quick ? 1 : 10, 0, 120),
   profile: !quick && !args.includes('--no-profile'),
   /** The gateway's default GATEWAY_UPSTREAM_CONNECTIONS; the direct Pool gets the same. */
   upstreamConnections: 64,
-  out: quick ? path.join(BUILD_DIR, 'RESULTS.quick.md') : path.join(ROOT, 'bench', 'RESULTS.md'),
 };
+
+/**
+ * bench/RESULTS.md is written only by a complete run of the issue's matrix; a quick, partial or
+ * exploratory run writes beside it, in the git-ignored bench/.build/.
+ */
+const partialRun =
+  quick ||
+  args.some((a) => a.startsWith('--only=') || a === '--no-memory') ||
+  ['BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE'].some((k) => (process.env[k] ?? '').trim() !== '');
+const OUT = partialRun ? path.join(BUILD_DIR, quick ? 'RESULTS.quick.md' : 'RESULTS.partial.md') : path.join(ROOT, 'bench', 'RESULTS.md');
 
 function envList(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
@@ -274,6 +285,15 @@ function cpuMicros(pid: number): number {
     } catch {
       return 0;
     }
+  }
+}
+
+/** Run time of the main thread (the event loop) alone, in microseconds. */
+function mainThreadMicros(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+  } catch {
+    return 0;
   }
 }
 
@@ -662,6 +682,8 @@ interface RunMetrics extends LoadResult {
   upstreamCpuUsPerOp: number;
   /** Share of the whole machine busy during the window (all processes), %. */
   machineBusyPct: number;
+  /** Share of the window the process under test's main thread (its event loop) was running, %. */
+  mainThreadBusyPct: number;
   /** Reads that joined an identical read in flight (dedupe), per operation. */
   sharedPerOp: number;
 }
@@ -676,13 +698,13 @@ async function measure(
   target: Gateway | Direct | Hop,
 ): Promise<RunMetrics> {
   const quiesceMs = cell.delayMs + 150;
-  let before: { proc: number; self: NodeJS.CpuUsage; up: number; machine: { busy: number; total: number } } | undefined;
+  let before: { proc: number; main: number; self: NodeJS.CpuUsage; up: number; machine: { busy: number; total: number } } | undefined;
   let sampler: RssSampler | undefined;
   let shared0 = 0;
   const begin = async () => {
     await upstream.reset();
     if (target instanceof Gateway) shared0 = (await target.sharedReads()).shared;
-    before = { proc: cpuMicros(target.pid), self: process.cpuUsage(), up: cpuMicros(upstream.pid), machine: machineTicks() };
+    before = { proc: cpuMicros(target.pid), main: mainThreadMicros(target.pid), self: process.cpuUsage(), up: cpuMicros(upstream.pid), machine: machineTicks() };
     sampler = new RssSampler(target.pid);
   };
   let result: LoadResult;
@@ -703,6 +725,7 @@ async function measure(
   const peakRssBytes = sampler!.stop(target.pid);
   const b = before!;
   const procUs = cpuMicros(target.pid) - b.proc;
+  const mainUs = mainThreadMicros(target.pid) - b.main;
   const selfUsage = process.cpuUsage(b.self);
   const upUs = cpuMicros(upstream.pid) - b.up;
   const machine = machineTicks();
@@ -718,6 +741,7 @@ async function measure(
     cpuUsPerOp: procUs / ops,
     loadGenCpuUsPerOp: variant.kind === 'direct' ? 0 : (selfUsage.user + selfUsage.system) / ops,
     upstreamCpuUsPerOp: upUs / ops,
+    mainThreadBusyPct: (100 * mainUs) / (result.elapsedMs * 1000),
     machineBusyPct: machine.total > b.machine.total ? (100 * (machine.busy - b.machine.busy)) / (machine.total - b.machine.total) : 0,
     sharedPerOp: shared / ops,
   };
@@ -758,7 +782,7 @@ interface CellResult {
   results: Map<string, VariantResult>;
 }
 
-type Stat = 'rps' | 'p50Ms' | 'p99Ms' | 'callsPerOp' | 'cpuUsPerOp' | 'loadGenCpuUsPerOp' | 'upstreamCpuUsPerOp' | 'machineBusyPct' | 'sharedPerOp' | 'meanMs';
+type Stat = 'rps' | 'p50Ms' | 'p99Ms' | 'callsPerOp' | 'cpuUsPerOp' | 'loadGenCpuUsPerOp' | 'upstreamCpuUsPerOp' | 'machineBusyPct' | 'mainThreadBusyPct' | 'sharedPerOp' | 'meanMs';
 
 function med(result: VariantResult | undefined, stat: Stat): number {
   return result ? median(result.runs.map((r) => r[stat])) : NaN;
@@ -915,6 +939,9 @@ interface MemoryResult {
   lastRss: number;
   firstHeap: number;
   lastHeap: number;
+  /** Lowest heap used in each window: what is left after the collections, where a leak would show. */
+  firstHeapFloor: number;
+  lastHeapFloor: number;
   noiseRss: number;
   growthPct: number;
   pass: boolean;
@@ -926,7 +953,7 @@ async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
   const gateway = await Gateway.start(GW_OFF, upstream.port, 'memory-b-c64-d0');
   try {
     await gateway.check('b');
-    if (settings.warmupS > 0) await cannon(gateway.port, 'b', 64, { seconds: settings.warmupS });
+    if (settings.memoryWarmupS > 0) await cannon(gateway.port, 'b', 64, { seconds: settings.memoryWarmupS });
     const samples: Array<{ t: number; rss: number; heap: number }> = [];
     const started = performance.now();
     let sampling = true;
@@ -958,6 +985,8 @@ async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
       lastRss,
       firstHeap: mean(first.map((s) => s.heap)),
       lastHeap: mean(last.map((s) => s.heap)),
+      firstHeapFloor: Math.min(...first.map((s) => s.heap)),
+      lastHeapFloor: Math.min(...last.map((s) => s.heap)),
       noiseRss,
       growthPct,
       // Stable: growth within 5 % of the first window's mean, or within 3 standard deviations of the samples.
@@ -1050,7 +1079,7 @@ function evaluate(cells: CellResult[], memory: MemoryResult | undefined): Target
     checks.push({
       target: `Memory stable under a ${fmt(memory.seconds)}-second run (first vs last ${fmt(memory.windowS)} s)`,
       cell: '(b) c=64 delay=0ms, dedupe off',
-      measured: `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB (${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, sample σ ${fmt(mb(memory.noiseRss), 1)} MB); heap used ${fmt(mb(memory.firstHeap), 1)} → ${fmt(mb(memory.lastHeap), 1)} MB`,
+      measured: `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB (${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, sample σ ${fmt(mb(memory.noiseRss), 1)} MB); heap used ${fmt(mb(memory.firstHeap), 1)} → ${fmt(mb(memory.lastHeap), 1)} MB (lowest ${fmt(mb(memory.firstHeapFloor), 1)} → ${fmt(mb(memory.lastHeapFloor), 1)} MB)`,
       pass: memory.pass,
     });
   }
@@ -1124,15 +1153,15 @@ function mainTable(cells: CellResult[]): string[] {
 
 function cpuTable(cells: CellResult[]): string[] {
   const lines = [
-    '| shape | conc. | delay | side | CPU µs/op (process under test) | load generator µs/op (autocannon) | upstream µs/op | machine busy % |',
-    '|---|---:|---:|---|---:|---:|---:|---:|',
+    '| shape | conc. | delay | side | CPU µs/op (process under test, all threads) | its main thread busy % | load generator µs/op (autocannon) | upstream µs/op | machine busy % (2 cores = 100) |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const c of cells) {
     for (const id of ['off', 'dedupe', 'hop', 'direct']) {
       const r = c.results.get(id);
       if (!r) continue;
       lines.push(
-        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${fmt(med(r, 'cpuUsPerOp'))} | ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} | ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
+        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${fmt(med(r, 'cpuUsPerOp'))} | ${fmt(med(r, 'mainThreadBusyPct'))} | ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} | ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
       );
     }
   }
@@ -1212,7 +1241,7 @@ function profileSection(profiles: ProfileSummary[]): string[] {
 
 function previousNotes(): string {
   try {
-    const text = readFileSync(settings.out, 'utf8');
+    const text = readFileSync(OUT, 'utf8');
     const start = text.indexOf(NOTES_START);
     const end = text.indexOf(NOTES_END);
     if (start !== -1 && end > start) return text.slice(start, end + NOTES_END.length);
@@ -1283,13 +1312,13 @@ function report(
     lines.push(
       '## Memory run',
       '',
-      `Shape (b), concurrency 64, no delay, dedupe off, ${fmt(memory.seconds)} s after the warm-up: ${fmt(memory.load.ops)} operations (${fmt((memory.load.ops * 1000) / memory.load.elapsedMs)} req/s), ${memory.load.errors} errors. Gateway RSS and V8 heap used (from /metrics), one sample a second:`,
+      `Shape (b), concurrency 64, no delay, dedupe off, ${fmt(memory.seconds)} s after a ${fmt(settings.memoryWarmupS)} s warm-up (the heap grows to its working size in the first seconds of load): ${fmt(memory.load.ops)} operations (${fmt((memory.load.ops * 1000) / memory.load.elapsedMs)} req/s), ${memory.load.errors} errors. Gateway RSS and V8 heap used (from /metrics), one sample a second:`,
       '',
       '```',
       ...memory.samples.map((s) => `t=${s.t.toFixed(1).padStart(5)} s  rss ${fmt(mb(s.rss), 1).padStart(7)} MB  heap used ${fmt(mb(s.heap), 1).padStart(7)} MB`),
       '```',
       '',
-      `First ${fmt(memory.windowS)} s mean RSS ${fmt(mb(memory.firstRss), 1)} MB, last ${fmt(memory.windowS)} s ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %); rule: stable when growth is at most 5 % or within 3 σ of the samples (σ ${fmt(mb(memory.noiseRss), 2)} MB).`,
+      `First ${fmt(memory.windowS)} s mean RSS ${fmt(mb(memory.firstRss), 1)} MB, last ${fmt(memory.windowS)} s ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %); rule: stable when growth is at most 5 % or within 3 σ of the samples (σ ${fmt(mb(memory.noiseRss), 2)} MB). Heap used, lowest sample of each window (after collections): ${fmt(mb(memory.firstHeapFloor), 1)} MB → ${fmt(mb(memory.lastHeapFloor), 1)} MB.`,
       '',
     );
   }
@@ -1434,16 +1463,16 @@ async function main(): Promise<void> {
 
     const checks = evaluate(results, memory);
     if (settings.profile) {
-      // Profile the cells of missed targets (at most three); with no miss, the CPU-bound reference cell.
+      // Profile the cells of missed targets (at most six), and the CPU-bound reference cell.
       const wanted: Array<{ cell: Cell; variant: Variant }> = [];
       for (const check of checks) {
         if (check.pass || !check.profile) continue;
         if (wanted.some((w) => w.cell === check.profile!.cell && w.variant === check.profile!.variant)) continue;
-        wanted.push(check.profile);
+        if (wanted.length < 6) wanted.push(check.profile);
       }
       const reference = results.find((r) => r.cell.shape === 'b' && r.cell.concurrency === 64 && r.cell.delayMs === 0)?.cell;
       if (reference && !wanted.some((w) => w.cell === reference)) wanted.push({ cell: reference, variant: GW_OFF });
-      for (const w of wanted.slice(0, 4)) {
+      for (const w of wanted.slice(0, 7)) {
         console.log(`bench: profiling the gateway under ${cellName(w.cell)} (${w.variant.label})`);
         try {
           profiles.push(await profileCell(upstream, w.cell, w.variant));
@@ -1456,9 +1485,9 @@ async function main(): Promise<void> {
     printTable(results);
     console.log('');
     for (const check of checks) console.log(`${check.pass ? 'PASS' : 'MISS'}  ${check.target} — ${check.cell}: ${check.measured}`);
-    mkdirSync(path.dirname(settings.out), { recursive: true });
-    writeFileSync(settings.out, report(startedAt, performance.now() - t0, results, checks, memory, profiles, profileErrors));
-    console.log(`\nbench: wrote ${path.relative(ROOT, settings.out)} (${fmt((performance.now() - t0) / 60_000, 1)} min)`);
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, report(startedAt, performance.now() - t0, results, checks, memory, profiles, profileErrors));
+    console.log(`\nbench: wrote ${path.relative(ROOT, OUT)} (${fmt((performance.now() - t0) / 60_000, 1)} min)`);
   } finally {
     await upstream.stop();
     killAllChildren();
