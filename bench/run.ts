@@ -68,6 +68,8 @@ function envNumber(name: string, fallback: number, min: number, max: number): nu
 const settings = {
   durationS: envNumber('BENCH_DURATION', quick ? 1 : 5, 0.5, 120),
   warmupS: envNumber('BENCH_WARMUP', quick ? 0.5 : 1, 0, 60),
+  /** Warm-up of a fresh process's first run: its JIT needs a few thousand operations. */
+  initialWarmupS: envNumber('BENCH_INITIAL_WARMUP', quick ? 0.5 : 3, 0, 60),
   runs: Math.round(envNumber('BENCH_RUNS', quick ? 1 : 3, 1, 15)),
   memoryS: envNumber('BENCH_MEMORY_DURATION', quick ? 6 : 60, 3, 600),
   /** The memory run's warm-up: the heap grows to its working size in the first seconds of load. */
@@ -358,6 +360,7 @@ function build(): void {
       '--types', 'node',
       path.join(ROOT, 'bench', 'fixed-upstream.ts'),
       path.join(ROOT, 'bench', 'direct.ts'),
+      path.join(ROOT, 'bench', 'parent-watch.ts'),
     ],
     { cwd: ROOT, stdio: 'inherit' },
   );
@@ -448,7 +451,7 @@ class Gateway {
       NCP_API_URL: `http://127.0.0.1:${upstreamPort}${BASE_PATH}`,
       ...variant.env,
     });
-    const child = track(spawn(process.execPath, [...nodeArgs, variant.entry ?? path.join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] }));
+    const child = track(spawn(process.execPath, ['--require', path.join(BUILD_DIR, 'parent-watch.js'), ...nodeArgs, variant.entry ?? path.join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] }));
     closeSync(logFd);
     const gateway = new Gateway(child, port);
     const deadline = Date.now() + 30_000;
@@ -618,8 +621,8 @@ class Direct {
   }
 
   /** Warm-up, then `beforeMeasure`, then the measured window. */
-  async run(shape: ShapeId, concurrency: number, beforeMeasure: () => Promise<void>): Promise<LoadResult> {
-    this.#send({ type: 'run', shape, concurrency, warmupMs: settings.warmupS * 1000, durationMs: settings.durationS * 1000 });
+  async run(shape: ShapeId, concurrency: number, warmupS: number, beforeMeasure: () => Promise<void>): Promise<LoadResult> {
+    this.#send({ type: 'run', shape, concurrency, warmupMs: warmupS * 1000, durationMs: settings.durationS * 1000 });
     await this.#expect('warm');
     await beforeMeasure();
     this.#send({ type: 'go' });
@@ -688,6 +691,9 @@ interface RunMetrics extends LoadResult {
   sharedPerOp: number;
 }
 
+/** Processes that had their first (longer) warm-up. */
+const warmed = new WeakSet<Gateway | Direct | Hop>();
+
 /** The rate each gateway process reached last, to size its next run. */
 const lastRate = new WeakMap<Gateway | Hop, number>();
 
@@ -708,10 +714,12 @@ async function measure(
     sampler = new RssSampler(target.pid);
   };
   let result: LoadResult;
+  const warmupS = warmed.has(target) ? settings.warmupS : Math.max(settings.warmupS, settings.initialWarmupS);
+  warmed.add(target);
   if (!(target instanceof Direct)) {
     let rate = lastRate.get(target);
-    if (settings.warmupS > 0) {
-      const warm = await timedRun(target.port, cell.shape, cell.concurrency, settings.warmupS, rate);
+    if (warmupS > 0) {
+      const warm = await timedRun(target.port, cell.shape, cell.concurrency, warmupS, rate);
       rate = Math.max(rate ?? 0, warm.rate);
     }
     await sleep(quiesceMs);
@@ -720,7 +728,7 @@ async function measure(
     lastRate.set(target, measured.rate);
     result = measured;
   } else {
-    result = await target.run(cell.shape, cell.concurrency, begin);
+    result = await target.run(cell.shape, cell.concurrency, warmupS, begin);
   }
   const peakRssBytes = sampler!.stop(target.pid);
   const b = before!;
@@ -916,7 +924,8 @@ async function profileCell(upstream: Upstream, cell: Cell, variant: Variant): Pr
   let window: { fromUs: number; toUs: number };
   try {
     await gateway.check(cell.shape);
-    const warm = settings.warmupS > 0 ? await timedRun(gateway.port, cell.shape, cell.concurrency, settings.warmupS) : undefined;
+    const warmupS = Math.max(settings.warmupS, settings.initialWarmupS);
+    const warm = warmupS > 0 ? await timedRun(gateway.port, cell.shape, cell.concurrency, warmupS) : undefined;
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     load = await timedRun(gateway.port, cell.shape, cell.concurrency, Math.max(settings.durationS, 5), warm?.rate);
     window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
@@ -1120,7 +1129,7 @@ function gitDescription(): string {
 }
 
 function command(): string {
-  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE']
+  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_INITIAL_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE']
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
   return [...env, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
@@ -1274,7 +1283,7 @@ function report(
     '',
     '## Settings',
     '',
-    `- Each cell: ${fmt(settings.warmupS, 1)} s warm-up, then ${fmt(settings.durationS, 1)} s measured; ${settings.runs} run(s) per side, the sides interleaved; figures are medians of the runs (peak RSS: the highest sample of the cell).`,
+    `- Each cell: ${fmt(settings.warmupS, 1)} s warm-up (${fmt(settings.initialWarmupS, 1)} s before a fresh process's first run), then ${fmt(settings.durationS, 1)} s measured; ${settings.runs} run(s) per side, the sides interleaved; figures are medians of the runs (peak RSS: the highest sample of the cell).`,
     '- Gateway: one fresh process per cell and variant, `NODE_ENV=production`, `LOG_LEVEL=warn` (logs to a file), `GATEWAY_AUTH=none` (default), every other knob at its default ' +
       '(`GATEWAY_UPSTREAM_CONNECTIONS=64`, `GATEWAY_UPSTREAM_CONCURRENCY=8`, metrics on); "dedupe off, cache off" is `GATEWAY_DEDUPE=false GATEWAY_CACHE_TTL_MS=0`, "dedupe on" is `GATEWAY_DEDUPE=true GATEWAY_CACHE_TTL_MS=0`.',
     '- Load on the gateway: autocannon (programmatic, in the bench process), POST /graphql with a JSON body, `connections` = concurrency, no pipelining; latencies recorded per response (µs, hdr-histogram).',
@@ -1387,7 +1396,7 @@ async function main(): Promise<void> {
   const cells = matrix().filter(matches);
   const withMemory = !args.includes('--no-memory');
   const variantRuns = cells.reduce((n, c) => n + c.variants.length, 0) * settings.runs;
-  const estimateS = variantRuns * (settings.durationS + settings.warmupS + 0.6) + (withMemory ? settings.memoryS : 0) + (settings.profile ? 30 : 0) + cells.length * 3;
+  const estimateS = variantRuns * (settings.durationS + settings.warmupS + 0.6) + (variantRuns / settings.runs) * Math.max(0, settings.initialWarmupS - settings.warmupS) + (withMemory ? settings.memoryS : 0) + (settings.profile ? 30 : 0) + cells.length * 3;
   console.log(
     `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s (+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
   );
