@@ -56,8 +56,11 @@ export interface RequestScope {
   requestId: string;
   principal: Principal;
   logger: Logger;
-  /** Fires when the client connection closes before the response was sent. */
-  disconnected?: AbortSignal;
+  /**
+   * Fires when the request is over, however it ended (the response was sent, or the client left):
+   * the operation's signal then aborts and its deadline timer is cleared.
+   */
+  ended?: AbortSignal;
   /** The client's `traceparent` header, if any. */
   traceparent?: string | string[];
   /** Overrides the operation's time budget (subscriptions wait longer than queries). */
@@ -67,8 +70,7 @@ export interface RequestScope {
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
   const budget = scope.timeoutMs ?? deps.requestTimeoutMs;
   const deadlineAt = Date.now() + budget;
-  const deadline = AbortSignal.timeout(budget);
-  const signal = scope.disconnected ? AbortSignal.any([deadline, scope.disconnected]) : deadline;
+  const signal = operationSignal(budget, scope.ended);
   const limit = pLimit(deps.upstreamConcurrency);
   const env: LoaderEnv = { schedule: (task) => limit(task), ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}) };
   const trace = startTrace(scope.traceparent);
@@ -89,4 +91,19 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     computeMicroversion: deps.compute.microversion,
     watcher: deps.watcher,
   };
+}
+
+/** Aborts at the deadline, or when `ended` fires; one timer, cleared as soon as either happens. */
+function operationSignal(budgetMs: number, ended: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation deadline passed.', 'TimeoutError')), budgetMs);
+  timer.unref();
+  const stop = () => {
+    clearTimeout(timer);
+    controller.abort();
+  };
+  if (ended?.aborted) stop();
+  else ended?.addEventListener('abort', stop, { once: true });
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return controller.signal;
 }

@@ -11,10 +11,11 @@
  * All answer HTTP 400 with GRAPHQL_VALIDATION_FAILED (or GRAPHQL_PARSE_FAILED for tokens), before
  * any upstream call. Field suggestions ("Did you mean …?") are hidden when the schema is not public.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { getNamedType, getNullableType, GraphQLError, isCompositeType, isListType, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import type { LimitsConfig } from './config';
 import { ErrorCode, GatewayError } from './errors';
 
@@ -85,26 +86,38 @@ export function operationLimits(limits: LimitsConfig, exposeSchema: boolean): Op
     costLimit: { enabled: false },
   }).protect();
 
+  // A document's cost depends only on it, the operation and the variables: computed once each
+  // (variables that make a long key are not cached).
+  const costs = new LRUCache<string, number>({ max: 2_000 });
+  const costOf = (context: GraphQLRequestContextDidResolveOperation<BaseContext>): number | undefined => {
+    const { request, document, schema, operation, queryHash } = context;
+    const variables = JSON.stringify(request.variables ?? {});
+    const key = variables.length <= 2_048 ? `${queryHash} ${operation?.name?.value ?? ''} ${variables}` : undefined;
+    const known = key === undefined ? undefined : costs.get(key);
+    if (known !== undefined) return known;
+    try {
+      const cost = getComplexity({
+        schema,
+        query: document,
+        variables: request.variables ?? {},
+        // The operation Apollo resolved (the client's operationName may not name it).
+        ...(operation?.name ? { operationName: operation.name.value } : {}),
+        estimators: [connectionCost, fieldCost],
+      });
+      if (key !== undefined) costs.set(key, cost);
+      return cost;
+    } catch {
+      // Variables that do not coerce: execution will refuse them with BAD_USER_INPUT, before any
+      // resolver runs, so there is nothing to cost.
+      return undefined;
+    }
+  };
   const costLimit: ApolloServerPlugin = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operation }) {
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              // The operation Apollo resolved (the client's operationName may not name it).
-              ...(operation?.name ? { operationName: operation.name.value } : {}),
-              estimators: [connectionCost, fieldCost],
-            });
-          } catch {
-            // Variables that do not coerce: execution will refuse them with BAD_USER_INPUT, before
-            // any resolver runs, so there is nothing to cost.
-            return;
-          }
-          if (cost > limits.maxCost) {
+        async didResolveOperation(context) {
+          const cost = costOf(context);
+          if (cost !== undefined && cost > limits.maxCost) {
             throw new GatewayError(
               ErrorCode.GRAPHQL_VALIDATION_FAILED,
               `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${limits.maxCost}. Ask for smaller pages or fewer nested lists.`,

@@ -190,15 +190,14 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const apolloHandler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       const principal = await authenticator.authenticate(request.headers);
-      const gone = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
+      // 'close' follows the end of every response, sent or cut off.
+      const ended = new AbortController();
+      reply.raw.once('close', () => ended.abort());
       return createContext(contextDeps, {
         requestId: request.id,
         logger: (request.log as Logger).child({ principal: principal.id }),
         principal,
-        disconnected: gone.signal,
+        ended: ended.signal,
         ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
       });
     },

@@ -103,7 +103,7 @@ export function subscriptionHandler(options: SubscriptionServerOptions): Websock
         logger: options.logger.child({ requestId, principal: state.principal!.id }),
         principal: state.principal!,
         timeoutMs: options.timeoutMs,
-        ...(state.closed ? { disconnected: state.closed.signal } : {}),
+        ...(state.closed ? { ended: state.closed.signal } : {}),
       });
       return {
         schema: options.schema,
