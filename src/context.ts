@@ -71,8 +71,12 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
   const budget = scope.timeoutMs ?? deps.requestTimeoutMs;
   const deadlineAt = Date.now() + budget;
   const signal = operationSignal(budget, scope.ended);
-  const limit = pLimit(deps.upstreamConcurrency);
-  const env: LoaderEnv = { schedule: (task) => limit(task), ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}) };
+  // The concurrency cap is made on the first upstream call: many operations never need one.
+  let limit: ReturnType<typeof pLimit> | undefined;
+  const env: LoaderEnv = {
+    schedule: (task) => (limit ??= pLimit(deps.upstreamConcurrency))(task),
+    ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}),
+  };
   const trace = startTrace(scope.traceparent);
   const call = { signal, deadline: deadlineAt, trace };
   return {
@@ -93,14 +97,21 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
   };
 }
 
+/**
+ * Why an operation's signal aborted. Shared, ready-made reasons: `abort()` without one builds a
+ * DOMException with a stack trace, a real cost when every request ends with an abort.
+ */
+export const OPERATION_ENDED = Object.freeze(new Error('The operation ended.'));
+const DEADLINE_PASSED = Object.freeze(Object.assign(new Error('The operation deadline passed.'), { name: 'TimeoutError' }));
+
 /** Aborts at the deadline, or when `ended` fires; one timer, cleared as soon as either happens. */
 function operationSignal(budgetMs: number, ended: AbortSignal | undefined): AbortSignal {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('The operation deadline passed.', 'TimeoutError')), budgetMs);
+  const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
   timer.unref();
   const stop = () => {
     clearTimeout(timer);
-    controller.abort();
+    controller.abort(OPERATION_ENDED);
   };
   if (ended?.aborted) stop();
   else ended?.addEventListener('abort', stop, { once: true });

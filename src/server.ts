@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
-import { createContext, type GatewayContext } from './context';
+import { createContext, OPERATION_ENDED, type GatewayContext } from './context';
 import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
 import { operationLimits } from './limits';
 import { loadManifest, persistedDocumentsHandler } from './persisted-documents';
@@ -192,10 +192,12 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       const principal = await authenticator.authenticate(request.headers);
       // 'close' follows the end of every response, sent or cut off.
       const ended = new AbortController();
-      reply.raw.once('close', () => ended.abort());
+      reply.raw.once('close', () => ended.abort(OPERATION_ENDED));
       return createContext(contextDeps, {
         requestId: request.id,
-        logger: (request.log as Logger).child({ principal: principal.id }),
+        // Fastify's request logger already carries the request id; the principal goes on the lines
+        // that need it (see observability/operations) rather than into a child logger per request.
+        logger: request.log as Logger,
         principal,
         ended: ended.signal,
         ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
@@ -279,11 +281,17 @@ function errorReporting(): ApolloServerPlugin<GatewayContext> {
             if (isGatewayError(original)) {
               const cause = (original as { cause?: unknown }).cause;
               contextValue.logger.warn(
-                { code: original.code, upstream: original.upstream, ...(cause ? { cause: transportErrorName(cause) } : {}), path: error.path },
+                {
+                  principal: contextValue.principal.id,
+                  code: original.code,
+                  upstream: original.upstream,
+                  ...(cause ? { cause: transportErrorName(cause) } : {}),
+                  path: error.path,
+                },
                 original.message,
               );
             } else if (!isDeliberateError(error)) {
-              contextValue.logger.error({ err: original, path: error.path }, 'unexpected error (masked for the client)');
+              contextValue.logger.error({ principal: contextValue.principal.id, err: original, path: error.path }, 'unexpected error (masked for the client)');
             }
           }
         },

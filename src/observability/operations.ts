@@ -30,6 +30,7 @@ export function operationObserver(metrics: GatewayMetrics): ApolloServerPlugin<G
           contextValue.logger.info(
             {
               // The request id is on every line of this request's logger already.
+              principal: contextValue.principal.id,
               operation,
               type: type ?? null,
               outcome,
