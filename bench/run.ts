@@ -1098,12 +1098,15 @@ function evaluate(cells: CellResult[], memory: MemoryResult | undefined): Target
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/** Taken when the bench starts: the report is written at the end. */
+const LOAD_AT_START = os.loadavg();
+
 function machineDescription(): string[] {
   const cpus = os.cpus();
   return [
     `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} logical cores (os.cpus()); available parallelism ${os.availableParallelism()}`,
     `- RAM: ${fmt(os.totalmem() / 1024 ** 3, 1)} GiB total; OS: ${os.type()} ${os.release()} (${os.arch()})`,
-    `- Node.js ${process.version}; autocannon 8.0.0; undici ${readVersion('undici')}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `- Node.js ${process.version}; autocannon 8.0.0; undici ${readVersion('undici')}; load average at start ${LOAD_AT_START.map((l) => l.toFixed(2)).join(' ')}`,
   ];
 }
 
