@@ -6,12 +6,11 @@
  * things (the upstream clients with their keep-alive pools) are passed in. The context never holds
  * a credential: the signer keeps the secret to itself.
  */
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { Principal } from './auth';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
 import { createComputeLoaders, type ComputeLoaders } from './loaders/compute';
-import type { LoaderEnv } from './loaders/batch';
+import { createSchedule, type LoaderEnv } from './loaders/batch';
 import { startTrace, type RequestTrace } from './observability/tracing';
 import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
 import type { NovaClient } from './upstream/compute/client';
@@ -57,10 +56,10 @@ export interface RequestScope {
   principal: Principal;
   logger: Logger;
   /**
-   * Fires when the request is over, however it ended (the response was sent, or the client left):
-   * the operation's signal then aborts and its deadline timer is cleared.
+   * Called with a function to run when the request is over, however it ended (the response was
+   * sent, or the client left): the operation's signal then aborts and its deadline timer is cleared.
    */
-  ended?: AbortSignal;
+  onEnd?: (end: () => void) => void;
   /** The client's `traceparent` header, if any. */
   traceparent?: string | string[];
   /** Overrides the operation's time budget (subscriptions wait longer than queries). */
@@ -70,11 +69,9 @@ export interface RequestScope {
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
   const budget = scope.timeoutMs ?? deps.requestTimeoutMs;
   const deadlineAt = Date.now() + budget;
-  const signal = operationSignal(budget, scope.ended);
-  // The concurrency cap is made on the first upstream call: many operations never need one.
-  let limit: ReturnType<typeof pLimit> | undefined;
+  const signal = operationSignal(budget, scope.onEnd);
   const env: LoaderEnv = {
-    schedule: (task) => (limit ??= pLimit(deps.upstreamConcurrency))(task),
+    schedule: createSchedule(deps.upstreamConcurrency),
     ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}),
   };
   const trace = startTrace(scope.traceparent);
@@ -104,8 +101,8 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
 export const OPERATION_ENDED = Object.freeze(new Error('The operation ended.'));
 const DEADLINE_PASSED = Object.freeze(Object.assign(new Error('The operation deadline passed.'), { name: 'TimeoutError' }));
 
-/** Aborts at the deadline, or when `ended` fires; one timer, cleared as soon as either happens. */
-function operationSignal(budgetMs: number, ended: AbortSignal | undefined): AbortSignal {
+/** Aborts at the deadline, or when the request ends; one timer, cleared as soon as either happens. */
+function operationSignal(budgetMs: number, onEnd: RequestScope['onEnd']): AbortSignal {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
   timer.unref();
@@ -113,8 +110,7 @@ function operationSignal(budgetMs: number, ended: AbortSignal | undefined): Abor
     clearTimeout(timer);
     controller.abort(OPERATION_ENDED);
   };
-  if (ended?.aborted) stop();
-  else ended?.addEventListener('abort', stop, { once: true });
+  onEnd?.(stop);
   controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   return controller.signal;
 }

@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import { createAuthenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
-import { createContext, OPERATION_ENDED, type GatewayContext } from './context';
+import { createContext, type GatewayContext } from './context';
 import { ErrorCode, formatError, isDeliberateError, isGatewayError, MASKED_MESSAGE } from './errors';
 import { operationLimits } from './limits';
 import { loadManifest, persistedDocumentsHandler } from './persisted-documents';
@@ -190,16 +190,15 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const apolloHandler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       const principal = await authenticator.authenticate(request.headers);
-      // 'close' follows the end of every response, sent or cut off.
-      const ended = new AbortController();
-      reply.raw.once('close', () => ended.abort(OPERATION_ENDED));
+
       return createContext(contextDeps, {
         requestId: request.id,
         // Fastify's request logger already carries the request id; the principal goes on the lines
         // that need it (see observability/operations) rather than into a child logger per request.
         logger: request.log as Logger,
         principal,
-        ended: ended.signal,
+        // 'close' follows the end of every response, sent or cut off.
+        onEnd: (end) => reply.raw.once('close', end),
         ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
       });
     },

@@ -14,6 +14,34 @@ import DataLoader from 'dataloader';
 /** Runs a task under the request's concurrency cap. */
 export type Schedule = <T>(task: () => Promise<T>) => Promise<T>;
 
+/**
+ * A concurrency cap: at most `limit` tasks run at once, the rest wait in order. A task below the
+ * cap starts at once, with no extra promise or microtask: it sits on every upstream call's path
+ * (p-limit's queueing cost about 10 % of the gateway's CPU in a profile of the simplest query).
+ */
+export function createSchedule(limit: number): Schedule {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = (): Promise<T> => {
+      active += 1;
+      let started: Promise<T>;
+      try {
+        started = task();
+      } catch (error) {
+        started = Promise.reject(error);
+      }
+      return started.finally(release);
+    };
+    if (active < limit) return run();
+    return new Promise<T>((resolve, reject) => waiting.push(() => run().then(resolve, reject)));
+  };
+}
+
 /** What every loader of one request shares. */
 export interface LoaderEnv {
   schedule: Schedule;

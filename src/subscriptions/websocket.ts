@@ -33,7 +33,6 @@ export interface SubscriptionServerOptions {
 
 interface ConnectionState {
   principal?: Principal;
-  closed?: AbortController;
 }
 
 /** Connection parameters as headers: only string values, names lower-cased. */
@@ -79,9 +78,6 @@ export function subscriptionHandler(options: SubscriptionServerOptions): Websock
         options.logger.info({ reason: isGatewayError(error) ? error.code : 'error' }, 'subscription connection refused');
         return false; // graphql-ws closes with 4403 Forbidden
       }
-      const closed = new AbortController();
-      state.closed = closed;
-      ctx.extra.socket.once('close', () => closed.abort());
       return true;
     },
     async onSubscribe(ctx, _id, payload) {
@@ -103,7 +99,7 @@ export function subscriptionHandler(options: SubscriptionServerOptions): Websock
         logger: options.logger.child({ requestId, principal: state.principal!.id }),
         principal: state.principal!,
         timeoutMs: options.timeoutMs,
-        ...(state.closed ? { ended: state.closed.signal } : {}),
+        onEnd: (end) => ctx.extra.socket.once('close', end),
       });
       return {
         schema: options.schema,

@@ -1,3 +1,4 @@
+import { createSchedule } from '../../src/loaders/batch';
 import type { Exchange } from '../../src/upstream/http';
 import { SharedReads, type SharedOutcome } from '../../src/upstream/shared-reads';
 
@@ -83,5 +84,30 @@ describe('shared reads', () => {
   it('passes every read through when de-duplication is off and there is no cache', async () => {
     const shared = new SharedReads({ dedupe: false, ttlMs: 0 });
     expect(shared.enabled).toBe(false);
+  });
+});
+
+describe('the per-request concurrency cap', () => {
+  it('runs at most `limit` tasks at once, the rest in order, and survives failing tasks', async () => {
+    const schedule = createSchedule(2);
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const task = (n: number, fail = false) => async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 10));
+      running -= 1;
+      order.push(n);
+      if (fail) throw new Error(`task ${n}`);
+      return n;
+    };
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => schedule(task(n, n === 2))));
+    expect(peak).toBe(2);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([1, 'task 2', 3, 4, 5]);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    // A task that throws synchronously is a rejection, and frees its slot.
+    await expect(schedule(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    expect(await schedule(async () => 'after')).toBe('after');
   });
 });
