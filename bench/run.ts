@@ -42,6 +42,12 @@ import {
 } from './common';
 
 const ROOT = path.resolve(__dirname, '..');
+/** Node flags of `npm start` (package.json), so the gateway runs here as it runs in production. */
+const START_NODE_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js')).filter((w) => w.startsWith('--'));
+})();
 const BUILD_DIR = path.join(ROOT, 'bench', '.build');
 const WORK_DIR = path.join(os.tmpdir(), 'ncf-gateway-bench');
 const PROFILE_DIR = path.join(WORK_DIR, 'profiles');
@@ -442,6 +448,7 @@ class Gateway {
   }
 
   static async start(variant: Variant, upstreamPort: number, name: string, nodeArgs: string[] = []): Promise<Gateway> {
+    nodeArgs = [...START_NODE_FLAGS, ...nodeArgs];
     const port = await freePort();
     mkdirSync(LOG_DIR, { recursive: true });
     const logFd = openSync(path.join(LOG_DIR, `${name}.log`), 'w');
@@ -1282,7 +1289,7 @@ function report(
     ...machineDescription(),
     `- Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine is shared: other work may have run at the same time)`,
     `- Command: \`${command()}\``,
-    `- Gateway source: commit ${gitDescription()}, built with \`npm run build\` and run as \`node dist/main.js\``,
+    `- Gateway source: commit ${gitDescription()}, built with \`npm run build\` and run as \`node ${[...START_NODE_FLAGS, 'dist/main.js'].join(' ')}\` (the flags of \`npm start\`)`,
     '',
     '## Settings',
     '',

@@ -180,7 +180,7 @@ const schema = z.object({
   NCP_REGION: oneOf(['kr', 'sg', 'jp']).default('kr'),
   NCP_PLATFORM: oneOf(['vpc', 'classic']).default('vpc'),
   GATEWAY_REQUEST_TIMEOUT_MS: intIn(1000, 600_000).default(65_000),
-  GATEWAY_UPSTREAM_CONCURRENCY: intIn(1, 256).default(8),
+  GATEWAY_UPSTREAM_CONCURRENCY: intIn(1, 256).default(20),
   GATEWAY_UPSTREAM_CONNECTIONS: intIn(1, 1024).default(64),
   GATEWAY_UPSTREAM_CONNECT_TIMEOUT_MS: intIn(100, 60_000).default(3_000),
   GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS: intIn(100, 300_000).default(10_000),

@@ -6,6 +6,7 @@
  * things (the upstream clients with their keep-alive pools) are passed in. The context never holds
  * a credential: the signer keeps the secret to itself.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Principal } from './auth';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
@@ -104,6 +105,10 @@ const DEADLINE_PASSED = Object.freeze(Object.assign(new Error('The operation dea
 /** Aborts at the deadline, or when the request ends; one timer, cleared as soon as either happens. */
 function operationSignal(budgetMs: number, onEnd: RequestScope['onEnd']): AbortSignal {
   const controller = new AbortController();
+  // Every upstream call of the operation listens to it (undici removes its listener only when the
+  // body is read): more than the default 10 at once is normal, not a leak, and warning about it
+  // writes a stack trace per operation.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
   timer.unref();
   const stop = () => {

@@ -143,3 +143,23 @@ describe('upstream calls per operation', () => {
 function startHarnessWithLatency(env: Record<string, string>) {
   return startHarness({ env, emulator: { latencyMs: 30 } });
 }
+
+describe('many upstream calls in one operation', () => {
+  it('runs 1 + 20 calls for 20 packages, all at once under the default cap', async () => {
+    const h = await startHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 30 } });
+    try {
+      for (let i = 0; i < 17; i++) {
+        const name = `bulk${String(i).padStart(2, '0')}`;
+        h.emulator.store.putPackage({ name, platform: 'vpc' });
+        h.emulator.store.putAction({ packageName: name, name: 'noop', exec: { code: 'function main() { return {}; }' } });
+      }
+      h.resetCalls();
+      const res = await h.gql('{ packages { name actions { name } } }');
+      expect(res.body.data.packages).toHaveLength(20);
+      expect(h.upstreamCalls()).toHaveLength(21);
+      expect(h.emulator.peakInFlight).toBe(20);
+    } finally {
+      await h.close();
+    }
+  });
+});
