@@ -190,7 +190,6 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const apolloHandler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       const principal = await authenticator.authenticate(request.headers);
-
       return createContext(contextDeps, {
         requestId: request.id,
         // Fastify's request logger already carries the request id; the principal goes on the lines
