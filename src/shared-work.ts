@@ -2,12 +2,49 @@
  * shared-work: one piece of work that several waiters share. The first waiter starts it; it is
  * aborted when the last waiter leaves before it is done; each waiter stops waiting at its own
  * signal. Used for upstream reads shared across operations and for one poller per pending run.
+ *
+ * This sits on every upstream read, so it is kept cheap: an AbortSignal costs about 2 µs to create
+ * (more than the rest of a join), so the controller of work that ended without being aborted, and
+ * that nothing listens to any more, is kept for the next piece of work.
  */
+import { getEventListeners } from 'node:events';
 
 interface Entry<T> {
   promise: Promise<T>;
   controller: AbortController;
   waiters: number;
+  /** Settled: leaving no longer aborts (its controller may already serve other work). */
+  settled: boolean;
+}
+
+/** Spare controllers: never aborted, no listener left. Bounded; shared by every SharedWork. */
+const spareControllers: AbortController[] = [];
+const MAX_SPARE_CONTROLLERS = 256;
+/** Controllers of settled work, checked on the next turn of the event loop. */
+let returning: AbortController[] = [];
+
+function takeController(): AbortController {
+  return spareControllers.pop() ?? new AbortController();
+}
+
+/**
+ * Takes back the controller of settled work. undici lets go of a request's signal a tick after the
+ * body is read, so the controllers are checked together on the next turn of the event loop; one
+ * that was aborted, or that something still listens to, is left to the garbage collector.
+ */
+function giveBack(controller: AbortController): void {
+  if (returning.length >= MAX_SPARE_CONTROLLERS) return;
+  if (returning.length === 0) setImmediate(reuseReturned);
+  returning.push(controller);
+}
+
+function reuseReturned(): void {
+  const batch = returning;
+  returning = [];
+  for (const controller of batch) {
+    if (spareControllers.length >= MAX_SPARE_CONTROLLERS) break;
+    if (!controller.signal.aborted && getEventListeners(controller.signal, 'abort').length === 0) spareControllers.push(controller);
+  }
 }
 
 export class SharedWork<T> {
@@ -26,16 +63,16 @@ export class SharedWork<T> {
     let entry = this.#entries.get(key);
     const started = entry === undefined;
     if (!entry) {
-      const controller = new AbortController();
-      const created: Entry<T> = {
-        controller,
-        waiters: 0,
-        promise: start(controller.signal).finally(() => {
-          if (this.#entries.get(key) === created) this.#entries.delete(key);
-        }),
+      const controller = takeController();
+      const created: Entry<T> = { controller, waiters: 0, settled: false, promise: start(controller.signal) };
+      const done = () => {
+        created.settled = true;
+        if (this.#entries.get(key) === created) this.#entries.delete(key);
+        giveBack(controller);
       };
-      // When every waiter has left, nobody handles its failure: that is not an unhandled rejection.
-      created.promise.catch(() => undefined);
+      // Registered before any waiter's: the entry is gone by the time a waiter hears the outcome.
+      // It also handles a failure nobody waits for any more (not an unhandled rejection).
+      created.promise.then(done, done);
       this.#entries.set(key, created);
       entry = created;
     }
@@ -49,14 +86,15 @@ export class SharedWork<T> {
 
   #wait(entry: Entry<T>, signal: AbortSignal | undefined, leftEarly: () => Error): Promise<T> {
     entry.waiters += 1;
-    const settle = () => {
-      entry.waiters -= 1;
-    };
-    if (!signal) return entry.promise.finally(settle);
     const leave = () => {
-      settle();
-      if (entry.waiters === 0) entry.controller.abort();
+      entry.waiters -= 1;
+      if (entry.waiters === 0 && !entry.settled) entry.controller.abort();
     };
+    if (!signal) {
+      return entry.promise.finally(() => {
+        entry.waiters -= 1;
+      });
+    }
     if (signal.aborted) {
       leave();
       return Promise.reject(leftEarly());
@@ -70,12 +108,12 @@ export class SharedWork<T> {
       entry.promise.then(
         (value) => {
           signal.removeEventListener('abort', onAbort);
-          settle();
+          entry.waiters -= 1;
           resolve(value);
         },
         (error: unknown) => {
           signal.removeEventListener('abort', onAbort);
-          settle();
+          entry.waiters -= 1;
           reject(error);
         },
       );
