@@ -971,6 +971,34 @@ interface MemoryResult {
   load: LoadResult;
 }
 
+/** Mean RSS and lowest heap sample of each successive window of the memory run. */
+function memoryWindows(memory: MemoryResult): string[] {
+  const out: string[] = [];
+  for (let from = 0; from < memory.seconds - 0.5; from += memory.windowS) {
+    const inWindow = memory.samples.filter((x) => x.t > from + 0.5 && x.t <= from + memory.windowS + 0.5);
+    if (inWindow.length === 0) continue;
+    const rss = mean(inWindow.map((x) => x.rss));
+    const heapFloor = Math.min(...inWindow.map((x) => x.heap));
+    out.push(`${fmt(from)}–${fmt(from + memory.windowS)} s ${fmt(mb(rss), 1)} / ${fmt(mb(heapFloor), 1)} MB`);
+  }
+  return out;
+}
+
+/** Least-squares slope of RSS against time, in MB per minute. */
+function rssSlopeMbPerMin(samples: Array<{ t: number; rss: number }>): number {
+  const points = samples.filter((x) => Number.isFinite(x.rss));
+  if (points.length < 2) return NaN;
+  const mt = mean(points.map((x) => x.t));
+  const mr = mean(points.map((x) => x.rss));
+  let num = 0;
+  let den = 0;
+  for (const x of points) {
+    num += (x.t - mt) * (x.rss - mr);
+    den += (x.t - mt) ** 2;
+  }
+  return den === 0 ? NaN : (mb(num / den) * 60);
+}
+
 async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
   await upstream.setDelay(0);
   const gateway = await Gateway.start(GW_OFF, upstream.port, 'memory-b-c64-d0');
@@ -994,7 +1022,8 @@ async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
     await sampler;
     const windowS = Math.min(10, settings.memoryS / 3);
     const first = samples.filter((s) => s.t <= windowS + 0.5);
-    const last = samples.filter((s) => s.t >= settings.memoryS - windowS - 0.5);
+    // The same number of samples as the first window (one a second): t in (end − window, end].
+    const last = samples.filter((s) => s.t > settings.memoryS - windowS + 0.5);
     const firstRss = mean(first.map((s) => s.rss));
     const lastRss = mean(last.map((s) => s.rss));
     const noiseRss = Math.sqrt((stddev(first.map((s) => s.rss)) ** 2 + stddev(last.map((s) => s.rss)) ** 2) / 2);
@@ -1361,6 +1390,8 @@ function report(
       '```',
       ...memory.samples.map((s) => `t=${s.t.toFixed(1).padStart(5)} s  rss ${fmt(mb(s.rss), 1).padStart(7)} MB  heap used ${fmt(mb(s.heap), 1).padStart(7)} MB`),
       '```',
+      '',
+      `Per ${fmt(memory.windowS)} s window (mean RSS / lowest heap sample): ${memoryWindows(memory).join(' · ')}. RSS trend (least squares over every sample): ${fmt(rssSlopeMbPerMin(memory.samples), 2)} MB/min; leaving out the first window: ${fmt(rssSlopeMbPerMin(memory.samples.filter((x) => x.t > memory.windowS + 0.5)), 2)} MB/min.`,
       '',
       `First ${fmt(memory.windowS)} s mean RSS ${fmt(mb(memory.firstRss), 1)} MB, last ${fmt(memory.windowS)} s ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %); rule: stable when growth is at most 5 % or within 3 σ of the samples (σ ${fmt(mb(memory.noiseRss), 2)} MB). Heap used, lowest sample of each window (after collections): ${fmt(mb(memory.firstHeapFloor), 1)} MB → ${fmt(mb(memory.lastHeapFloor), 1)} MB.`,
       '',
