@@ -20,30 +20,34 @@ interface Entry<T> {
 /** Spare controllers: never aborted, no listener left. Bounded; shared by every SharedWork. */
 const spareControllers: AbortController[] = [];
 const MAX_SPARE_CONTROLLERS = 256;
-/** Controllers of settled work, checked on the next turn of the event loop. */
-let returning: AbortController[] = [];
+/** Controllers of settled work, checked on a later turn of the event loop, with the checks done. */
+let returning: Array<{ controller: AbortController; checks: number }> = [];
+/** undici lets go of a request's signal when the response body closes, a turn or two after it was read. */
+const MAX_CHECKS = 3;
 
 function takeController(): AbortController {
   return spareControllers.pop() ?? new AbortController();
 }
 
 /**
- * Takes back the controller of settled work. undici lets go of a request's signal a tick after the
- * body is read, so the controllers are checked together on the next turn of the event loop; one
- * that was aborted, or that something still listens to, is left to the garbage collector.
+ * Takes back the controller of settled work. It is checked on a later turn of the event loop (with
+ * every other one returned meanwhile): one that was aborted is dropped, one that something still
+ * listens to is checked again a turn later, at most {@link MAX_CHECKS} times, then left to the
+ * garbage collector.
  */
-function giveBack(controller: AbortController): void {
+function giveBack(controller: AbortController, checks = 0): void {
   if (returning.length >= MAX_SPARE_CONTROLLERS) return;
   if (returning.length === 0) setImmediate(reuseReturned);
-  returning.push(controller);
+  returning.push({ controller, checks });
 }
 
 function reuseReturned(): void {
   const batch = returning;
   returning = [];
-  for (const controller of batch) {
-    if (spareControllers.length >= MAX_SPARE_CONTROLLERS) break;
-    if (!controller.signal.aborted && getEventListeners(controller.signal, 'abort').length === 0) spareControllers.push(controller);
+  for (const { controller, checks } of batch) {
+    if (controller.signal.aborted || spareControllers.length >= MAX_SPARE_CONTROLLERS) continue;
+    if (getEventListeners(controller.signal, 'abort').length === 0) spareControllers.push(controller);
+    else if (checks + 1 < MAX_CHECKS) giveBack(controller, checks + 1);
   }
 }
 

@@ -48,6 +48,23 @@ describe('shared work', () => {
     expect(await two.result).toBe(2);
   });
 
+  it('reuses a signal whose last listener goes a turn after the work ended (as undici lets go of it)', async () => {
+    const work = new SharedWork<number>();
+    const { start, started } = controllable<number>();
+    const one = work.join('k1', start, undefined, leftEarly);
+    const listener = () => undefined;
+    started[0]!.signal.addEventListener('abort', listener);
+    started[0]!.resolve(1);
+    await one.result;
+    await nextTurn();
+    started[0]!.signal.removeEventListener('abort', listener);
+    await nextTurn();
+    await nextTurn();
+    work.join('k2', start, undefined, leftEarly);
+    expect(started[1]!.signal).toBe(started[0]!.signal);
+    started[1]!.resolve(2);
+  });
+
   it('never reuses an aborted signal, nor one something still listens to', async () => {
     const work = new SharedWork<number>();
     const { start, started } = controllable<number>();
