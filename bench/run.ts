@@ -967,8 +967,45 @@ interface MemoryResult {
   lastHeapFloor: number;
   noiseRss: number;
   growthPct: number;
+  /** V8 heap after each collection (from --trace-gc), seconds into the window: where a leak shows. */
+  gc: GcSummary;
   pass: boolean;
   load: LoadResult;
+}
+
+interface GcEvent {
+  /** Seconds into the measured window. */
+  t: number;
+  kind: string;
+  /** Heap in use after the collection, bytes. */
+  afterBytes: number;
+}
+
+interface GcSummary {
+  events: number;
+  markCompacts: number;
+  /** Lowest heap after a collection, first and last window. */
+  firstFloor: number;
+  lastFloor: number;
+  /** Heap after each full collection (Mark-Compact), in order: the live set. */
+  afterFull: Array<{ t: number; afterBytes: number }>;
+  /** The live set in the first and last window: median heap after full collections (or the lowest after any, when none). */
+  firstLive: number;
+  lastLive: number;
+  /** Each successive window: median heap after full collections (NaN: none), lowest heap after any. */
+  windows: Array<{ from: number; to: number; fullMedian: number; floor: number }>;
+}
+
+const GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)\S*\s+[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
+
+/** Collections traced by `node --trace-gc` into a gateway's log, with the isolate's clock in ms. */
+function gcEvents(logFile: string): Array<{ ms: number; kind: string; afterBytes: number }> {
+  const out: Array<{ ms: number; kind: string; afterBytes: number }> = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    const m = GC_LINE.exec(line);
+    if (m) out.push({ ms: Number(m[1]), kind: m[2]!, afterBytes: Number(m[3]) * 1024 * 1024 });
+  }
+  return out;
 }
 
 /** Mean RSS and lowest heap sample of each successive window of the memory run. */
@@ -982,6 +1019,13 @@ function memoryWindows(memory: MemoryResult): string[] {
     out.push(`${fmt(from)}–${fmt(from + memory.windowS)} s ${fmt(mb(rss), 1)} / ${fmt(mb(heapFloor), 1)} MB`);
   }
   return out;
+}
+
+/** Per window of the memory run: median heap after full collections / lowest heap after any collection. */
+function gcWindows(memory: MemoryResult): string[] {
+  return memory.gc.windows.map(
+    (w) => `${fmt(w.from)}–${fmt(w.to)} s ${Number.isNaN(w.fullMedian) ? '–' : fmt(mb(w.fullMedian), 1)} / ${fmt(mb(w.floor), 1)} MB`,
+  );
 }
 
 /** Least-squares slope of RSS against time, in MB per minute. */
@@ -1001,11 +1045,16 @@ function rssSlopeMbPerMin(samples: Array<{ t: number; rss: number }>): number {
 
 async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
   await upstream.setDelay(0);
-  const gateway = await Gateway.start(GW_OFF, upstream.port, 'memory-b-c64-d0');
+  // --trace-gc: every collection writes the heap size after it to the gateway's log (stdout).
+  const gateway = await Gateway.start(GW_OFF, upstream.port, 'memory-b-c64-d0', ['--trace-gc']);
+  const logFile = path.join(LOG_DIR, 'memory-b-c64-d0.log');
   try {
     await gateway.check('b');
     if (settings.memoryWarmupS > 0) await cannon(gateway.port, 'b', 64, { seconds: settings.memoryWarmupS });
     const samples: Array<{ t: number; rss: number; heap: number }> = [];
+    // The window starts at the last collection of the warm-up, on the gateway's own clock (under
+    // load, collections come many times a second).
+    const gcAtStart = gcEvents(logFile).at(-1)?.ms ?? 0;
     const started = performance.now();
     let sampling = true;
     const sampler = (async () => {
@@ -1029,6 +1078,35 @@ async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
     const noiseRss = Math.sqrt((stddev(first.map((s) => s.rss)) ** 2 + stddev(last.map((s) => s.rss)) ** 2) / 2);
     const growth = lastRss - firstRss;
     const growthPct = (100 * growth) / firstRss;
+    const events: GcEvent[] = gcEvents(logFile)
+      .filter((e) => e.ms > gcAtStart)
+      .map((e) => ({ t: (e.ms - gcAtStart) / 1000, kind: e.kind, afterBytes: e.afterBytes }))
+      .filter((e) => e.t <= settings.memoryS + 0.5);
+    const floor = (list: GcEvent[]) => (list.length > 0 ? Math.min(...list.map((e) => e.afterBytes)) : NaN);
+    const full = events.filter((e) => e.kind === 'Mark-Compact' || e.kind === 'Mark-Sweep');
+    const gc: GcSummary = {
+      events: events.length,
+      markCompacts: full.length,
+      firstFloor: floor(events.filter((e) => e.t <= windowS)),
+      lastFloor: floor(events.filter((e) => e.t > settings.memoryS - windowS)),
+      afterFull: full.map((e) => ({ t: e.t, afterBytes: e.afterBytes })),
+      firstLive: NaN,
+      lastLive: NaN,
+      windows: [],
+    };
+    for (let from = 0; from < settings.memoryS - 0.5; from += windowS) {
+      const inWindow = events.filter((e) => e.t > from && e.t <= from + windowS);
+      const afterFull = inWindow.filter((e) => full.includes(e)).map((e) => e.afterBytes);
+      gc.windows.push({ from, to: from + windowS, fullMedian: afterFull.length > 0 ? median(afterFull) : NaN, floor: floor(inWindow) });
+    }
+    const live = (inWindow: (t: number) => boolean) => {
+      const afterFull = full.filter((e) => inWindow(e.t)).map((e) => e.afterBytes);
+      return afterFull.length > 0 ? median(afterFull) : floor(events.filter((e) => inWindow(e.t)));
+    };
+    gc.firstLive = live((t) => t <= windowS);
+    gc.lastLive = live((t) => t > settings.memoryS - windowS);
+    // The live heap may not grow by more than 10 % between the windows (no GC trace: judged on RSS alone).
+    const heapStable = !(gc.firstLive > 0 && gc.lastLive > 0) || gc.lastLive <= gc.firstLive * 1.1;
     return {
       seconds: settings.memoryS,
       windowS,
@@ -1041,8 +1119,10 @@ async function memoryRun(upstream: Upstream): Promise<MemoryResult> {
       lastHeapFloor: Math.min(...last.map((s) => s.heap)),
       noiseRss,
       growthPct,
-      // Stable: growth within 5 % of the first window's mean, or within 3 standard deviations of the samples.
-      pass: growthPct <= 5 || growth <= 3 * noiseRss,
+      gc,
+      // Stable: RSS growth within 5 % of the first window's mean, or within 3 standard deviations of
+      // the samples; and the live heap (after full collections) within 10 %.
+      pass: (growthPct <= 5 || growth <= 3 * noiseRss) && heapStable,
       load,
     };
   } finally {
@@ -1147,9 +1227,9 @@ function evaluate(cells: CellResult[], memory: MemoryResult | undefined): Target
   }
   if (memory) {
     checks.push({
-      target: `Memory stable under a ${fmt(memory.seconds)}-second run (first vs last ${fmt(memory.windowS)} s)`,
+      target: `Memory stable under a ${fmt(memory.seconds)}-second run (first vs last ${fmt(memory.windowS)} s: RSS, and the live heap)`,
       cell: '(b) c=64 delay=0ms, dedupe off',
-      measured: `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB (${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, sample σ ${fmt(mb(memory.noiseRss), 1)} MB); heap used ${fmt(mb(memory.firstHeap), 1)} → ${fmt(mb(memory.lastHeap), 1)} MB (lowest ${fmt(mb(memory.firstHeapFloor), 1)} → ${fmt(mb(memory.lastHeapFloor), 1)} MB)`,
+      measured: `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB (${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, sample σ ${fmt(mb(memory.noiseRss), 1)} MB); live heap after full collections ${fmt(mb(memory.gc.firstLive), 1)} → ${fmt(mb(memory.gc.lastLive), 1)} MB`,
       pass: memory.pass,
     });
   }
@@ -1392,6 +1472,8 @@ function report(
       '```',
       '',
       `Per ${fmt(memory.windowS)} s window (mean RSS / lowest heap sample): ${memoryWindows(memory).join(' · ')}. RSS trend (least squares over every sample): ${fmt(rssSlopeMbPerMin(memory.samples), 2)} MB/min; leaving out the first window: ${fmt(rssSlopeMbPerMin(memory.samples.filter((x) => x.t > memory.windowS + 0.5)), 2)} MB/min.`,
+      '',
+      `Heap after each collection (\`node --trace-gc\`): ${fmt(memory.gc.events)} collections in the window, ${fmt(memory.gc.markCompacts)} of them full (Mark-Compact). Live heap (median after full collections) ${fmt(mb(memory.gc.firstLive), 1)} MB in the first ${fmt(memory.windowS)} s, ${fmt(mb(memory.gc.lastLive), 1)} MB in the last; per ${fmt(memory.windowS)} s window (median after full collections / lowest after any): ${gcWindows(memory).join(' · ')}.`,
       '',
       `First ${fmt(memory.windowS)} s mean RSS ${fmt(mb(memory.firstRss), 1)} MB, last ${fmt(memory.windowS)} s ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %); rule: stable when growth is at most 5 % or within 3 σ of the samples (σ ${fmt(mb(memory.noiseRss), 2)} MB). Heap used, lowest sample of each window (after collections): ${fmt(mb(memory.firstHeapFloor), 1)} MB → ${fmt(mb(memory.lastHeapFloor), 1)} MB.`,
       '',
