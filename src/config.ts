@@ -71,10 +71,33 @@ export interface GatewayConfig {
   http: HttpConfig;
   /** Milliseconds readiness fails before the server stops accepting requests on SIGTERM. */
   shutdownDelayMs: number;
+  /**
+   * After that, how long in-flight operations (HTTP and WebSocket) may take to finish before the
+   * process gives up on them; by default a little more than the longest operation may take.
+   */
+  shutdownGraceMs: number;
   /** Sharing of identical upstream reads across operations. */
   sharing: { dedupe: boolean; cacheTtlMs: number };
-  /** activationCompleted: longest wait for a run, and longest interval between two reads. */
-  subscriptions: { maxWaitMs: number; maxPollIntervalMs: number };
+  /**
+   * activationCompleted: longest wait for a run, longest interval between two reads, and most runs
+   * polled at once by the whole process.
+   */
+  subscriptions: { maxWaitMs: number; maxPollIntervalMs: number; maxPollers: number };
+  websocket: WebSocketConfig;
+}
+
+/** Bounds of the WebSocket transport (graphql-ws on /graphql). */
+export interface WebSocketConfig {
+  /** Open sockets in the whole process. */
+  maxConnections: number;
+  /** Open sockets per principal (per remote address when anonymous or not yet authenticated). */
+  maxConnectionsPerClient: number;
+  /** Operations one socket may have in flight at once. */
+  maxOperationsPerConnection: number;
+  /** Bytes a socket may have queued unsent before it is closed as a slow reader. */
+  maxBufferedBytes: number;
+  /** Longest life of one socket. */
+  maxLifetimeMs: number;
 }
 
 export interface ResilienceConfig {
@@ -99,13 +122,17 @@ export interface LimitsConfig {
   maxTokens: number;
   maxDirectives: number;
   maxCost: number;
+  /** Deepest nesting of objects and arrays in variables and `params`. */
+  maxInputDepth: number;
   /** Largest request body, in bytes. */
   bodyLimitBytes: number;
 }
 
 export interface HttpConfig {
-  /** Origins allowed to call from a browser (CORS); empty: none. */
+  /** Origins allowed to call from a browser (CORS, and the WebSocket upgrade); empty: none. */
   corsOrigins: string[];
+  /** Longest time to receive a whole request (headers and body) from a client. */
+  clientTimeoutMs: number;
   introspection: boolean;
   playground: boolean;
   /** Serve Prometheus metrics at /metrics. */
@@ -148,6 +175,9 @@ export interface ComputeConfig {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The default shutdown grace is the request timeout plus this (the last answers must still be written). */
+export const SHUTDOWN_GRACE_MARGIN_MS = 5_000;
 
 const intIn = (min: number, max: number) =>
   z
@@ -193,6 +223,14 @@ const schema = z.object({
   GATEWAY_BREAKER_FAILURES: intIn(1, 1000).default(5),
   GATEWAY_BREAKER_COOLDOWN_MS: intIn(100, 600_000).default(5_000),
   GATEWAY_SHUTDOWN_DELAY_MS: intIn(0, 120_000).default(0),
+  GATEWAY_SHUTDOWN_GRACE_MS: intIn(1_000, 3_600_000).optional(),
+  GATEWAY_CLIENT_TIMEOUT_MS: intIn(1_000, 600_000).default(10_000),
+  GATEWAY_WS_MAX_CONNECTIONS: intIn(1, 1_000_000).default(1_000),
+  GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: intIn(1, 100_000).default(10),
+  GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: intIn(1, 10_000).default(25),
+  GATEWAY_WS_MAX_BUFFERED_BYTES: intIn(16_384, 1_073_741_824).default(1024 * 1024),
+  GATEWAY_WS_MAX_LIFETIME_MS: intIn(10_000, 604_800_000).default(3_600_000),
+  GATEWAY_SUBSCRIPTION_MAX_POLLERS: intIn(1, 100_000).default(200),
   GATEWAY_DEDUPE: oneOf(['true', 'false']).default('true'),
   GATEWAY_CACHE_TTL_MS: intIn(0, 3_600_000).default(0),
   GATEWAY_SUBSCRIPTION_MAX_WAIT_MS: intIn(1_000, 3_600_000).default(300_000),
@@ -209,6 +247,7 @@ const schema = z.object({
   GATEWAY_MAX_TOKENS: intIn(10, 100_000).default(1_000),
   GATEWAY_MAX_DIRECTIVES: intIn(0, 1000).default(10),
   GATEWAY_MAX_COST: intIn(1, 10_000_000).default(5_000),
+  GATEWAY_MAX_INPUT_DEPTH: intIn(2, 1_000).default(64),
   GATEWAY_BODY_LIMIT_BYTES: intIn(1024, 10 * 1024 * 1024).default(100 * 1024),
   GATEWAY_CORS_ORIGINS: z.string().trim().default(''),
   GATEWAY_INTROSPECTION: oneOf(['true', 'false']).optional(),
@@ -314,6 +353,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (e.GATEWAY_RETRY_MAX_DELAY_MS < e.GATEWAY_RETRY_BASE_DELAY_MS) {
     problems.push('GATEWAY_RETRY_MAX_DELAY_MS: must not be less than GATEWAY_RETRY_BASE_DELAY_MS');
   }
+  if (e.GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT > e.GATEWAY_WS_MAX_CONNECTIONS) {
+    problems.push('GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: must not be more than GATEWAY_WS_MAX_CONNECTIONS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const production = e.NODE_ENV === 'production';
 
@@ -348,10 +390,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxTokens: e.GATEWAY_MAX_TOKENS,
       maxDirectives: e.GATEWAY_MAX_DIRECTIVES,
       maxCost: e.GATEWAY_MAX_COST,
+      maxInputDepth: e.GATEWAY_MAX_INPUT_DEPTH,
       bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
     },
     http: {
       corsOrigins,
+      clientTimeoutMs: e.GATEWAY_CLIENT_TIMEOUT_MS,
       // Off in production unless asked for explicitly.
       introspection: e.GATEWAY_INTROSPECTION ? e.GATEWAY_INTROSPECTION === 'true' : !production,
       playground: e.GATEWAY_PLAYGROUND ? e.GATEWAY_PLAYGROUND === 'true' : !production,
@@ -361,11 +405,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       persistedDocumentsOnly: e.GATEWAY_PERSISTED_DOCUMENTS_ONLY === 'true',
     },
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
+    // Derived: an operation in flight at SIGTERM may legitimately take the whole request timeout.
+    shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS ?? e.GATEWAY_REQUEST_TIMEOUT_MS + SHUTDOWN_GRACE_MARGIN_MS,
     sharing: { dedupe: e.GATEWAY_DEDUPE === 'true', cacheTtlMs: e.GATEWAY_CACHE_TTL_MS },
-    subscriptions: { maxWaitMs: e.GATEWAY_SUBSCRIPTION_MAX_WAIT_MS, maxPollIntervalMs: e.GATEWAY_SUBSCRIPTION_POLL_MAX_MS },
+    subscriptions: {
+      maxWaitMs: e.GATEWAY_SUBSCRIPTION_MAX_WAIT_MS,
+      maxPollIntervalMs: e.GATEWAY_SUBSCRIPTION_POLL_MAX_MS,
+      maxPollers: e.GATEWAY_SUBSCRIPTION_MAX_POLLERS,
+    },
+    websocket: {
+      maxConnections: e.GATEWAY_WS_MAX_CONNECTIONS,
+      maxConnectionsPerClient: e.GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT,
+      maxOperationsPerConnection: e.GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION,
+      maxBufferedBytes: e.GATEWAY_WS_MAX_BUFFERED_BYTES,
+      maxLifetimeMs: e.GATEWAY_WS_MAX_LIFETIME_MS,
+    },
   };
   return deepFreeze(config);
 }
+
+/** Asymmetric JWS algorithms a JWT may be signed with (RFC 7518 and RFC 8037 names). */
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 /** Loopback host names and addresses: the only places anonymous access is allowed by default. */
 export function isLoopbackHost(host: string): boolean {
@@ -387,11 +447,18 @@ function parseAuth(e: ParsedEnv, problems: string[]): AuthConfig {
       if (e.GATEWAY_JWKS_URL) {
         const checked = checkBaseUrl(e.GATEWAY_JWKS_URL);
         if (typeof checked !== 'string') problems.push(`GATEWAY_JWKS_URL: ${checked.error}`);
+        // Keys fetched over plain http could be replaced by anyone on the path: https, except on this machine.
+        else if (new URL(checked).protocol !== 'https:' && !isLoopbackHost(new URL(checked).hostname)) {
+          problems.push('GATEWAY_JWKS_URL: must use https (plain http is accepted only for a loopback host)');
+        }
       }
       const algorithms = e.GATEWAY_JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
       const unsafe = algorithms.filter((a) => a.toLowerCase() === 'none' || /^HS/i.test(a));
+      const unknown = algorithms.filter((a) => !unsafe.includes(a) && !(JWT_ALGORITHMS as readonly string[]).includes(a));
       if (algorithms.length === 0 || unsafe.length > 0) {
         problems.push('GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*');
+      } else if (unknown.length > 0) {
+        problems.push(`GATEWAY_JWT_ALGORITHMS: unknown algorithm ${unknown.map((a) => JSON.stringify(a)).join(', ')}; use some of ${JWT_ALGORITHMS.join(', ')}`);
       }
       return { mode: 'jwt', jwksUrl: e.GATEWAY_JWKS_URL ?? '', issuer: e.GATEWAY_JWT_ISSUER ?? '', audience: e.GATEWAY_JWT_AUDIENCE ?? '', algorithms };
     }

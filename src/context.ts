@@ -40,6 +40,8 @@ export interface GatewayContext {
   computeMicroversion: string;
   /** Waits for runs to finish (subscriptions); shared by every request. */
   watcher: ActivationWatcher;
+  /** GATEWAY_MAX_INPUT_DEPTH, for JSON arguments (an action's `params`). */
+  maxInputDepth: number;
 }
 
 export interface ContextDependencies {
@@ -49,6 +51,7 @@ export interface ContextDependencies {
   defaultPlatform: Platform;
   requestTimeoutMs: number;
   upstreamConcurrency: number;
+  maxInputDepth: number;
   onLoaderBatch?: (loader: string, size: number) => void;
 }
 
@@ -92,6 +95,7 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     functions: deps.functions,
     computeMicroversion: deps.compute.microversion,
     watcher: deps.watcher,
+    maxInputDepth: deps.maxInputDepth,
   };
 }
 

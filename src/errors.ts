@@ -35,6 +35,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The client is not authenticated to the gateway. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The identity provider that vouches for client tokens (its JWKS) cannot be reached: retry later (HTTP 503). */
+  AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
   /** The caller (or the gateway's upstream credential) may not do this. */
   FORBIDDEN: 'FORBIDDEN',
   /** A mutation addressed something that does not exist (queries answer null instead). */
@@ -53,6 +55,8 @@ export const ErrorCode = {
   UPSTREAM_BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
   /** The gateway is misconfigured for this upstream (for example an unsupported API version). */
   UPSTREAM_CONFIGURATION: 'UPSTREAM_CONFIGURATION',
+  /** This gateway process is shutting down: retry, and another replica (or the restarted one) answers. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** Anything unexpected. The message is generic; the server log has the details. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -136,6 +140,32 @@ export function isDeliberateError(error: unknown): boolean {
 }
 
 export const MASKED_MESSAGE = 'Internal server error';
+
+/** graphql-js's "Did you mean …?" hint at the end of a message (fields, arguments, types, enum values). */
+const SUGGESTION = / ?Did you mean [^]*\?$/;
+
+/**
+ * The error formatter of every transport. Passes deliberate errors and masks the rest (see
+ * {@link formatError}); with `hideSuggestions` (a schema that is not public), also removes the
+ * "Did you mean …?" hints that would describe it.
+ */
+export function createErrorFormatter(options: { hideSuggestions: boolean }) {
+  if (!options.hideSuggestions) return formatError;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const safe = formatError(formatted, error);
+    return SUGGESTION.test(safe.message) ? { ...safe, message: safe.message.replace(SUGGESTION, '') } : safe;
+  };
+}
+
+export type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
+
+/**
+ * The one error envelope of every answer that is an error as a whole (HTTP 4xx/5xx bodies,
+ * refusals before GraphQL runs): `{ errors: [{ message, extensions: { code, requestId } }] }`.
+ */
+export function errorEnvelope(code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, requestId, ...extra } }] };
+}
 
 /**
  * Apollo's formatError: passes deliberate errors, masks the rest. Never throws.

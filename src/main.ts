@@ -12,8 +12,8 @@ import { GatewayMetrics, upstreamHooks } from './observability/metrics';
 import { buildServer, GRAPHQL_PATH } from './server';
 import { createUpstreams } from './upstream';
 
-/** How long in-flight operations may take to finish after a termination signal. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Beyond the grace period, how long the process may take to close its last connections and exit. */
+const EXIT_MARGIN_MS = 5_000;
 
 async function main(): Promise<void> {
   let config: GatewayConfig;
@@ -83,22 +83,23 @@ async function main(): Promise<void> {
     // Readiness fails first, so a load balancer stops sending traffic while requests still succeed;
     // then the server stops accepting, in-flight operations finish, and connections close.
     server.drain();
-    logger.info({ signal, delayMs: config.shutdownDelayMs }, 'Shutting down: readiness now fails');
+    logger.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, 'Shutting down: readiness now fails');
+    // A last resort: server.close() itself cuts what is left at the end of the grace period.
     const hardStop = setTimeout(() => {
-      logger.error('Shutdown grace period exceeded; exiting');
+      logger.error('Shutdown did not complete; exiting');
       process.exit(1);
-    }, config.shutdownDelayMs + SHUTDOWN_GRACE_MS);
+    }, config.shutdownDelayMs + config.shutdownGraceMs + EXIT_MARGIN_MS);
     hardStop.unref();
     try {
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       logger.info('Finishing in-flight operations');
-      await server.close();
-      logger.debug('HTTP server closed');
+      const clean = await server.close(config.shutdownGraceMs);
+      logger.debug('HTTP server and WebSockets closed');
       await upstreams.close();
       logger.debug('Upstream connections closed');
       for (const cleanup of cleanups) await cleanup();
-      logger.info('Stopped');
-      process.exit(0);
+      logger.info({ clean }, 'Stopped');
+      process.exit(clean ? 0 : 1);
     } catch (error) {
       logger.error({ err: error }, 'Shutdown failed');
       process.exit(1);

@@ -83,6 +83,16 @@ export class SharedWork<T> {
     return { result: this.#wait(entry, signal, leftEarly), started };
   }
 
+  /** Pieces of work in flight. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Whether the work `key` is in flight (a join would share it). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /** Forgets the work whose key matches, so the next join starts anew (current waiters keep theirs). */
   forget(matches: (key: string) => boolean): void {
     for (const key of [...this.#entries.keys()]) if (matches(key)) this.#entries.delete(key);

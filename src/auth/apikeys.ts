@@ -77,4 +77,11 @@ export class ApiKeyVerifier {
     if (!match || !entry || !equal) return null;
     return { id: match[1]!, kind: 'apikey', scopes: entry.scopes };
   }
+
+  /** Why a key did not verify, for the server log: names the key id (its public part), never the key. */
+  whyInvalid(presented: string): string {
+    const match = KEY_PATTERN.exec(presented);
+    if (!match) return 'malformed';
+    return this.#byId.has(match[1]!) ? `wrong secret for key ${match[1]}` : `unknown key ${match[1]}`;
+  }
 }

@@ -1,10 +1,15 @@
 /**
  * JWT bearer tokens, verified with jose against the issuer's JWKS (fetched and cached by jose:
- * re-fetched when an unknown key id appears, at most every 30 s). Issuer, audience and the allowed
- * algorithms are pinned. Scopes come from the `scope` claim (space-separated, RFC 9068) or an `scp`
- * array (or string).
+ * re-fetched when an unknown key id appears, at most every 30 s). Issuer, audience, the allowed
+ * algorithms and an `exp` claim are required. Scopes come from the `scope` claim (space-separated,
+ * RFC 9068) or an `scp` array (or string).
+ *
+ * Two kinds of failure are kept apart, because a client must act differently on them:
+ *   - the token is not valid (bad signature, expired, wrong issuer…): 401, get a new token;
+ *   - the identity provider could not be asked (its JWKS timed out, failed or is not a key set):
+ *     503 AUTH_UNAVAILABLE, retry later. Every verification has a deadline ({@link JWKS_TIMEOUT_MS}).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Principal } from './principal';
 
 export interface JwtVerifierOptions {
@@ -14,27 +19,76 @@ export interface JwtVerifierOptions {
   algorithms: string[];
 }
 
+/** Longest wait for the issuer's JWKS (and for one whole verification). */
+export const JWKS_TIMEOUT_MS = 2_000;
+
+export type JwtOutcome =
+  | { principal: Principal }
+  /** The token is not valid; `reason` is jose's error code, for the server log only. */
+  | { invalid: string }
+  /** The JWKS could not be read; `reason` names how, for the server log only. */
+  | { unavailable: string };
+
+/** jose's codes for a key set it could not fetch or read. */
+const JWKS_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
+
+function classify(error: unknown): JwtOutcome {
+  const code = (error as { code?: unknown })?.code;
+  if (error instanceof joseErrors.JOSEError) {
+    // jose reports an HTTP status other than 200, or a body that is not JSON, with its generic code.
+    if (JWKS_FAILURES.has(error.code) || (error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message))) {
+      return { unavailable: error.code };
+    }
+    return { invalid: error.code };
+  }
+  // Anything else comes from fetching the key set (a refused connection, DNS, TLS).
+  return { unavailable: typeof code === 'string' ? code : 'ERR_JWKS_FETCH' };
+}
+
 export class JwtVerifier {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
   readonly #opts: JwtVerifierOptions;
 
   constructor(options: JwtVerifierOptions) {
     this.#opts = options;
-    this.#jwks = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    this.#jwks = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: JWKS_TIMEOUT_MS, cooldownDuration: 30_000 });
   }
 
-  /** The token's principal, or null when it does not verify (the reason is not told to clients). */
-  async verify(token: string): Promise<{ principal: Principal } | { reason: string }> {
+  /** The token's principal, or why it was not accepted (never told to clients beyond its kind). */
+  async verify(token: string): Promise<JwtOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    // jose bounds the wait for the JWKS response headers only; this bounds the whole verification.
+    const deadline = new Promise<JwtOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ unavailable: 'ERR_JWKS_TIMEOUT' }), JWKS_TIMEOUT_MS + 500);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.#verify(token), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #verify(token: string): Promise<JwtOutcome> {
     try {
       const { payload } = await jwtVerify(token, this.#jwks, {
         issuer: this.#opts.issuer,
         audience: this.#opts.audience,
         algorithms: this.#opts.algorithms,
+        requiredClaims: ['exp'],
         clockTolerance: 30,
       });
-      return { principal: { id: payload.sub ?? 'unknown', kind: 'jwt', scopes: scopesOf(payload) } };
+      return {
+        principal: {
+          id: payload.sub ?? 'unknown',
+          kind: 'jwt',
+          scopes: scopesOf(payload),
+          // requiredClaims made sure it is there; jose checked it is a number in the future.
+          expiresAt: (payload.exp as number) * 1000,
+        },
+      };
     } catch (error) {
-      return { reason: (error as { code?: string }).code ?? 'ERR_JWT_INVALID' };
+      return classify(error);
     }
   }
 }

@@ -10,6 +10,8 @@ export interface Principal {
   id: string;
   kind: 'anonymous' | 'apikey' | 'jwt';
   scopes: ReadonlySet<string>;
+  /** Epoch ms after which the credential is no longer valid (a JWT's `exp`); absent: no expiry. */
+  expiresAt?: number;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', scopes: new Set<string>(SCOPES) });

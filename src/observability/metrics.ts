@@ -13,6 +13,8 @@ import type { SharedOutcome } from '../upstream/shared-reads';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_OPERATION_NAMES = 200;
+/** Gauges read at scrape time from the part of the gateway that owns the number. */
+type SampledSource = 'connections' | 'subscriptions' | 'pollers';
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 export class GatewayMetrics {
@@ -29,8 +31,8 @@ export class GatewayMetrics {
 
   readonly operationDuration = new Histogram({
     name: 'gateway_graphql_operation_duration_seconds',
-    help: 'GraphQL operations, by operation name, type and outcome (success, partial, error).',
-    labelNames: ['operation', 'type', 'outcome'] as const,
+    help: 'GraphQL operations, by operation name, type, outcome (success, partial, error) and transport (http, ws).',
+    labelNames: ['operation', 'type', 'outcome', 'transport'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -80,9 +82,61 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Where the gauges below read their values when scraped (set by the parts that own them). */
+  readonly #sources: Partial<Record<SampledSource, () => number>> = {};
+
+  readonly wsConnections = this.#sampled('gateway_ws_connections', 'Open WebSocket connections (graphql-ws on /graphql).', 'connections');
+
+  readonly wsClosed = new Counter({
+    name: 'gateway_ws_closed_total',
+    help: 'WebSocket connections closed, by close code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wsRefused = new Counter({
+    name: 'gateway_ws_refused_total',
+    help: 'WebSocket upgrades, connections and operations refused, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly liveSubscriptions = this.#sampled('gateway_subscriptions', 'Subscriptions running now.', 'subscriptions');
+
+  readonly subscriptionPollers = this.#sampled(
+    'gateway_subscription_pollers',
+    'Runs being polled now (one poller per run, however many subscribers).',
+    'pollers',
+  );
+
+  readonly authFailures = new Counter({
+    name: 'gateway_auth_failures_total',
+    help: 'Client credentials refused, by outcome (unauthenticated, unavailable) and transport.',
+    labelNames: ['outcome', 'transport'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
     for (const service of ['cloudfunctions', 'identity', 'compute']) this.breakerState.set({ service }, 0);
+  }
+
+  /** Gives a sampled gauge its source. */
+  sample(source: SampledSource, read: () => number): void {
+    this.#sources[source] = read;
+  }
+
+  /** A gauge read from its source at each scrape (0 until a source is set). */
+  #sampled(name: string, help: string, source: SampledSource): Gauge {
+    const sources = this.#sources;
+    return new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(sources[source]?.() ?? 0);
+      },
+    });
   }
 
   /** A bounded label for an operation name. */

@@ -1,5 +1,6 @@
 import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { badInput } from '../errors';
+import { exceedsDepth, tooDeep } from '../pipeline/input';
 import { checkName, checkPackage } from '../upstream/cloudfunctions/paths';
 import { isPlainObject, platformOf } from './values';
 
@@ -14,6 +15,8 @@ export const Mutation: MutationResolvers = {
     };
     const params = input.params ?? {};
     if (!isPlainObject(params)) throw badInput('params must be a JSON object.');
+    // Also bounded when written inline in the document, not only as a variable (src/pipeline/input).
+    if (exceedsDepth(params, ctx.maxInputDepth)) throw tooDeep('params', ctx.maxInputDepth);
     const wait = input.timeoutMs ?? undefined;
     if (wait !== undefined && (!Number.isInteger(wait) || wait < 0 || wait > MAX_INVOKE_WAIT_MS)) {
       throw badInput(`timeoutMs must be from 0 to ${MAX_INVOKE_WAIT_MS}.`);

@@ -23,6 +23,8 @@ export interface WatcherOptions {
   maxIntervalMs: number;
   /** Longest time a run is waited for. */
   maxWaitMs: number;
+  /** Most runs polled at once (GATEWAY_SUBSCRIPTION_MAX_POLLERS); a subscriber to one more is refused. */
+  maxPollers: number;
 }
 
 const TRANSIENT = new Set<string>([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.RATE_LIMITED]);
@@ -43,8 +45,23 @@ export class ActivationWatcher {
    */
   wait(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
     const id = JSON.stringify([key.platform, key.package, key.action, key.id]);
+    if (!this.#polls.has(id) && this.#polls.size >= this.#opts.maxPollers) {
+      return Promise.reject(
+        new GatewayError(
+          ErrorCode.RATE_LIMITED,
+          `The gateway is already watching as many runs as it may (${this.#opts.maxPollers}); try again shortly, or read the run later with Query.activation.`,
+          { retryAfterSeconds: 5 },
+        ),
+      );
+    }
     return this.#polls.join(id, (stop) => this.#poll(key, stop), signal, ended).result;
   }
+
+  /** Runs being polled now. */
+  get pollers(): number {
+    return this.#polls.size;
+  }
+
 
   async #poll(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
     const giveUpAt = Date.now() + this.#opts.maxWaitMs;

@@ -137,28 +137,56 @@ export function transportErrorName(error: unknown): string {
   return 'UnknownError';
 }
 
+/** Failures of requests that went out (or tried to reach the upstream): the upstream's, for the breaker. */
+const UPSTREAM_FAILURES = new WeakSet<object>();
+
+/** Whether an error is the failure of a request sent to the upstream (see {@link transportError}). */
+export function isUpstreamFailure(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && UPSTREAM_FAILURES.has(error);
+}
+
+/** undici's refusals of a request it never tried to send (a bad header, an unsupported option). */
+const NOT_SENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
+
 /**
  * Maps a failure below HTTP (no usable response) to the vocabulary. `deadline` tells whether the
- * operation's own deadline had passed, which is a timeout whatever undici reports.
+ * operation's own deadline had passed, which is a timeout whatever undici reports. Failures of a
+ * request that went out are marked as the upstream's ({@link isUpstreamFailure}); a request undici
+ * refused to send is not.
  */
 export function transportError(service: UpstreamErrorInfo['service'], error: unknown, deadlinePassed: boolean): GatewayError {
   const name = transportErrorName(error);
+  let mapped: GatewayError;
   if (deadlinePassed || TIMEOUT_CODES.has(name) || name === 'TimeoutError') {
-    return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(service)} did not answer in time.`, {
+    mapped = new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(service)} did not answer in time.`, {
+      upstream: { service },
+      cause: error,
+    });
+  } else if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    mapped = new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, `The ${serviceLabel(service)} sent a response that is too large.`, {
+      upstream: { service },
+      cause: error,
+    });
+  } else {
+    mapped = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${serviceLabel(service)} could not be reached.`, {
       upstream: { service },
       cause: error,
     });
   }
-  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
-    return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, `The ${serviceLabel(service)} sent a response that is too large.`, {
-      upstream: { service },
-      cause: error,
-    });
+  if (!NOT_SENT_CODES.has(name)) UPSTREAM_FAILURES.add(mapped);
+  return mapped;
+}
+
+/**
+ * A request body as JSON, written once before any attempt. A value that cannot be serialized (too
+ * deep, a cycle) is the caller's input, refused before anything is sent.
+ */
+export function serializeBody(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'The request body cannot be sent: it is not serializable JSON.');
   }
-  return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${serviceLabel(service)} could not be reached.`, {
-    upstream: { service },
-    cause: error,
-  });
 }
 
 export function serviceLabel(service: UpstreamErrorInfo['service']): string {
@@ -188,8 +216,8 @@ export interface ExchangeRequest {
   path: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   headers: Record<string, string>;
-  /** Sent as JSON when present. */
-  json?: unknown;
+  /** A JSON body, already serialized (see {@link serializeBody}). */
+  json?: string;
   signal?: AbortSignal;
   headersTimeoutMs?: number;
   /** The operation this request serves: counted, and its trace passed on (W3C traceparent). */
@@ -219,11 +247,8 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
     req.trace.upstreamCalls += 1;
     headers.traceparent = req.trace.childTraceparent();
   }
-  let body: string | undefined;
-  if (req.json !== undefined) {
-    body = JSON.stringify(req.json);
-    headers['content-type'] = 'application/json; charset=utf-8';
-  }
+  const body = req.json;
+  if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
   const started = performance.now();
   const report = (status: number, failure?: unknown) =>
     ctx.observer?.({

@@ -14,7 +14,8 @@
  *   - every attempt calls `attempt()` again, so it is signed anew (fresh timestamp, fresh token).
  *
  * Circuit breaker (cockatiel): after GATEWAY_BREAKER_FAILURES consecutive failures of an upstream
- * (connection errors, timeouts, 5xx; never 4xx, which say the request was wrong, not the upstream),
+ * (connection errors, timeouts, 5xx of requests that went out; never 4xx, which say the request was
+ * wrong, not the upstream, nor anything that failed before sending),
  * calls fail at once with UPSTREAM_UNAVAILABLE for GATEWAY_BREAKER_COOLDOWN_MS, then one trial call
  * decides whether it closes again. A call aborted by the gateway itself (deadline, client gone) is
  * not the upstream's failure and is not counted.
@@ -23,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { ResilienceConfig } from '../config';
 import { ErrorCode, GatewayError, isGatewayError, type UpstreamErrorInfo } from '../errors';
-import { parseRetryAfter, serviceLabel, transportErrorName, type Exchange } from './http';
+import { isUpstreamFailure, parseRetryAfter, serviceLabel, transportErrorName, type Exchange } from './http';
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Failures below HTTP after which the request may be sent again. */
@@ -92,7 +93,9 @@ export class UpstreamGuard {
     this.#random = random;
     this.#events = events;
     this.#breaker = circuitBreaker(
-      handleWhen((error) => !(error instanceof CallerAborted)).orWhenResult((res) => this.#failed.has(res as Exchange)),
+      // Only the outcomes of requests that went out count: never a failure before sending (a body
+      // that cannot be written, a bad argument) nor a caller that gave up (deadline, client gone).
+      handleWhen((error) => isUpstreamFailure(error)).orWhenResult((res) => this.#failed.has(res as Exchange)),
       { halfOpenAfter: config.breakerCooldownMs, breaker: new ConsecutiveBreaker(config.breakerFailures) },
     );
     this.#breaker.onStateChange((state) => this.#events.onBreakerState?.(service, stateName(state)));

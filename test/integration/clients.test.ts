@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
-import { sha256Hex } from '../../src/persisted-documents';
+import { sha256Hex } from '../../src/pipeline/documents';
 import { startHarness, type Harness } from '../helpers/gateway';
 
 const MANIFEST = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
@@ -124,7 +124,12 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
           complete: () => resolve(undefined),
         });
       });
-      expect(errors).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_REQUIRED' } })]);
+      expect(errors).toEqual([
+        {
+          message: 'Only trusted operations are accepted: send the documentId of a persisted document.',
+          extensions: { code: 'PERSISTED_QUERY_REQUIRED', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        },
+      ]);
     } finally {
       await client.dispose();
     }

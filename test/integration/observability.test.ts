@@ -89,6 +89,7 @@ describe('metrics and logs', () => {
       time: expect.any(String),
       principal: 'anonymous',
       requestId: 'req-obs-1',
+      transport: 'http',
       operation: 'Everything',
       type: 'query',
       outcome: 'success',
@@ -106,8 +107,8 @@ describe('metrics and logs', () => {
     const text = await res.body.text();
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(text).toMatch(/gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success"\} [1-9]/);
-    expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial"} 1');
+    expect(text).toMatch(/gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success",transport="http"\} [1-9]/);
+    expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial",transport="http"} 1');
     expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200"\} [1-9]/);
     expect(text).toContain('gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400"} 1');
     expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');

@@ -102,9 +102,17 @@ describe('Subscription.activationCompleted', () => {
     expect(bad.error).toBeUndefined();
     expect(bad.results[0]!.errors![0]).toMatchObject({ message: expect.stringMatching(/^Invalid action name/), extensions: { code: 'BAD_USER_INPUT' } });
     const unknown = await collect(client, 'subscription { nope }', {}).done;
-    expect(unknown.error).toEqual([{ message: 'Cannot query field "nope" on type "Subscription".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
+    expect(unknown.error).toEqual([
+      {
+        message: 'Cannot query field "nope" on type "Subscription".',
+        locations: [{ line: 1, column: 16 }],
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      },
+    ]);
     const tooDeep = await collect(client, `query { package(name: "p") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }`, {}).done;
-    expect(tooDeep.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/depth limit of 8 exceeded/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect(tooDeep.error).toEqual([
+      { message: 'Syntax Error: Query depth limit of 8 exceeded, found 9.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) } },
+    ]);
   });
 });
 

@@ -173,12 +173,53 @@ describe('client authentication and limits configuration', () => {
     ).toEqual(['GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*']);
   });
 
+  it('refuses unknown JWT algorithm names and a JWKS over plain http off this machine', () => {
+    const jwt = { GATEWAY_AUTH: 'jwt', GATEWAY_JWT_ISSUER: 'i', GATEWAY_JWT_AUDIENCE: 'a' };
+    expect(problems({ ...jwt, GATEWAY_JWKS_URL: 'https://idp.example/jwks', GATEWAY_JWT_ALGORITHMS: 'RS256,RS257,es256' })).toEqual([
+      'GATEWAY_JWT_ALGORITHMS: unknown algorithm "RS257", "es256"; use some of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
+    ]);
+    expect(problems({ ...jwt, GATEWAY_JWKS_URL: 'http://idp.example/jwks' })).toEqual([
+      'GATEWAY_JWKS_URL: must use https (plain http is accepted only for a loopback host)',
+    ]);
+    for (const local of ['http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]:9000/jwks']) {
+      expect(loadConfig({ ...jwt, GATEWAY_JWKS_URL: local }).auth).toMatchObject({ mode: 'jwt', jwksUrl: local });
+    }
+  });
+
+  it('bounds the WebSocket caps against each other', () => {
+    expect(problems({ GATEWAY_WS_MAX_CONNECTIONS: '5', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '6' })).toEqual([
+      'GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: must not be more than GATEWAY_WS_MAX_CONNECTIONS',
+    ]);
+    expect(problems({ GATEWAY_MAX_INPUT_DEPTH: '1' })).toEqual(['GATEWAY_MAX_INPUT_DEPTH: must be a whole number from 2 to 1000']);
+  });
+
   it('has safe limits by default, and turns introspection and the playground off in production', () => {
     const dev = loadConfig({});
-    expect(dev.limits).toEqual({ maxDepth: 8, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000, bodyLimitBytes: 102400 });
-    expect(dev.http).toEqual({ corsOrigins: [], introspection: true, playground: true, metrics: true, cacheMaxAgeSeconds: 5, persistedDocumentsOnly: false });
+    expect(dev.limits).toEqual({ maxDepth: 8, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000, maxInputDepth: 64, bodyLimitBytes: 102400 });
+    expect(dev.http).toEqual({
+      corsOrigins: [],
+      clientTimeoutMs: 10_000,
+      introspection: true,
+      playground: true,
+      metrics: true,
+      cacheMaxAgeSeconds: 5,
+      persistedDocumentsOnly: false,
+    });
+    expect(dev.websocket).toEqual({
+      maxConnections: 1000,
+      maxConnectionsPerClient: 10,
+      maxOperationsPerConnection: 25,
+      maxBufferedBytes: 1_048_576,
+      maxLifetimeMs: 3_600_000,
+    });
+    expect(dev.subscriptions.maxPollers).toBe(200);
+    // The grace period is derived from the request timeout unless set.
+    expect(dev.shutdownGraceMs).toBe(70_000);
+    expect(loadConfig({ GATEWAY_REQUEST_TIMEOUT_MS: '120000' }).shutdownGraceMs).toBe(125_000);
+    expect(loadConfig({ GATEWAY_SHUTDOWN_GRACE_MS: '30000' }).shutdownGraceMs).toBe(30_000);
     expect(loadConfig({ NODE_ENV: 'production' }).http).toEqual({
       corsOrigins: [],
+      clientTimeoutMs: 10_000,
       introspection: false,
       playground: false,
       metrics: true,

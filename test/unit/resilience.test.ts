@@ -1,11 +1,11 @@
 import { ErrorCode, GatewayError } from '../../src/errors';
-import type { Exchange } from '../../src/upstream/http';
+import { transportError, type Exchange } from '../../src/upstream/http';
 import { UpstreamGuard } from '../../src/upstream/resilience';
 
 const config = { retryAttempts: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 200, breakerFailures: 3, breakerCooldownMs: 150 };
 const answer = (status: number, headers: Record<string, string> = {}): Exchange => ({ status, body: {}, headers });
-const transport = (code: string) =>
-  new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'down', { cause: Object.assign(new Error(code), { code }) });
+/** A failure below HTTP as the upstream clients report it (src/upstream/http.ts). */
+const transport = (code: string) => transportError('cloudfunctions', Object.assign(new Error(code), { code }), false);
 
 /** An attempt function that plays a script of outcomes and counts its calls. */
 function script(...outcomes: Array<Exchange | Error>) {
@@ -49,7 +49,7 @@ describe('retries', () => {
     expect((await guard.run(reset, { idempotent: true })).status).toBe(200);
     expect(reset).toHaveBeenCalledTimes(2);
     const stalled = script(transport('UND_ERR_HEADERS_TIMEOUT'), answer(200));
-    await expect(guard.run(stalled, { idempotent: true })).rejects.toThrow('down');
+    await expect(guard.run(stalled, { idempotent: true })).rejects.toThrow('The Cloud Functions API did not answer in time.');
     expect(stalled).toHaveBeenCalledTimes(1);
   });
 
@@ -128,5 +128,27 @@ describe('circuit breaker', () => {
     expect(guard.state).toBe('closed');
     for (let i = 0; i < 3; i++) await guard.run(script(transport('ECONNRESET')), { idempotent: true }).catch(() => undefined);
     expect(guard.state).toBe('open');
+  });
+
+  it('counts only requests that went out: 100 failures before sending leave it closed', async () => {
+    const states: string[] = [];
+    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryAttempts: 1 }, { onBreakerState: (_s, state) => states.push(state) });
+    const notSent: Error[] = [
+      // A body that cannot be serialized (what a 20,000-deep `params` did inside the attempt).
+      new RangeError('Maximum call stack size exceeded'),
+      new GatewayError(ErrorCode.BAD_USER_INPUT, 'The request body cannot be sent: it is not serializable JSON.'),
+      // undici refusing a request it never tried to send.
+      transport('UND_ERR_INVALID_ARG'),
+      new TypeError('a bug before the request'),
+    ];
+    for (let i = 0; i < 100; i++) {
+      await expect(guard.run(script(notSent[i % notSent.length]!), { idempotent: false })).rejects.toBeDefined();
+    }
+    expect(guard.state).toBe('closed');
+    expect(states).toEqual([]);
+    // The next real call goes through.
+    const ok = script(answer(200));
+    expect((await guard.run(ok, { idempotent: true })).status).toBe(200);
+    expect(ok).toHaveBeenCalledTimes(1);
   });
 });

@@ -12,7 +12,16 @@
  */
 import type { Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../errors';
-import { buildQuery, exchange, parseRetryAfter, segment, type CallOptions, type Exchange, type UpstreamObserver } from '../http';
+import {
+  buildQuery,
+  exchange,
+  parseRetryAfter,
+  segment,
+  serializeBody,
+  type CallOptions,
+  type Exchange,
+  type UpstreamObserver,
+} from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
 import { ncpError, readNcpError } from './errors';
@@ -145,7 +154,7 @@ export class CloudFunctionsClient {
     );
     if (content === null) return null;
     if (!isRecord(content)) throw badResponse();
-    return content;
+    return this.#withoutOwnKey(content);
   }
 
   /**
@@ -177,7 +186,7 @@ export class CloudFunctionsClient {
       const content = envelopeContent(res.body) ?? res.body;
       const headerId = firstHeader(res.headers['x-openwhisk-activation-id']);
       if (isRecord(content) && isObject(content.response)) {
-        return { completed: true, activationId: content.activationId, record: content };
+        return { completed: true, activationId: content.activationId, record: this.#withoutOwnKey(content) };
       }
       if (res.status !== 502) {
         const id = isObject(content) && typeof content.activationId === 'string' ? content.activationId : headerId;
@@ -218,6 +227,8 @@ export class CloudFunctionsClient {
   protected send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
     const { dispatcher, signer, observer, basePath, origin, guard, shared } = this.#opts;
     const path = `${basePath}${pathAndQuery}`;
+    // Written once, before the breaker: a body that cannot be written is not the upstream failing.
+    const json = options.body !== undefined ? serializeBody(options.body) : undefined;
     const run = (signal: AbortSignal | undefined) => {
       const attempt = () =>
         exchange(
@@ -228,7 +239,7 @@ export class CloudFunctionsClient {
           method,
           // Signed per attempt: a retry carries a fresh timestamp.
           headers: signer.sign(method, path),
-          ...(options.body !== undefined ? { json: options.body } : {}),
+          ...(json !== undefined ? { json } : {}),
           ...(signal ? { signal } : {}),
           ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
           ...(options.trace ? { trace: options.trace } : {}),
@@ -245,6 +256,14 @@ export class CloudFunctionsClient {
     };
     if (method !== 'GET' || !shared?.enabled) return run(options.signal);
     return shared.read('cloudfunctions', this.#sharedKey(path), options.signal, run);
+  }
+
+  /**
+   * A record as clients may see it. Its `subject` names who ran it (a user of the namespace); an
+   * upstream that put the gateway's own access key there would hand out half of its credential.
+   */
+  #withoutOwnKey(record: ActivationRecord): ActivationRecord {
+    return record.subject === this.#opts.signer.accessKey ? { ...record, subject: null } : record;
   }
 
   /** Shared-read key: the service, the credential the gateway signs with, and the exact path. */

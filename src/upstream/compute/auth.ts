@@ -16,7 +16,7 @@
  */
 import type { ComputeConfig, IdentityConfig } from '../../config';
 import { ErrorCode, GatewayError } from '../../errors';
-import { exchange, parseRetryAfter, type PoolRegistry, type UpstreamObserver } from '../http';
+import { exchange, parseRetryAfter, serializeBody, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import { keystoneError } from './errors';
 import type { KeystoneCatalogEntry } from './types';
@@ -93,7 +93,7 @@ export class KeystoneAuth {
       () =>
         exchange(
           pools.get(url.origin),
-          { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: {}, json: requestBody(identity) },
+          { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: {}, json: serializeBody(requestBody(identity)) },
           { service: 'identity', route: 'POST /v3/auth/tokens', ...(observer ? { observer } : {}) },
         ),
       { idempotent: true },

@@ -8,16 +8,27 @@
  *   cost        GATEWAY_MAX_COST (graphql-query-complexity, below): a list field multiplies what is
  *               under it by its size: its `first`/`pageSize` argument, or {@link DEFAULT_LIST_SIZE}
  *
+ * introspection  `__schema` and `__type` are refused when GATEWAY_INTROSPECTION is off
+ *
  * All answer HTTP 400 with GRAPHQL_VALIDATION_FAILED (or GRAPHQL_PARSE_FAILED for tokens), before
- * any upstream call. Field suggestions ("Did you mean …?") are hidden when the schema is not public.
+ * any upstream call, over every transport: the rules are plain graphql-js validation rules and the
+ * cost meter a function, used as they are by Apollo (HTTP) and by the WebSocket handler.
  */
-import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { getNamedType, getNullableType, GraphQLError, isCompositeType, isListType, type ValidationRule } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isCompositeType,
+  isListType,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 import { LRUCache } from 'lru-cache';
-import type { LimitsConfig } from './config';
-import { ErrorCode, GatewayError } from './errors';
+import type { LimitsConfig } from '../config';
+import { ErrorCode, GatewayError } from '../errors';
 
 /** The size assumed for a list field whose size no argument bounds (packages, actions, events…). */
 export const DEFAULT_LIST_SIZE = 20;
@@ -69,69 +80,87 @@ export const knownOperationTypes: ValidationRule = (context) => ({
   },
 });
 
-export interface OperationLimits {
-  plugins: ApolloServerPlugin[];
-  validationRules: ValidationRule[];
-  parseOptions: { maxTokens: number };
-}
+/** Introspection off: `__schema` and `__type` fail validation (`__typename` is always allowed). */
+export const noIntrospection: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema' || node.name.value === '__type') {
+      context.reportError(new GraphQLError('Introspection is disabled on this gateway.', { nodes: [node] }));
+    }
+  },
+});
 
-export function operationLimits(limits: LimitsConfig, exposeSchema: boolean): OperationLimits {
+/**
+ * The validation rules beyond graphql-js's specified rules: known operation types, introspection
+ * when it is off, and graphql-armor's depth, alias and directive limits.
+ */
+export function validationRules(limits: LimitsConfig, introspection: boolean): ValidationRule[] {
   const armor = new ApolloArmor({
     maxDepth: { enabled: true, n: limits.maxDepth, exposeLimits: true, flattenFragments: true },
     maxAliases: { enabled: true, n: limits.maxAliases, exposeLimits: true },
     maxDirectives: { enabled: true, n: limits.maxDirectives, exposeLimits: true },
-    blockFieldSuggestion: { enabled: !exposeSchema },
+    // Suggestions are removed by the error formatter, the same for every transport (src/errors.ts).
+    blockFieldSuggestion: { enabled: false },
     // graphql-js enforces tokens while parsing (parseOptions); cost is computed below, with list sizes.
     maxTokens: { enabled: false },
     costLimit: { enabled: false },
   }).protect();
+  return [knownOperationTypes, ...(introspection ? [] : [noIntrospection]), ...armor.validationRules];
+}
 
-  // A document's cost depends only on it, the operation and the variables: computed once each
-  // (variables that make a long key are not cached).
-  const costs = new LRUCache<string, number>({ max: 2_000 });
-  const costOf = (context: GraphQLRequestContextDidResolveOperation<BaseContext>): number | undefined => {
-    const { request, document, schema, operation, queryHash } = context;
-    const variables = JSON.stringify(request.variables ?? {});
-    const key = variables.length <= 2_048 ? `${queryHash} ${operation?.name?.value ?? ''} ${variables}` : undefined;
-    const known = key === undefined ? undefined : costs.get(key);
+/** What the cost meter needs of one resolved operation. */
+export interface CostedOperation {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  /** The operation's own name, as resolved (the client's operationName may not name it). */
+  operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+  /** A stable key of the document (its hash), for the cache. */
+  documentKey: string;
+}
+
+/**
+ * GATEWAY_MAX_COST. A document's cost depends only on it, the operation and the variables: computed
+ * once each (variables that make a long key are not cached). Variables were bounded in depth before
+ * (./input), so serializing them for the key is safe.
+ */
+export class CostMeter {
+  readonly #max: number;
+  readonly #costs = new LRUCache<string, number>({ max: 2_000 });
+
+  constructor(maxCost: number) {
+    this.#max = maxCost;
+  }
+
+  /** The refusal of an operation that costs too much, or undefined. */
+  check(operation: CostedOperation): GatewayError | undefined {
+    const cost = this.costOf(operation);
+    if (cost === undefined || cost <= this.#max) return undefined;
+    return new GatewayError(
+      ErrorCode.GRAPHQL_VALIDATION_FAILED,
+      `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${this.#max}. Ask for smaller pages or fewer nested lists.`,
+      { httpStatus: 400 },
+    );
+  }
+
+  costOf({ schema, document, operationName, variables, documentKey }: CostedOperation): number | undefined {
+    const serialized = JSON.stringify(variables ?? {});
+    const key = serialized.length <= 2_048 ? `${documentKey} ${operationName ?? ''} ${serialized}` : undefined;
+    const known = key === undefined ? undefined : this.#costs.get(key);
     if (known !== undefined) return known;
     try {
       const cost = getComplexity({
         schema,
         query: document,
-        variables: request.variables ?? {},
-        // The operation Apollo resolved (the client's operationName may not name it).
-        ...(operation?.name ? { operationName: operation.name.value } : {}),
+        variables: variables ?? {},
+        ...(operationName ? { operationName } : {}),
         estimators: [connectionCost, fieldCost],
       });
-      if (key !== undefined) costs.set(key, cost);
+      if (key !== undefined) this.#costs.set(key, cost);
       return cost;
     } catch {
       // Variables that do not coerce: execution will refuse them with BAD_USER_INPUT, before any
       // resolver runs, so there is nothing to cost.
       return undefined;
     }
-  };
-  const costLimit: ApolloServerPlugin = {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(context) {
-          const cost = costOf(context);
-          if (cost !== undefined && cost > limits.maxCost) {
-            throw new GatewayError(
-              ErrorCode.GRAPHQL_VALIDATION_FAILED,
-              `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${limits.maxCost}. Ask for smaller pages or fewer nested lists.`,
-              { httpStatus: 400 },
-            );
-          }
-        },
-      };
-    },
-  };
-
-  return {
-    plugins: [...armor.plugins, costLimit],
-    validationRules: [knownOperationTypes, ...armor.validationRules],
-    parseOptions: { maxTokens: limits.maxTokens },
-  };
+  }
 }

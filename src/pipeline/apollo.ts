@@ -1,0 +1,52 @@
+/**
+ * apollo: the pipeline (./index) as Apollo Server runs it for GraphQL over HTTP. Apollo parses and
+ * validates with the pipeline's options and rules and formats errors with its formatter; this
+ * plugin calls the remaining stages at Apollo's hooks: the operation check (transport, cost) once
+ * the operation is resolved, the server-side error report, and at the end the request id on every
+ * error and the operation's log line and metrics.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayContext } from '../context';
+import type { OperationPipeline } from './index';
+
+export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const startedAt = performance.now();
+      let name: string | undefined;
+      let type: string | undefined;
+      return {
+        async didResolveOperation({ operation, operationName, document, request, queryHash }) {
+          name = operationName ?? operation?.name?.value;
+          type = operation?.operation;
+          const refusal = pipeline.checkOperation({
+            transport: 'http',
+            document,
+            operation,
+            variables: request.variables,
+            documentKey: queryHash,
+          });
+          if (refusal) throw refusal;
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          pipeline.reportErrors(errors, contextValue);
+        },
+        async willSendResponse({ response, contextValue }) {
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          if (result?.errors) {
+            result.errors = result.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+          }
+          pipeline.finish({
+            transport: 'http',
+            context: contextValue,
+            startedAt,
+            name,
+            type,
+            errors: result?.errors ?? [],
+            hasData: result?.data !== undefined && result.data !== null,
+          });
+        },
+      };
+    },
+  };
+}

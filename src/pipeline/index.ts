@@ -1,0 +1,220 @@
+/**
+ * pipeline: what happens to one GraphQL operation between its arrival and its answer, the same for
+ * every transport. HTTP (Apollo Server, through the adapter in ./apollo) and WebSocket (graphql-ws,
+ * src/websocket) both call these stages; neither has a policy of its own.
+ *
+ *   1. admit      input depth bound (variables, extensions), then the document: persisted or
+ *                 trusted documents (./documents)
+ *   2. prepare    parse with the token limit, validate with the limits of ./limits (graphql-js
+ *                 rules, introspection as configured); Apollo runs these very options and rules
+ *   3. check      the operation resolved; what this transport may run (no subscription over
+ *                 HTTP); its cost
+ *   4. context    principal, request id, deadline, logger, fresh loaders (src/context)
+ *   5. execute    graphql-js, by Apollo or graphql-ws
+ *   6. present    masking (src/errors), suggestions hidden when the schema is private, requestId
+ *   7. finish     the operation's log line and metrics (./observe)
+ *
+ * Authentication is the transport's (once per HTTP request, once per WebSocket connection); scopes
+ * are enforced inside execution, per field (src/auth/scopes).
+ */
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { GatewayConfig } from '../config';
+import { createContext, type ContextDependencies, type GatewayContext, type RequestScope } from '../context';
+import { createErrorFormatter, ErrorCode, GatewayError, type ErrorFormatter } from '../errors';
+import type { GatewayMetrics } from '../observability/metrics';
+import { DocumentPolicy, sha256Hex, type Manifest, type OperationRequest } from './documents';
+import { exceedsDepth, tooDeep } from './input';
+import { CostMeter, validationRules } from './limits';
+import { recordOperation, reportErrors, type FinishedOperation, type Transport } from './observe';
+
+export type { OperationRequest } from './documents';
+export type { FinishedOperation, Transport } from './observe';
+
+export interface PipelineOptions {
+  schema: GraphQLSchema;
+  config: Pick<GatewayConfig, 'limits' | 'http'>;
+  manifest: Manifest | undefined;
+  metrics: GatewayMetrics;
+  contextDeps: ContextDependencies;
+}
+
+/** The stage an error comes from, when the error itself does not carry a code. */
+export type Stage = 'parse' | 'validation' | 'execution';
+
+const STAGE_CODES: Record<Exclude<Stage, 'execution'>, ErrorCode> = {
+  parse: ErrorCode.GRAPHQL_PARSE_FAILED,
+  validation: ErrorCode.GRAPHQL_VALIDATION_FAILED,
+};
+
+/** Documents kept parsed and validated (WebSocket; Apollo keeps its own). Long ones are not kept. */
+const PREPARED_ENTRIES = 1_000;
+const PREPARED_MAX_QUERY_LENGTH = 20_000;
+
+export class OperationPipeline {
+  readonly schema: GraphQLSchema;
+  /** graphql-js parse options (the token limit). */
+  readonly parseOptions: { maxTokens: number };
+  /** Validation rules beyond graphql-js's specified rules (Apollo adds those itself). */
+  readonly validationRules: ValidationRule[];
+  readonly formatError: ErrorFormatter;
+  readonly metrics: GatewayMetrics;
+  readonly #allRules: ValidationRule[];
+  readonly #documents: DocumentPolicy;
+  readonly #cost: CostMeter;
+  readonly #maxInputDepth: number;
+  readonly #contextDeps: ContextDependencies;
+  readonly #prepared = new LRUCache<string, DocumentNode | readonly GraphQLError[]>({ max: PREPARED_ENTRIES });
+
+  constructor(options: PipelineOptions) {
+    const { limits, http } = options.config;
+    this.schema = options.schema;
+    this.metrics = options.metrics;
+    this.parseOptions = { maxTokens: limits.maxTokens };
+    this.validationRules = validationRules(limits, http.introspection);
+    this.#allRules = [...specifiedRules, ...this.validationRules];
+    // "Did you mean …?" would describe a schema that is not public.
+    this.formatError = createErrorFormatter({ hideSuggestions: !http.introspection });
+    this.#documents = new DocumentPolicy(options.manifest, http.persistedDocumentsOnly);
+    this.#cost = new CostMeter(limits.maxCost);
+    this.#maxInputDepth = limits.maxInputDepth;
+    this.#contextDeps = options.contextDeps;
+  }
+
+  /** Whether stage 1 resolves documents at all (a manifest, or trusted-only mode). */
+  get resolvesDocuments(): boolean {
+    return this.#documents.active;
+  }
+
+  /**
+   * Stage 1: bounds the input, then picks the document. Returns the manifest document the request
+   * names, or undefined when it runs its own `query`. Throws a 400 GatewayError.
+   */
+  admit(request: OperationRequest): string | undefined {
+    const max = this.#maxInputDepth;
+    if (exceedsDepth(request.variables, max)) throw tooDeep('The variables', max);
+    if (exceedsDepth(request.extensions, max)) throw tooDeep('The extensions', max);
+    return this.#documents.resolve(request);
+  }
+
+  /** Stage 2: the parsed, validated document, or its errors (coded by {@link present} with their stage). */
+  prepare(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[]; stage: Stage } {
+    const known = this.#prepared.get(query);
+    if (known !== undefined) return Array.isArray(known) ? { errors: known, stage: 'validation' } : { document: known as DocumentNode };
+    let document: DocumentNode;
+    try {
+      document = parse(query, this.parseOptions);
+    } catch (error) {
+      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The document is not valid GraphQL.')], stage: 'parse' };
+    }
+    const errors = validate(this.schema, document, this.#allRules);
+    if (query.length <= PREPARED_MAX_QUERY_LENGTH) this.#prepared.set(query, errors.length > 0 ? errors : document);
+    return errors.length > 0 ? { errors, stage: 'validation' } : { document };
+  }
+
+  /** Stage 3a (WebSocket; Apollo resolves it the same way): the operation the request runs. */
+  resolveOperation(document: DocumentNode, operationName: unknown): OperationDefinitionNode | GatewayError {
+    const name = typeof operationName === 'string' && operationName !== '' ? operationName : undefined;
+    const operation = getOperationAST(document, name);
+    if (operation) return operation;
+    const message =
+      name !== undefined
+        ? `Unknown operation named "${name}".`
+        : 'Must provide operation name if query contains multiple operations.';
+    return new GatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, message, { httpStatus: 400 });
+  }
+
+  /** Stage 3b, every transport: whether this transport may run the operation, and its cost. */
+  checkOperation(check: {
+    transport: Transport;
+    document: DocumentNode;
+    operation: OperationDefinitionNode | undefined;
+    variables: Record<string, unknown> | undefined;
+    /** The document's hash, when the transport knows it already. */
+    documentKey?: string;
+    query?: string;
+  }): GatewayError | undefined {
+    if (check.operation?.operation === 'subscription' && check.transport === 'http') {
+      return new GatewayError(
+        ErrorCode.BAD_REQUEST,
+        'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
+        { httpStatus: 400 },
+      );
+    }
+    return this.#cost.check({
+      schema: this.schema,
+      document: check.document,
+      operationName: check.operation?.name?.value,
+      variables: check.variables,
+      documentKey: check.documentKey ?? sha256Hex(check.query ?? ''),
+    });
+  }
+
+  /** Stage 4: the context of one operation. */
+  createContext(scope: RequestScope): GatewayContext {
+    return createContext(this.#contextDeps, scope);
+  }
+
+  /**
+   * Stage 6: errors as a client receives them: masked, suggestions hidden as configured, the
+   * stage's code on errors that have none, and the request id on every one.
+   */
+  present(errors: readonly GraphQLError[], requestId: string, stage: Stage = 'execution'): GraphQLFormattedError[] {
+    return errors.map((error) => {
+      const coded = withStageCode(error, stage);
+      const formatted = this.formatError(coded.toJSON(), coded);
+      // `http` is how a GatewayError tells Apollo its HTTP status: not for clients.
+      const { http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+      return { ...formatted, extensions: { ...extensions, requestId } };
+    });
+  }
+
+  /** Logs what clients do not see of these errors (./observe). */
+  reportErrors(errors: readonly GraphQLError[], context: GatewayContext): void {
+    reportErrors(errors, context);
+  }
+
+  /** Stage 7: the log line and metrics of an operation that has ended. */
+  finish(operation: FinishedOperation): void {
+    recordOperation(this.metrics, operation);
+  }
+}
+
+/**
+ * The code an error gets from its stage, as Apollo gives it over HTTP: every parse or validation
+ * error carries that stage's code; a variable that does not coerce is BAD_USER_INPUT.
+ */
+function withStageCode(error: GraphQLError, stage: Stage): GraphQLError {
+  if (stage !== 'execution') {
+    return new GraphQLError(error.message, {
+      nodes: error.nodes ?? null,
+      source: error.source ?? null,
+      positions: error.positions ?? null,
+      extensions: { code: STAGE_CODES[stage] },
+    });
+  }
+  if (error.extensions?.code === undefined && isBadVariableError(error)) {
+    return new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  }
+  return error;
+}
+
+/** graphql-js's errors for variables that do not coerce (the test Apollo uses). */
+function isBadVariableError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const prefix = `Variable "$${node.variable.name.value}" `;
+  return ['has invalid value', 'got invalid value ', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(prefix + rest));
+}

@@ -1,0 +1,81 @@
+/**
+ * observe: one structured log line and the metrics of every GraphQL operation, whatever carried it:
+ * its request id, principal, operation name and type, outcome (success, partial: data with errors,
+ * error, cancelled: the client went away first), duration, the upstream calls it caused, its trace id, the error codes it answered with,
+ * and the transport (http, ws). Never the document or the variables (they may carry user data).
+ *
+ * Also the server-side half of masking: what clients do not see (masked errors in full, the
+ * transport cause of upstream failures, its undici code only) is logged here.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { GatewayContext } from '../context';
+import { isDeliberateError, isGatewayError } from '../errors';
+import type { GatewayMetrics } from '../observability/metrics';
+import { transportErrorName } from '../upstream/http';
+
+export type Transport = 'http' | 'ws';
+
+export interface FinishedOperation {
+  transport: Transport;
+  context: GatewayContext;
+  /** performance.now() when the operation arrived. */
+  startedAt: number;
+  /** The operation's name (as resolved, or as the client gave it). */
+  name: string | null | undefined;
+  type: string | undefined;
+  /** Every error the client received, as sent. */
+  errors: readonly GraphQLFormattedError[];
+  /** Whether the client received data. */
+  hasData: boolean;
+  /** Cut short before it could answer (the client went away). */
+  cancelled?: boolean;
+}
+
+export function recordOperation(metrics: GatewayMetrics, op: FinishedOperation): void {
+  const durationMs = performance.now() - op.startedAt;
+  const outcome = op.cancelled ? 'cancelled' : op.errors.length === 0 ? 'success' : op.hasData ? 'partial' : 'error';
+  const operation = metrics.operationLabel(op.name);
+  metrics.operationDuration.observe({ operation, type: op.type ?? 'none', outcome, transport: op.transport }, durationMs / 1000);
+  metrics.operationUpstreamCalls.observe({ operation }, op.context.trace.upstreamCalls);
+  op.context.logger.info(
+    {
+      // The request id is on every line of the operation's logger already.
+      transport: op.transport,
+      principal: op.context.principal.id,
+      operation,
+      type: op.type ?? null,
+      outcome,
+      durationMs: Math.round(durationMs * 100) / 100,
+      upstreamCalls: op.context.trace.upstreamCalls,
+      traceId: op.context.trace.traceId,
+      ...(op.errors.length > 0 ? { errorCodes: op.errors.map((e) => e.extensions?.code ?? 'UNKNOWN') } : {}),
+    },
+    'operation',
+  );
+}
+
+/** Logs the errors of one operation the way an operator needs them (see the header). */
+export function reportErrors(errors: readonly GraphQLError[], context: GatewayContext): void {
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (isGatewayError(original)) {
+      const cause = (original as { cause?: unknown }).cause;
+      context.logger.warn(
+        {
+          principal: context.principal.id,
+          code: original.code,
+          upstream: original.upstream,
+          ...(cause ? { cause: transportErrorName(cause) } : {}),
+          path: error.path,
+        },
+        original.message,
+      );
+    } else if (!isDeliberateError(error)) {
+      context.logger.error(
+        { principal: context.principal.id, err: original, path: error.path },
+        'unexpected error (masked for the client)',
+      );
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * operation: one operation on a WebSocket (a graphql-ws `subscribe` message), through the same
+ * pipeline as over HTTP (src/pipeline): admit, prepare, check, context, execute, present, finish.
+ *
+ * Its context (deadline timer, abort signal, loaders) belongs to the operation, not to the socket:
+ * it is released the moment the operation ends (answered, completed by the client, failed, or cut
+ * by the socket closing), so a long-lived socket holds only the operations in flight.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import type { Principal } from '../auth';
+import type { GatewayContext } from '../context';
+import { ErrorCode, GatewayError } from '../errors';
+import type { OperationPipeline, OperationRequest, Stage } from '../pipeline';
+
+export interface OperationEnv {
+  pipeline: OperationPipeline;
+  logger: Logger;
+  /** Budget of a query or mutation (as over HTTP). */
+  requestTimeoutMs: number;
+  /** Budget of a subscription (it waits for a run). */
+  subscriptionTimeoutMs: number;
+}
+
+export class WsOperation {
+  readonly requestId = randomUUID();
+  readonly startedAt = performance.now();
+  /** `query`, `mutation`, `subscription`, once known. */
+  type: string | undefined;
+  #name: string | undefined;
+  /** The stage errors sent before execution come from. */
+  #stage: Stage = 'execution';
+  #executing = false;
+  #context: GatewayContext | undefined;
+  #release: (() => void) | undefined;
+  readonly #errors: GraphQLFormattedError[] = [];
+  #hasData = false;
+  #ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly principal: Principal,
+    private readonly env: OperationEnv,
+    /** Called once, when the operation has ended. */
+    private readonly onEnd: (operation: WsOperation) => void,
+  ) {}
+
+  /** Whether it got as far as execution. */
+  get executed(): boolean {
+    return this.#executing;
+  }
+
+  /** Running, and not a subscription: what a closing socket waits for. */
+  get holdsSocket(): boolean {
+    return !this.#ended && this.type !== 'subscription';
+  }
+
+  get isLiveSubscription(): boolean {
+    return !this.#ended && this.#executing && this.type === 'subscription';
+  }
+
+  /**
+   * Stages 1 to 4 for this message. Returns what graphql-ws executes, or the errors to answer
+   * (GraphQLErrors, as graphql-ws requires; they are presented in {@link answerErrors}).
+   */
+  start(payload: OperationRequest, refusal: GatewayError | undefined): ExecutionArgs | GraphQLError[] {
+    const { pipeline } = this.env;
+    this.#name = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+    if (refusal) return this.#refuse([refusal]);
+    let query: string;
+    try {
+      query = pipeline.admit(payload) ?? (typeof payload.query === 'string' ? payload.query : '');
+    } catch (error) {
+      return this.#refuse([error as GatewayError]);
+    }
+    const prepared = pipeline.prepare(query);
+    if ('errors' in prepared) return this.#refuse([...prepared.errors], prepared.stage);
+    const operation = pipeline.resolveOperation(prepared.document, payload.operationName);
+    if (operation instanceof GatewayError) return this.#refuse([operation]);
+    this.type = operation.operation;
+    this.#name = operation.name?.value ?? this.#name;
+    const variables = isObject(payload.variables) ? payload.variables : undefined;
+    const check = pipeline.checkOperation({ transport: 'ws', document: prepared.document, operation, variables, query });
+    if (check) return this.#refuse([check]);
+
+    this.#executing = true;
+    return {
+      schema: pipeline.schema,
+      document: prepared.document,
+      contextValue: this.#contextFor(this.type === 'subscription' ? this.env.subscriptionTimeoutMs : this.env.requestTimeoutMs),
+      ...(variables ? { variableValues: variables } : {}),
+      ...(operation.name ? { operationName: operation.name.value } : {}),
+    };
+  }
+
+  /** A result to send (graphql-ws `next`): errors presented and logged. */
+  answerResult(result: ExecutionResult | FormattedExecutionResult): FormattedExecutionResult {
+    if (result.data !== undefined && result.data !== null) this.#hasData = true;
+    const errors = result.errors as readonly GraphQLError[] | undefined;
+    if (!errors || errors.length === 0) return result as FormattedExecutionResult;
+    const context = this.#contextFor(this.env.requestTimeoutMs);
+    this.env.pipeline.reportErrors(errors, context);
+    const presented = this.env.pipeline.present(errors, this.requestId);
+    this.#errors.push(...presented);
+    return { ...(result as FormattedExecutionResult), errors: presented };
+  }
+
+  /** Errors to send (graphql-ws `error`): presented; a refusal before execution ends the operation. */
+  answerErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+    const context = this.#contextFor(this.env.requestTimeoutMs);
+    if (this.#executing) this.env.pipeline.reportErrors(errors, context);
+    const presented = this.env.pipeline.present(errors, this.requestId, this.#stage);
+    this.#errors.push(...presented);
+    if (!this.#executing) this.end();
+    return presented;
+  }
+
+  /** Ends the operation (idempotent): releases its context, writes its log line and metrics. */
+  end(cancelled = false): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#release?.();
+    this.env.pipeline.finish({
+      transport: 'ws',
+      context: this.#contextFor(this.env.requestTimeoutMs),
+      startedAt: this.startedAt,
+      name: this.#name,
+      type: this.type,
+      errors: this.#errors,
+      hasData: this.#hasData,
+      cancelled,
+    });
+    this.onEnd(this);
+  }
+
+  #refuse(errors: GraphQLError[], stage: Stage = 'execution'): GraphQLError[] {
+    this.#stage = stage;
+    return errors;
+  }
+
+  /** The operation's context, made on first need with the budget of its type. */
+  #contextFor(timeoutMs: number): GatewayContext {
+    if (!this.#context) {
+      this.#context = this.env.pipeline.createContext({
+        requestId: this.requestId,
+        principal: this.principal,
+        logger: this.env.logger.child({ requestId: this.requestId }),
+        timeoutMs,
+        onEnd: (release) => {
+          this.#release = release;
+        },
+      });
+      // A context made only to log a refusal or a cut operation has nothing to wait for.
+      if (this.#ended) this.#release?.();
+    }
+    return this.#context;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Refusals of an operation by its socket's state (see ./server). */
+export const refusals = {
+  tooMany: (limit: number) =>
+    new GatewayError(ErrorCode.RATE_LIMITED, `Too many operations in flight on this connection (the limit is ${limit}); wait for one to end.`),
+  expired: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The credential of this connection has expired; reconnect with a new one.'),
+  shuttingDown: () =>
+    new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).'),
+};
