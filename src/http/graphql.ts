@@ -12,6 +12,7 @@ import { AuthFailure, type Authenticator, type Principal } from '../auth';
 import type { GatewayContext } from '../context';
 import { ErrorCode, errorEnvelope, GatewayError, isGatewayError } from '../errors';
 import type { GatewayMetrics } from '../observability/metrics';
+import { startTrace } from '../observability/tracing';
 import type { OperationPipeline, OperationRequest } from '../pipeline';
 import type { GraphQLWebSocketServer } from '../websocket/server';
 
@@ -87,10 +88,13 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
     if (request.method === 'OPTIONS') return undefined;
     const isGet = request.method === 'GET';
     if (isGet && !request.raw.url?.includes('?')) return undefined; // the playground page: no operation
+    const startedAt = performance.now();
+    let operation: OperationRequest = {};
     try {
       request.principal = await authenticate(request);
       const url = isGet ? new URL(request.raw.url ?? '/', 'http://gateway') : undefined;
-      const document = pipeline.admit(operationRequestOf(request, url));
+      operation = operationRequestOf(request, url);
+      const document = pipeline.admit(operation);
       if (document === undefined) return undefined;
       // Hand Apollo the document itself.
       if (url) {
@@ -104,8 +108,20 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
       }
       return undefined;
     } catch (error) {
-      if (isGatewayError(error)) return sendFailure(reply, error);
-      throw error;
+      if (!isGatewayError(error)) throw error;
+      if (request.principal) {
+        // Refused by the pipeline's first stage: still an operation, with its log line.
+        pipeline.finish({
+          transport: 'http',
+          context: { logger: request.log as GatewayContext['logger'], principal: request.principal, trace: startTrace(request.headers.traceparent) },
+          startedAt,
+          name: typeof operation.operationName === 'string' ? operation.operationName : undefined,
+          type: undefined,
+          errors: [{ message: error.message, extensions: { code: error.code } }],
+          hasData: false,
+        });
+      }
+      return sendFailure(reply, error);
     }
   };
 

@@ -18,7 +18,8 @@ export type Transport = 'http' | 'ws';
 
 export interface FinishedOperation {
   transport: Transport;
-  context: GatewayContext;
+  /** The operation's context (an operation refused before it had one: who sent it, and a trace). */
+  context: Pick<GatewayContext, 'logger' | 'principal' | 'trace'>;
   /** performance.now() when the operation arrived. */
   startedAt: number;
   /** The operation's name (as resolved, or as the client gave it). */

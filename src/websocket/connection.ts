@@ -130,11 +130,18 @@ export class Connection {
     this.operationEnded();
   }
 
-  /** An operation ended: a retiring socket closes once none holds it. */
+  /**
+   * An operation ended: a retiring socket closes once none holds it, on a later turn, so that the
+   * operation's last messages (graphql-ws sends `complete` after it hears of the end) go first.
+   */
   operationEnded(): void {
     if (!this.#retirement) return;
     for (const operation of this.operations.values()) if (operation.holdsSocket) return;
-    this.close(this.#retirement.close);
+    const { close } = this.#retirement;
+    setImmediate(() => {
+      for (const operation of this.operations.values()) if (operation.holdsSocket) return;
+      this.close(close);
+    });
   }
 
   /** The socket closed: timers stop and every operation still in flight is cut. */

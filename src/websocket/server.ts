@@ -56,6 +56,7 @@ export class GraphQLWebSocketServer {
   readonly #opts: WebSocketServerOptions;
   readonly #connections = new Set<Connection>();
   readonly #perClient = new Map<string, number>();
+  readonly #bySocket = new WeakMap<WebSocket, Connection>();
   readonly #protocol: ReturnType<typeof makeServer<Record<string, unknown>, Extra>>;
   readonly #env: OperationEnv;
   #liveSubscriptions = 0;
@@ -103,9 +104,7 @@ export class GraphQLWebSocketServer {
       },
     );
     socket.once('close', (code) => this.#closed(connection, code));
-    socket.on('error', (error: Error & { code?: string }) => {
-      this.#opts.logger.warn({ connectionId: connection.id, code: error.code ?? error.name }, 'WebSocket error');
-    });
+    this.#bySocket.set(socket, connection);
     this.#connections.add(connection);
     this.#count(connection.clientKey, +1);
     if (this.#connections.size > websocket.maxConnections) return this.#refuse(connection, CLOSE.BUSY, 'connections');
@@ -132,7 +131,8 @@ export class GraphQLWebSocketServer {
 
   /** An error on an upgraded socket, before or after the handler (for @fastify/websocket). */
   onSocketError = (error: Error & { code?: string }, socket: WebSocket): void => {
-    this.#opts.logger.warn({ code: error.code ?? error.name }, 'WebSocket error');
+    const connection = this.#bySocket.get(socket);
+    this.#opts.logger.warn({ ...(connection ? { connectionId: connection.id } : {}), code: error.code ?? error.name }, 'WebSocket error');
     socket.terminate();
   };
 

@@ -19,6 +19,10 @@ export const badRequest = (details: string): ApiError =>
 export const routeNotFound = (details = 'The requested resource does not exist.'): ApiError =>
   new ApiError(404, '300', 'Not Found Exception', details);
 
+/** A body nested deeper than the JSON parser accepts (see MAX_JSON_DEPTH in validate.ts). */
+export const jsonTooDeep = (limit: number): ApiError =>
+  badRequest(`The request body is not valid JSON: it is nested more than ${limit} levels deep.`);
+
 export const methodNotAllowed = (method: string): ApiError =>
   new ApiError(405, '100', 'Method Not Allowed', `Method ${method} is not allowed on this resource.`);
 

@@ -1,6 +1,6 @@
 // Request parsing and validation. Everything here either returns a clean value or throws the ApiError the
 // real service would answer with.
-import { actionBodyMissingField, badRequest } from './errors';
+import { actionBodyMissingField, badRequest, jsonTooDeep } from './errors';
 import { oneMonthBefore, parseKst } from './time';
 import type { ActionType, Generation, JsonObject, Platform, VpcLink } from './types';
 
@@ -93,10 +93,49 @@ export function parsePaging(gen: Generation, q: URLSearchParams, nowMs: number):
   return { pageNo, pageSize, since, upto };
 }
 
-/** Empty body means "no fields"; anything else must be valid JSON. */
+/**
+ * The deepest nesting of objects and arrays any JSON document may have here (a bare `{}` is 1 level).
+ * OpenWhisk's controller and invoker parse JSON with spray-json, whose parser refuses documents nested
+ * deeper than 1000 levels (JsonParserSettings.maxDepth); the emulator draws the line at the same place.
+ * It also keeps every value it holds shallow enough for JSON.stringify and structured clone, both of which
+ * recurse and throw RangeError (call stack exhausted) a few thousand levels down.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * True when `text` opens more than `max` objects/arrays at once. A loop over the characters, never a
+ * recursive walk: it is what guards the recursive serializers, so it must not overflow the stack itself.
+ */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/**
+ * Empty body means "no fields"; anything else must be valid JSON, nested at most MAX_JSON_DEPTH levels.
+ * A deeper body is refused before it is parsed, like the malformed-content rejection OpenWhisk's
+ * controller gives it: nothing runs and nothing is recorded. (JSON.parse itself copes with any depth; what
+ * would fail later are the serializations of the value: to the worker, of the record, of the answer.)
+ */
 export function parseJsonBody(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw jsonTooDeep(MAX_JSON_DEPTH);
   try {
     return JSON.parse(text) as unknown;
   } catch {

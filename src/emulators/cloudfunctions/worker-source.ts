@@ -7,7 +7,12 @@
 // limit by terminating the whole worker, which also stops synchronous infinite loops.
 //
 // Messages in:  { type: 'run', id, code, main, paramsJson, clockOffset }
-// Messages out: { type: 'log', id, line } while running, then exactly one { type: 'done', id, status, result, initTime }
+// Messages out: { type: 'log', id, line } while running, then exactly one { type: 'done', id, status, resultJson, initTime }
+//
+// Only strings and numbers cross the thread boundary. Structured clone recurses, and the main thread's
+// deserializer runs out of stack on a value nested about 2,000 levels deep (the worker's larger stack
+// serializes it fine, so the message is then silently dropped as a 'messageerror'); a JSON string is
+// flat to clone and JSON.parse does not recurse.
 
 export const WORKER_SOURCE = String.raw`
 'use strict';
@@ -18,6 +23,12 @@ const util = require('node:util');
 const MAX_LOG_LINES = 1000;
 const MAX_LOG_BYTES = 10 * 1024 * 1024;
 const MAX_RESULT_BYTES = 1024 * 1024;
+// Same limit as MAX_JSON_DEPTH in validate.ts (spray-json's maxDepth, which OpenWhisk's invoker parses the
+// runtime's answer with). A deeper result is, to OpenWhisk, a run response that is not valid JSON.
+const MAX_JSON_DEPTH = 1000;
+// Messages.invalidRunResponse; OpenWhisk appends the output itself, which is left out here because that
+// output is exactly what could not be handled.
+const INVALID_JSON_RESPONSE = 'The action did not produce a valid JSON response.';
 // Only plain (dotted) identifiers are ever evaluated as the entry point.
 const ENTRY_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -25,6 +36,39 @@ let current = null;
 
 // A promise an earlier action forgot about must not bring the worker (and the next run) down.
 process.on('unhandledRejection', function () {});
+
+// Text of anything an action throws or rejects with; String() itself throws for some values
+// (Object.create(null), a Symbol inside a template, a toString that throws).
+function safeString(value) {
+  try {
+    return String(value);
+  } catch (e) {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+// A loop, not a recursive walk: see jsonNestsDeeperThan in validate.ts.
+function nestsTooDeep(text) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+const isStackOverflow = (e) => e instanceof RangeError && /call stack/i.test(String(e.message));
 
 function logTimestamp(ms) {
   return new Date(ms).toISOString().slice(0, -1) + '000000Z';
@@ -96,33 +140,65 @@ function makeTimers(run) {
   };
 }
 
-function finish(run, status, result, initTime) {
+// The one place a run's outcome leaves the worker. Whatever result it is given is encoded here, so an
+// error value built from what the action threw (serializeReason) gets the same depth and size checks as a
+// returned result; 'json' skips the encoding when the caller has just produced it.
+function finish(run, status, result, initTime, json) {
   if (run.done) return;
   run.done = true;
   for (const t of run.timers) clearTimeout(t);
   for (const t of run.immediates) clearImmediate(t);
   if (current === run) current = null;
-  parentPort.postMessage({ type: 'done', id: run.id, status: status, result: result, initTime: initTime });
+  let resultJson = json;
+  if (resultJson === undefined) {
+    try {
+      resultJson = JSON.stringify(result);
+    } catch (e) {
+      resultJson = undefined;
+    }
+    if (typeof resultJson !== 'string' || nestsTooDeep(resultJson)) {
+      status = 'action developer error';
+      resultJson = JSON.stringify({ error: INVALID_JSON_RESPONSE });
+    } else if (Buffer.byteLength(resultJson) > MAX_RESULT_BYTES) {
+      status = 'action developer error';
+      resultJson = JSON.stringify({ error: tooLong(Buffer.byteLength(resultJson)) });
+    }
+  }
+  parentPort.postMessage({ type: 'done', id: run.id, status: status, resultJson: resultJson, initTime: initTime });
+}
+
+function tooLong(size) {
+  return 'The action produced a response that exceeded the allowed length: ' + size + ' > ' + MAX_RESULT_BYTES + ' bytes.';
 }
 
 // Same shape as the serialize-error package the OpenWhisk Node.js runtime uses, minus the stack
 // (it would only show emulator internals).
 function serializeReason(reason) {
   if (reason === undefined || reason === null || reason === false || reason === 0 || reason === '') return {};
-  if (typeof reason === 'object' && typeof reason.message === 'string' && typeof reason.name === 'string') {
-    const out = { name: reason.name, message: reason.message };
-    for (const k of Object.keys(reason)) if (k !== 'stack') out[k] = reason[k];
-    return JSON.parse(JSON.stringify(out));
-  }
   try {
+    if (typeof reason === 'object' && typeof reason.message === 'string' && typeof reason.name === 'string') {
+      const out = { name: reason.name, message: reason.message };
+      for (const k of Object.keys(reason)) if (k !== 'stack') out[k] = reason[k];
+      return JSON.parse(JSON.stringify(out));
+    }
     const json = JSON.stringify(reason);
-    return json === undefined ? String(reason) : JSON.parse(json);
+    return json === undefined ? safeString(reason) : JSON.parse(json);
   } catch (e) {
-    return String(reason);
+    // Circular, BigInt, a throwing getter or toJSON, or nested past the stack: keep the text only.
+    return safeString(reason);
   }
 }
 
 function settle(run, initTime, value) {
+  try {
+    settleValue(run, initTime, value);
+  } catch (e) {
+    // A Proxy or getter in the returned value can throw anywhere in here.
+    finish(run, 'action developer error', { error: 'An error has occurred: ' + safeString(e) }, initTime);
+  }
+}
+
+function settleValue(run, initTime, value) {
   if (value === undefined) value = {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     finish(run, 'action developer error', { error: 'The action did not return a dictionary.' }, initTime);
@@ -132,14 +208,18 @@ function settle(run, initTime, value) {
   try {
     json = JSON.stringify(value);
   } catch (e) {
-    finish(run, 'action developer error', { error: 'An error has occurred: ' + String(e) }, initTime);
+    // Too deep for this thread's stack is too deep for OpenWhisk's parser as well (see MAX_JSON_DEPTH).
+    const error = isStackOverflow(e) ? INVALID_JSON_RESPONSE : 'An error has occurred: ' + safeString(e);
+    finish(run, 'action developer error', { error: error }, initTime);
+    return;
+  }
+  if (nestsTooDeep(json)) {
+    finish(run, 'action developer error', { error: INVALID_JSON_RESPONSE }, initTime);
     return;
   }
   const size = Buffer.byteLength(json);
   if (size > MAX_RESULT_BYTES) {
-    finish(run, 'action developer error', {
-      error: 'The action produced a response that exceeded the allowed length: ' + size + ' > ' + MAX_RESULT_BYTES + ' bytes.',
-    }, initTime);
+    finish(run, 'action developer error', { error: tooLong(size) }, initTime);
     return;
   }
   const result = JSON.parse(json);
@@ -147,7 +227,7 @@ function settle(run, initTime, value) {
     // OpenWhisk keeps only the error field of an application error.
     finish(run, 'application error', { error: result.error }, initTime);
   } else {
-    finish(run, 'success', result, initTime);
+    finish(run, 'success', result, initTime, json);
   }
 }
 
@@ -191,24 +271,39 @@ function run(msg) {
     // Parse in the action's own realm so that 'params instanceof Object' holds inside the action.
     params = vm.runInContext('JSON', context).parse(msg.paramsJson);
   } catch (e) {
-    finish(run, 'action developer error', { error: 'Initialization has failed due to: ' + String(e) });
+    finish(run, 'action developer error', { error: 'Initialization has failed due to: ' + safeString(e) });
     return;
   }
   const initTime = Math.round(performance.now() - t0);
   let returned;
   try {
     returned = fn(params);
+    // Adopting a thenable reads its 'then' right away, and a getter there can throw.
+    returned = Promise.resolve(returned);
   } catch (e) {
-    finish(run, 'action developer error', { error: 'An error has occurred: ' + String(e) }, initTime);
+    finish(run, 'action developer error', { error: 'An error has occurred: ' + safeString(e) }, initTime);
     return;
   }
-  Promise.resolve(returned).then(
+  returned.then(
     function (value) { settle(run, initTime, value); },
     function (reason) { finish(run, 'application error', { error: serializeReason(reason) }, initTime); },
   );
 }
 
 parentPort.on('message', function (msg) {
-  if (msg && msg.type === 'run') run(msg);
+  if (!msg || msg.type !== 'run') return;
+  try {
+    run(msg);
+  } catch (e) {
+    // Nothing above should throw; if something does, the run still ends with an answer instead of taking
+    // the worker down with it.
+    const error = { error: 'The emulator failed to run the action.' };
+    if (current && current.id === msg.id) {
+      finish(current, 'whisk internal error', error);
+    } else {
+      // The main thread ignores a 'done' for a run it has already settled, so a second one is harmless.
+      parentPort.postMessage({ type: 'done', id: msg.id, status: 'whisk internal error', resultJson: JSON.stringify(error) });
+    }
+  }
 });
 `;
