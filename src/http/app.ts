@@ -64,6 +64,10 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
   const guardHost = config.auth.mode === 'none' && isLoopbackHost(config.host);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    const host = request.headers.host;
+    if (host !== undefined && !URL.canParse(`http://${host}/`)) {
+      return sendError(reply, 400, ErrorCode.BAD_REQUEST, 'The Host header is not a host name.');
+    }
     if (guardHost && !isOwnLoopbackHost(request.headers.host, request.raw.socket.localPort)) {
       return sendError(
         reply,
@@ -79,6 +83,9 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
     return undefined;
   });
   app.addHook('onResponse', async (request, reply) => {
+    // A WebSocket upgrade answered with an HTTP status (refused) holds a socket no HTTP parser
+    // owns any more: it is closed with the answer. (An upgrade that succeeds never gets here.)
+    if (request.headers.upgrade !== undefined && !request.raw.socket.destroyed) request.raw.socket.destroySoon();
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,

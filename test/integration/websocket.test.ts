@@ -35,7 +35,10 @@ class RawSocket {
   constructor(readonly ws: WebSocket) {
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode, res })));
+      ws.once('unexpected-response', (req, res) => {
+        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }));
+        req.destroy();
+      });
       ws.once('error', reject);
     });
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
@@ -106,10 +109,13 @@ describe('the upgrade: Origin', () => {
   it('refuses a foreign origin with 403 in the error envelope, before the socket opens', async () => {
     const ws = new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, { headers: { origin: 'https://evil.example.net' } });
     const refused = await new Promise<{ status: number; body: string; requestId: unknown }>((resolve) => {
-      ws.once('unexpected-response', (_req, res) => {
+      ws.once('unexpected-response', (req, res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, body, requestId: res.headers['x-request-id'] }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, body, requestId: res.headers['x-request-id'] });
+          req.destroy();
+        });
       });
     });
     expect(refused.status).toBe(403);
@@ -130,7 +136,7 @@ describe('the upgrade: Origin', () => {
 
   it('opens with no Origin (not a browser), the gateway’s own origin, or an allowlisted one', async () => {
     const own = new URL(h.url).origin;
-    for (const headers of [{}, { origin: own }, { origin: 'https://app.example.com' }]) {
+    for (const headers of [{}, { origin: own }, { origin: 'https://app.example.com' }] as Array<Record<string, string>>) {
       const socket = await RawSocket.open(h, { headers });
       socket.subscribe('1', '{ __typename }');
       expect(await socket.until((m) => m.type === 'next')).toEqual({ id: '1', type: 'next', payload: { data: { __typename: 'Query' } } });

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { Invoker } from './invoker';
 import { WorkerPool } from './runner';
 import { seed as loadSeed } from './seed';
-import { createEmulatorServer, type InFlightStats, type RecordedRequest } from './server';
-import { EmulatorStore } from './store';
+import { createEmulatorServer, describeError, safeLogger, type InFlightStats, type RecordedRequest } from './server';
+import { EmulatorStore, NAMESPACE } from './store';
 
 export type { RecordedRequest } from './server';
 export { EmulatorStore } from './store';
@@ -16,7 +16,20 @@ export type { ActionEntity, ActivationRecord, ActivationStatus, PackageEntity, P
 export interface EmulatorCredential {
   accessKey: string;
   secretKey: string;
+  /**
+   * The namespace user this credential belongs to: recorded as the `subject` ("who activated") of the
+   * activations it starts, and of the seeded history when it is the first credential. Default:
+   * defaultSubject(i) for the i-th credential, so `ncf-emulator-user-1` for the first. It may not be any
+   * configured access key or secret key: activation records are readable data, credentials are not.
+   */
+  subject?: string;
 }
+
+/**
+ * The documented default subject of the i-th credential (0-based): `ncf-emulator-user-<i + 1>`, a user of
+ * the emulator's namespace. It depends only on the credential's position, so it says nothing about the key.
+ */
+export const defaultSubject = (index: number): string => `${NAMESPACE}-user-${index + 1}`;
 
 export interface CloudFunctionsEmulatorOptions {
   host?: string;
@@ -52,9 +65,13 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
   const now = opts.now ?? Date.now;
   const host = opts.host ?? '127.0.0.1';
   const secrets = new Map(opts.credentials.map((c) => [c.accessKey, c.secretKey] as const));
+  const subjectList = resolveSubjects(opts.credentials);
+  // Like `secrets`, a repeated access key takes its last entry.
+  const subjects = new Map(opts.credentials.map((c, i) => [c.accessKey, subjectList[i]!] as const));
+  const log = safeLogger(opts.logger);
 
   const store = new EmulatorStore(now);
-  if (opts.seed !== false) loadSeed(store, { now: now(), subject: opts.credentials[0]!.accessKey });
+  if (opts.seed !== false) loadSeed(store, { now: now(), subject: subjectList[0]! });
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
   const requests: RecordedRequest[] = [];
@@ -62,10 +79,11 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
 
   const server = createEmulatorServer({
     secrets,
+    subjects,
     now,
     errorCodeAsNumber: opts.errorCodeAsNumber ?? false,
     latencyMs: opts.latencyMs ?? 0,
-    logger: opts.logger,
+    logger: log,
     requests,
     stats,
     deps: {
@@ -84,9 +102,12 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
       resolve();
     });
   });
+  // A server error after listen (accept failing with EMFILE, say) with no listener would be an uncaught
+  // exception in the host process; it is logged and the server goes on.
+  server.on('error', (err) => log(`cloudfunctions-emulator: server error: ${describeError(err)}`));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  opts.logger?.(`cloudfunctions-emulator: listening on ${url}`);
+  log(`cloudfunctions-emulator: listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -126,4 +147,16 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
       return closing;
     },
   };
+}
+
+/** Each credential's subject, checking that none would put a credential into the records. */
+function resolveSubjects(credentials: EmulatorCredential[]): string[] {
+  const keys = new Set(credentials.flatMap((c) => [c.accessKey, c.secretKey]));
+  return credentials.map((c, i) => {
+    const subject = c.subject ?? defaultSubject(i);
+    if (typeof subject !== 'string' || subject === '') throw new Error(`credential ${i + 1}: subject must be a non-empty string`);
+    // The message names the credential by position only: it must not echo the key it is about.
+    if (keys.has(subject)) throw new Error(`credential ${i + 1}: subject must not be an access key or a secret key`);
+    return subject;
+  });
 }

@@ -1,6 +1,7 @@
 // Turns an invoke into an activation: merges parameters, runs the code in the pool (or refuses kinds the
 // emulator cannot run), and writes the OpenWhisk-style record to the store once the run is over. The
 // record is stored only when finished, so a running activation is "not found", as in OpenWhisk.
+// The `subject` is the namespace user the signing credential belongs to, never the credential itself.
 import { randomBytes } from 'node:crypto';
 import type { RunOutcome, WorkerPool } from './runner';
 import type { EmulatorStore } from './store';
@@ -8,8 +9,14 @@ import { STATUS_CODES, type ActionEntity, type ActivationStatus, type Activation
 
 export interface StartedActivation {
   activationId: string;
+  /**
+   * The stored record. It rejects only if even a whisk-internal-error record could not be stored, and that
+   * rejection is already handled here, so a caller that never waits for it (timeout=0) leaves none unhandled.
+   */
   done: Promise<ActivationRecord>;
 }
+
+const RECORD_FAILURE = 'The emulator failed to record the activation.';
 
 export function newActivationId(): string {
   return randomBytes(16).toString('hex');
@@ -47,7 +54,9 @@ export function buildRecord(
       statusCode: STATUS_CODES[outcome.status],
       success: outcome.status === 'success',
       result: outcome.result,
-      size: Buffer.byteLength(JSON.stringify(outcome.result)),
+      // The pool hands over the size of the JSON the worker encoded; refusals and the seed's small
+      // results are encoded here (and this throws, to the invoker's guard, for a value JSON cannot hold).
+      size: outcome.size ?? Buffer.byteLength(JSON.stringify(outcome.result)),
     },
     annotations,
   };
@@ -78,12 +87,34 @@ export class Invoker {
         .catch(() => this.refused('The emulator failed to run the action.', 'whisk internal error'));
     }
 
-    const done = outcome.then((o) => {
-      const record = buildRecord(this.store, action, activationId, subject, o);
-      this.store.addActivation({ platform: action.platform, packageName: action.packageName, actionName: action.name, record });
-      return record;
-    });
+    const done = outcome.then((o) => this.record(action, activationId, subject, o));
+    done.catch(() => undefined);
     return { activationId, done };
+  }
+
+  /**
+   * Stores the run's record. Should that fail (a result the record cannot hold), the run is recorded as
+   * OpenWhisk records a run its own machinery lost: 'whisk internal error', with a fixed message.
+   */
+  private record(action: ActionEntity, activationId: string, subject: string, outcome: RunOutcome): ActivationRecord {
+    const where = { platform: action.platform, packageName: action.packageName, actionName: action.name };
+    try {
+      const record = buildRecord(this.store, action, activationId, subject, outcome);
+      this.store.addActivation({ ...where, record });
+      return record;
+    } catch {
+      const failed: RunOutcome = {
+        status: 'whisk internal error',
+        result: { error: RECORD_FAILURE },
+        logs: outcome.logs,
+        start: outcome.start,
+        end: outcome.end,
+        waitTime: outcome.waitTime,
+      };
+      const record = buildRecord(this.store, action, activationId, subject, failed);
+      this.store.addActivation({ ...where, record });
+      return record;
+    }
   }
 
   private refused(message: string, status: ActivationStatus = 'action developer error'): RunOutcome {

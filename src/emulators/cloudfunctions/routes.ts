@@ -34,8 +34,11 @@ export interface RouteContext {
   segments: string[];
   query: URLSearchParams;
   body: Buffer;
-  /** The authenticated access key, recorded as the activation `subject`. */
-  accessKey: string;
+  /**
+   * The namespace user the authenticated credential belongs to, recorded as the activation `subject`
+   * ("who activated"). Never the access key: a record is data anyone with read access may see.
+   */
+  subject: string;
 }
 
 export interface RouteDeps {
@@ -224,16 +227,25 @@ function deleteAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: str
   return noContent();
 }
 
-/** Resolves with the record if it is ready within `ms`, else with undefined; never holds the process open. */
+/**
+ * Resolves with the record if it is ready within `ms`, else with undefined; never holds the process open.
+ * Rejects (to the route's caller, which answers 500) if the record could not be stored at all.
+ */
 function waitAtMost(done: Promise<ActivationRecord>, ms: number): Promise<ActivationRecord | undefined> {
   if (ms <= 0) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     timer.unref();
-    void done.then((record) => {
-      clearTimeout(timer);
-      resolve(record);
-    });
+    done.then(
+      (record) => {
+        clearTimeout(timer);
+        resolve(record);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
 }
 
@@ -245,7 +257,7 @@ async function invoke(ctx: RouteContext, deps: RouteDeps, pkg: string, name: str
   if (raw !== undefined && !isPlainObject(raw)) throw badRequest('The request body must be a JSON object.');
   const params: JsonObject = raw ?? {};
 
-  const started = deps.invoker.start(action, p, params, ctx.accessKey);
+  const started = deps.invoker.start(action, p, params, ctx.subject);
   const headers = { 'x-openwhisk-activation-id': started.activationId };
   const record = await waitAtMost(started.done, timeout);
   if (!record) return content({ activationId: started.activationId }, deps.pendingInvokeStatus, headers);

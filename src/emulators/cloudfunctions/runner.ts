@@ -1,10 +1,20 @@
 // A small pool of worker threads that runs nodejs actions off the emulator's (and the gateway's) event
 // loop, first come first served. The pool also owns the per-run time limit: when it fires, the worker is
 // terminated (the only way to stop a synchronous loop) and replaced lazily by a fresh one.
+//
+// Everything here runs in the hosting process (the gateway's, under `npm start`), much of it from worker
+// events and timers, where a throw would be an uncaught exception. So every run settles with an outcome,
+// nothing the pool does from an event or a timer may throw, and only strings cross to the worker: the
+// parameters are encoded once, up front, where a failure can still become that run's outcome.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { ActivationStatus, JsonObject } from './types';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './validate';
 import { WORKER_SOURCE } from './worker-source';
+
+const SHUTTING_DOWN = 'The emulator is shutting down.';
+/** The record of a run the emulator itself could not carry out (OpenWhisk's 'whisk internal error'). */
+const INTERNAL_FAILURE = 'The emulator failed to run the action.';
 
 export interface RunRequest {
   code: string;
@@ -27,11 +37,14 @@ export interface RunOutcome {
   initTime?: number;
   /** True when the pool killed the run at its time limit. */
   timedOut?: boolean;
+  /** Bytes of the result's JSON, as the worker encoded it (so the record need not encode it again). */
+  size?: number;
 }
 
 interface Job {
   id: number;
   request: RunRequest;
+  paramsJson: string;
   enqueuedAt: number;
   resolve: (outcome: RunOutcome) => void;
   logs: string[];
@@ -51,7 +64,7 @@ interface DoneMessage {
   type: 'done';
   id: number;
   status: ActivationStatus;
-  result: JsonObject;
+  resultJson: string;
   initTime?: number;
 }
 interface LogMessage {
@@ -74,11 +87,13 @@ export class WorkerPool {
     if (!Number.isInteger(size) || size < 1) throw new Error('workers must be a positive integer');
   }
 
+  /** Always resolves, never rejects: every failure is the run's outcome. */
   run(request: RunRequest): Promise<RunOutcome> {
     return new Promise<RunOutcome>((resolve) => {
       const job: Job = {
         id: this.nextId++,
         request,
+        paramsJson: '',
         enqueuedAt: performance.now(),
         resolve,
         logs: [],
@@ -86,9 +101,18 @@ export class WorkerPool {
         startedAt: 0,
       };
       if (this.closed) {
-        this.settle(job, 'whisk internal error', { error: 'The emulator is shutting down.' });
+        this.settle(job, 'whisk internal error', { error: SHUTTING_DOWN });
         return;
       }
+      const paramsJson = encodeParams(request.params);
+      if (paramsJson === undefined) {
+        // The HTTP API refuses such params with a 400 (validate.ts) before anything runs; only values put
+        // into the store directly get here. Handing them to a worker is the platform's job, hence
+        // 'whisk internal error', as OpenWhisk records a run its invoker could not start.
+        this.settle(job, 'whisk internal error', { error: INTERNAL_FAILURE });
+        return;
+      }
+      job.paramsJson = paramsJson;
       this.queue.push(job);
       this.pump();
     });
@@ -98,12 +122,12 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     const pending = this.queue.splice(0);
-    for (const job of pending) this.settle(job, 'whisk internal error', { error: 'The emulator is shutting down.' });
-    const stopping: Promise<number>[] = [];
+    for (const job of pending) this.settle(job, 'whisk internal error', { error: SHUTTING_DOWN });
+    const stopping: Promise<unknown>[] = [];
     for (const w of this.workers) {
       w.retired = true;
-      if (w.job) this.finishJob(w, 'whisk internal error', { error: 'The emulator is shutting down.' });
-      stopping.push(w.worker.terminate());
+      if (w.job) this.finishJob(w, 'whisk internal error', { error: SHUTTING_DOWN });
+      stopping.push(terminate(w.worker));
     }
     this.workers.clear();
     this.idle.length = 0;
@@ -115,7 +139,13 @@ export class WorkerPool {
       let w = this.idle.pop();
       if (!w) {
         if (this.workers.size >= this.size) return;
-        w = this.spawn();
+        try {
+          w = this.spawn();
+        } catch {
+          // No thread to be had (resource limits): the queued runs fail now rather than wait for one.
+          for (const job of this.queue.splice(0)) this.settle(job, 'whisk internal error', { error: INTERNAL_FAILURE });
+          return;
+        }
       }
       const job = this.queue.shift()!;
       this.assign(w, job);
@@ -127,42 +157,82 @@ export class WorkerPool {
     // The HTTP server keeps the process alive while the emulator is open; workers must never do it on their own.
     worker.unref();
     const w: PoolWorker = { worker, retired: false };
-    worker.on('message', (msg: DoneMessage | LogMessage) => this.onMessage(w, msg));
-    worker.on('error', () => this.onCrash(w));
-    worker.on('exit', () => this.onCrash(w));
+    worker.on('message', (msg: DoneMessage | LogMessage) => this.guarded(w, () => this.onMessage(w, msg)));
+    // Only strings are sent, so this should never fire; if it does, the run's answer is lost with it.
+    worker.on('messageerror', () => this.guarded(w, () => this.onBrokenMessage(w)));
+    worker.on('error', () => this.guarded(w, () => this.onCrash(w)));
+    worker.on('exit', () => this.guarded(w, () => this.onCrash(w)));
     this.workers.add(w);
     return w;
+  }
+
+  /**
+   * Runs a worker event or timer handler. Should one throw, the worker's run fails as a whisk internal error
+   * and the worker is replaced: nothing reaches the host process as an uncaught exception.
+   */
+  private guarded(w: PoolWorker, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      try {
+        if (w.job) this.finishJob(w, 'whisk internal error', { error: INTERNAL_FAILURE });
+        if (!w.retired) this.retire(w);
+      } catch {
+        // Nothing more can be done for this worker; the other runs are unaffected.
+      }
+    }
   }
 
   private assign(w: PoolWorker, job: Job): void {
     w.job = job;
     job.start = this.now();
     job.startedAt = performance.now();
-    job.timer = setTimeout(() => this.onTimeLimit(w, job), job.request.timeoutMs);
+    job.timer = setTimeout(() => this.guarded(w, () => this.onTimeLimit(w, job)), job.request.timeoutMs);
     job.timer.unref();
-    w.worker.postMessage({
-      type: 'run',
-      id: job.id,
-      code: job.request.code,
-      main: job.request.main,
-      paramsJson: JSON.stringify(job.request.params),
-      // Lets log lines carry the emulator's clock (which tests may pin) rather than the wall clock.
-      clockOffset: job.start - Date.now(),
-    });
+    try {
+      w.worker.postMessage({
+        type: 'run',
+        id: job.id,
+        code: job.request.code,
+        main: job.request.main,
+        paramsJson: job.paramsJson,
+        // Lets log lines carry the emulator's clock (which tests may pin) rather than the wall clock.
+        clockOffset: job.start - Date.now(),
+      });
+    } catch {
+      this.finishJob(w, 'whisk internal error', { error: INTERNAL_FAILURE });
+      this.retire(w);
+    }
   }
 
   private onMessage(w: PoolWorker, msg: DoneMessage | LogMessage): void {
     const job = w.job;
-    if (!job || msg.id !== job.id) return;
+    if (!job || !msg || msg.id !== job.id) return;
     if (msg.type === 'log') {
-      job.logs.push(msg.line);
+      job.logs.push(String(msg.line));
       return;
     }
-    this.finishJob(w, msg.status, msg.result, msg.initTime);
+    let result: JsonObject | undefined;
+    try {
+      const parsed: unknown = JSON.parse(msg.resultJson);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) result = parsed as JsonObject;
+    } catch {
+      result = undefined;
+    }
+    if (result === undefined) {
+      this.finishJob(w, 'whisk internal error', { error: INTERNAL_FAILURE }, msg.initTime);
+    } else {
+      this.finishJob(w, msg.status, result, msg.initTime, false, Buffer.byteLength(msg.resultJson));
+    }
     if (!this.closed) {
       this.idle.push(w);
       this.pump();
     }
+  }
+
+  private onBrokenMessage(w: PoolWorker): void {
+    if (w.job) this.finishJob(w, 'whisk internal error', { error: INTERNAL_FAILURE });
+    this.retire(w);
   }
 
   private onTimeLimit(w: PoolWorker, job: Job): void {
@@ -192,19 +262,26 @@ export class WorkerPool {
     this.workers.delete(w);
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);
-    void w.worker.terminate();
+    void terminate(w.worker);
     this.pump();
   }
 
-  private finishJob(w: PoolWorker, status: ActivationStatus, result: JsonObject, initTime?: number, timedOut = false): void {
+  private finishJob(
+    w: PoolWorker,
+    status: ActivationStatus,
+    result: JsonObject,
+    initTime?: number,
+    timedOut = false,
+    size?: number,
+  ): void {
     const job = w.job;
     if (!job) return;
     w.job = undefined;
     if (job.timer) clearTimeout(job.timer);
-    this.settle(job, status, result, initTime, timedOut);
+    this.settle(job, status, result, initTime, timedOut, size);
   }
 
-  private settle(job: Job, status: ActivationStatus, result: JsonObject, initTime?: number, timedOut = false): void {
+  private settle(job: Job, status: ActivationStatus, result: JsonObject, initTime?: number, timedOut = false, size?: number): void {
     const startedAt = job.startedAt || performance.now();
     const start = job.start || this.now();
     // Floor, not round: start is already Date.now()'s floor of the real instant, so rounding up could put
@@ -223,6 +300,27 @@ export class WorkerPool {
     };
     if (initTime !== undefined) outcome.initTime = initTime;
     if (timedOut) outcome.timedOut = true;
+    if (size !== undefined) outcome.size = size;
     job.resolve(outcome);
+  }
+}
+
+/** JSON of the run's parameters, or undefined when they cannot be encoded or are nested too deep. */
+function encodeParams(params: JsonObject): string | undefined {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(params);
+  } catch {
+    return undefined;
+  }
+  return typeof json === 'string' && !jsonNestsDeeperThan(json, MAX_JSON_DEPTH) ? json : undefined;
+}
+
+/** worker.terminate() without a rejection anyone would have to handle. */
+function terminate(worker: Worker): Promise<unknown> {
+  try {
+    return worker.terminate().catch(() => undefined);
+  } catch {
+    return Promise.resolve();
   }
 }

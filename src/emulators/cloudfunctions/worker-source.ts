@@ -172,7 +172,8 @@ function tooLong(size) {
 }
 
 // Same shape as the serialize-error package the OpenWhisk Node.js runtime uses, minus the stack
-// (it would only show emulator internals).
+// (it would only show emulator internals). Throws only for a reason nested too deep to encode, which the
+// caller records the way finish() records any result nested too deep.
 function serializeReason(reason) {
   if (reason === undefined || reason === null || reason === false || reason === 0 || reason === '') return {};
   try {
@@ -184,7 +185,8 @@ function serializeReason(reason) {
     const json = JSON.stringify(reason);
     return json === undefined ? safeString(reason) : JSON.parse(json);
   } catch (e) {
-    // Circular, BigInt, a throwing getter or toJSON, or nested past the stack: keep the text only.
+    if (isStackOverflow(e)) throw e;
+    // Circular, BigInt, a throwing getter or toJSON: keep the text only.
     return safeString(reason);
   }
 }
@@ -286,7 +288,16 @@ function run(msg) {
   }
   returned.then(
     function (value) { settle(run, initTime, value); },
-    function (reason) { finish(run, 'application error', { error: serializeReason(reason) }, initTime); },
+    function (reason) {
+      let error;
+      try {
+        error = serializeReason(reason);
+      } catch (e) {
+        finish(run, 'action developer error', { error: INVALID_JSON_RESPONSE }, initTime);
+        return;
+      }
+      finish(run, 'application error', { error: error }, initTime);
+    },
   );
 }
 

@@ -8,7 +8,7 @@ import { IDENTITY_PREFIX, Keystone } from './keystone';
 import { mustParseMicroversion } from './microversion';
 import { COMPUTE_PREFIX, Nova } from './nova';
 import { seed as loadSeed } from './seed';
-import { createRequestHandler, type InFlightStats, type RecordedComputeRequest } from './server';
+import { createRequestHandler, describeError, safeLogger, type InFlightStats, type RecordedComputeRequest } from './server';
 import { ComputeStore } from './store';
 import { TokenStore } from './tokens';
 
@@ -90,6 +90,7 @@ export async function startComputeEmulator(opts: ComputeEmulatorOptions): Promis
     loadSeed(store, { projectId: owner.project.id, userId: owner.id, now: now() });
   }
 
+  const log = safeLogger(opts.logger);
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -98,6 +99,9 @@ export async function startComputeEmulator(opts: ComputeEmulatorOptions): Promis
       resolve();
     });
   });
+  // A server error after listen (accept failing with EMFILE, say) with no listener would be an uncaught
+  // exception in the host process; it is logged and the server goes on.
+  server.on('error', (err) => log(`compute-emulator: server error: ${describeError(err)}`));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const authUrl = `${url}${IDENTITY_PREFIX}/v3`;
@@ -113,10 +117,10 @@ export async function startComputeEmulator(opts: ComputeEmulatorOptions): Promis
       requests,
       stats,
       latencyMs: opts.latencyMs ?? 0,
-      logger: opts.logger,
+      logger: log,
     }),
   );
-  opts.logger?.(`compute-emulator: listening on ${url}`);
+  log(`compute-emulator: listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,6 +1,10 @@
 // HTTP plumbing: read the body, pick the service by path (/identity is Keystone, everything else is Nova's
 // side of the server), turn thrown faults into replies, add request-id headers, wait the configured latency,
 // write, and record the exchange.
+//
+// The server may live inside another process (the gateway embeds it under `npm start`), so nothing it does
+// may escape a request: any failure becomes a Keystone or Nova 500 body, and when no answer can be written
+// any more the connection is dropped. Not even the host's logger is allowed to throw out of here.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { KeystoneError, NovaFault } from './faults';
@@ -65,17 +69,56 @@ const delay = (ms: number): Promise<void> =>
     setTimeout(resolve, ms).unref();
   });
 
+/** Text for a log line, whatever was thrown (String() itself throws for some values). */
+export function describeError(err: unknown): string {
+  try {
+    return String((err as Error)?.stack ?? err);
+  } catch {
+    return Object.prototype.toString.call(err);
+  }
+}
+
+/** The host's logger, made unable to throw into the emulator (or, through it, into the host). */
+export function safeLogger(logger: ((line: string) => void) | undefined): (line: string) => void {
+  return (line) => {
+    try {
+      logger?.(line);
+    } catch {
+      // A log line is not worth a failed request.
+    }
+  };
+}
+
 export function createRequestHandler(settings: HandlerSettings): http.RequestListener {
-  const { keystone, nova, requests, stats, logger } = settings;
+  const { keystone, nova, requests, stats } = settings;
+  const log = safeLogger(settings.logger);
 
   function errorReply(err: unknown, service: RecordedComputeRequest['service'], what: string): Reply {
     if (err instanceof KeystoneError || err instanceof NovaFault) {
       return { status: err.status, headers: err.headers, body: err.body() };
     }
-    logger?.(`compute-emulator: internal error on ${what}: ${String((err as Error)?.stack ?? err)}`);
+    log(`compute-emulator: internal error on ${what}: ${describeError(err)}`);
     return service === 'identity'
       ? { status: 500, body: new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.').body() }
       : { status: 500, body: new NovaFault(500, 'Unexpected API Error.').body() };
+  }
+
+  /** Serializes and writes one answer; throws if it cannot (the caller answers 500 or drops the connection). */
+  function write(res: http.ServerResponse, reply: Reply, service: RecordedComputeRequest['service']): void {
+    const requestId = `req-${randomUUID()}`;
+    const headers: Record<string, string | number> =
+      service === 'identity'
+        ? { vary: 'X-Auth-Token', 'x-openstack-request-id': requestId }
+        : { 'x-compute-request-id': requestId, 'x-openstack-request-id': requestId };
+    Object.assign(headers, reply.headers);
+    let payload: string | undefined;
+    if (reply.body !== undefined && reply.status !== 204) {
+      payload = JSON.stringify(reply.body);
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    res.writeHead(reply.status, headers);
+    res.end(payload);
   }
 
   async function respond(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedComputeRequest): Promise<void> {
@@ -98,21 +141,16 @@ export function createRequestHandler(settings: HandlerSettings): http.RequestLis
     record.status = reply.status;
     if (reply.microversion !== undefined) record.microversion = reply.microversion;
     if (res.destroyed) return;
-    const requestId = `req-${randomUUID()}`;
-    const headers: Record<string, string | number> =
-      service === 'identity'
-        ? { vary: 'X-Auth-Token', 'x-openstack-request-id': requestId }
-        : { 'x-compute-request-id': requestId, 'x-openstack-request-id': requestId };
-    Object.assign(headers, reply.headers);
-    let payload: string | undefined;
-    if (reply.body !== undefined && reply.status !== 204) {
-      payload = JSON.stringify(reply.body);
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
+    try {
+      write(res, reply, service);
+    } catch (err) {
+      // The reply could not go out as built (a body JSON cannot hold, an invalid header): 500 instead.
+      if (res.headersSent) throw err;
+      reply = errorReply(err, service, what);
+      record.status = reply.status;
+      write(res, reply, service);
     }
-    res.writeHead(reply.status, headers);
-    res.end(payload);
-    logger?.(`compute-emulator: ${what} -> ${reply.status} (${Date.now() - started} ms)`);
+    log(`compute-emulator: ${what} -> ${reply.status} (${Date.now() - started} ms)`);
   }
 
   return (req, res) => {
@@ -136,9 +174,9 @@ export function createRequestHandler(settings: HandlerSettings): http.RequestLis
     stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
     respond(req, res, record)
       .catch((err: unknown) => {
-        // Only a broken client connection gets here (the body read failed); nobody is left to answer.
-        logger?.(`compute-emulator: request aborted: ${String(err)}`);
-        if (!res.headersSent && !res.destroyed) res.destroy();
+        // An answer that could not be written at all: drop the connection rather than leave it hanging.
+        log(`compute-emulator: request aborted: ${describeError(err)}`);
+        if (!res.destroyed) res.destroy();
       })
       .finally(() => {
         stats.inFlight -= 1;

@@ -1,5 +1,5 @@
 import type { ActivationRecord, CloudFunctionsEmulator, Platform } from '../../../src/emulators/cloudfunctions';
-import { ACCESS_KEY, startHarness, type Harness } from './helpers';
+import { startHarness, type Harness } from './helpers';
 
 // 2025-06-15T03:00:00Z = 12:00:00 KST, on a whole second so the v2.0 strings below are exact.
 const NOW = Date.UTC(2025, 5, 15, 3, 0, 0);
@@ -10,7 +10,7 @@ function addRecord(em: CloudFunctionsEmulator, where: { platform: Platform; pkg:
     activationId: id,
     name: where.action,
     namespace: 'ncf-emulator',
-    subject: ACCESS_KEY,
+    subject: 'ncf-emulator-user-1',
     version: '0.0.1',
     publish: false,
     start,
@@ -66,7 +66,7 @@ describe('activation history of an action', () => {
         activationId: id,
         name: 'action000',
         namespace: 'ncf-emulator',
-        subject: ACCESS_KEY,
+        subject: 'ncf-emulator-user-1',
         version: '0.0.1',
         publish: false,
         start: NOW - 120000,

@@ -3,7 +3,7 @@ import {
   type ActionInput,
   type CloudFunctionsEmulator,
 } from '../../../src/emulators/cloudfunctions';
-import { ACCESS_KEY, eventually, startHarness, type Harness } from './helpers';
+import { eventually, startHarness, type Harness } from './helpers';
 
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr): /;
 
@@ -29,7 +29,7 @@ describe('invoke', () => {
       activationId: expect.stringMatching(/^[0-9a-f]{32}$/),
       name: 'hello',
       namespace: 'ncf-emulator',
-      subject: ACCESS_KEY,
+      subject: 'ncf-emulator-user-1',
       version: '0.0.1',
       publish: false,
       response: {
