@@ -1,10 +1,12 @@
 /**
  * Graceful shutdown of the real process (src/main.ts with its embedded emulators): on SIGTERM,
- * readiness fails first, an operation in flight still finishes, then the process exits 0.
+ * readiness fails first, operations in flight (HTTP and WebSocket) still finish, WebSocket clients
+ * are then told the gateway is going away (1001), and the process exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { request } from 'undici';
+import WebSocket from 'ws';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -77,6 +79,56 @@ describe('graceful shutdown', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 40_000);
+
+  it('lets 16 slow invokes and a WebSocket mutation finish (longer than the old 10 s), closes sockets with 1001, refuses new requests, exits 0', async () => {
+    const { child, origin, output } = await startGateway({});
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const invoke = 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 30000 }) { completed activation { result } } }';
+      // The emulator runs 4 actions at a time: 16 runs of 3 s take about 12 s.
+      const inflight = Array.from({ length: 16 }, () =>
+        request(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: invoke }) }).then(
+          async (res) => ({ status: res.statusCode, body: (await res.body.json()) as any }),
+        ),
+      );
+      const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      const messages: any[] = [];
+      const closed = new Promise<{ code: number; reason: string }>((r) => socket.once('close', (code, reason) => r({ code, reason: String(reason) })));
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        messages.push(message);
+        if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: 'm', type: 'subscribe', payload: { query: invoke } }));
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+
+      // A new request meanwhile (the WebSocket's mutation keeps the port open) is refused in the envelope.
+      const late = await request(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect({ status: late.statusCode, connection: late.headers.connection, body: await late.body.json() }).toEqual({
+        status: 503,
+        connection: 'close',
+        body: { errors: [{ message: 'The gateway is shutting down; retry.', extensions: { code: 'SHUTTING_DOWN', requestId: expect.any(String) } }] },
+      });
+
+      const answers = await Promise.all(inflight);
+      for (const answer of answers) expect(answer).toEqual({ status: 200, body: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } } });
+      expect(await closed).toEqual({ code: 1001, reason: 'The gateway is shutting down' });
+      expect(messages.filter((m) => m.id === 'm')).toEqual([
+        { id: 'm', type: 'next', payload: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } } },
+        { id: 'm', type: 'complete' },
+      ]);
+      const code = await exited;
+      if (code !== 0) console.log(output());
+      expect(code).toBe(0);
+      expect(Date.now() - signalledAt).toBeGreaterThan(10_000);
+      expect(output()).toMatch(/"clean":true[^\n]*"msg":"Stopped"/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('refuses to start on a public address without client authentication, and says why', async () => {
     await expect(startGateway({ HOST: '0.0.0.0' })).rejects.toThrow(
