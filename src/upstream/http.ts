@@ -92,10 +92,13 @@ const ADDRESS_LIKE = [
 
 /**
  * Upstream text made safe to show a client: no markup, no word that looks like an address (URL,
- * path, host:port, IP), one line, bounded.
+ * path, host:port, IP), none of the gateway's own identifiers (`redact`: its access key), one line,
+ * bounded.
  */
-export function sanitizeUpstreamText(text: string): string {
-  return text
+export function sanitizeUpstreamText(text: string, redact: readonly string[] = []): string {
+  let plain = text;
+  for (const word of redact) if (word) plain = plain.split(word).join('[redacted]');
+  return plain
     .replace(/<[^>]*>/g, ' ')
     .split(/\s+/)
     .filter(Boolean)

@@ -1,11 +1,12 @@
 /**
- * Secrets stay inside the gateway. Known secrets are planted (an NCP secret key the emulator
- * accepts, an OpenStack password the compute emulator accepts), upstream failures of every kind are
- * forced through a fault proxy and the emulators, and then neither any HTTP response (status,
- * headers, body) nor any log line (LOG_LEVEL debug) may contain: the secret key, a signature the
- * gateway actually sent (recorded at the proxy), the upstream origins (emulator, proxy, Keystone,
- * Nova; host:port or path prefix), the OpenStack password, or a Keystone token the gateway held.
- * Every error must carry a code from the vocabulary and the request id.
+ * Secrets stay inside the gateway. Known secrets are planted (an NCP access key and secret key the
+ * emulator accepts, an OpenStack password the compute emulator accepts), upstream failures of every
+ * kind are forced through a fault proxy and the emulators, each operation is sent over HTTP and over
+ * WebSocket, and then neither any answer (HTTP status, headers, body; WebSocket message) nor any log
+ * line (LOG_LEVEL debug) may contain: the access key or the secret key, a signature the gateway
+ * actually sent (recorded at the proxy), the upstream origins (emulator, proxy, Keystone, Nova;
+ * host:port or path prefix), the OpenStack password, or a Keystone token the gateway held. Every
+ * error must carry a code from the vocabulary and the request id, on both transports alike.
  */
 import { request } from 'undici';
 import { SEED_LOCKED_SERVER_ID, SEED_SERVER_ID } from '../../src/emulators/compute';
@@ -21,6 +22,7 @@ import {
   type FaultProxy,
 } from '../helpers/fault-proxy';
 import { startHarness, TEST_OS_USER, type GqlResponse, type Harness, type HarnessOptions } from '../helpers/gateway';
+import { closeClients, runOverWs, wsClientFor, type OperationAnswer } from '../helpers/transports';
 
 const PLANTED = { accessKey: 'planted-access-key-AK7Q', secretKey: 'PLANTED-SECRET-7f3a9c1e5b2d4f60e8a1' };
 const OS_PASSWORD = 'PLANTED-OS-PASSWORD-91b7e2c4d8';
@@ -54,6 +56,8 @@ interface Planted {
   /** Keystone tokens the gateway held, read from its own cache after each compute call. */
   tokens: Set<string>;
   responses: GqlResponse[];
+  /** The same operations' answers over WebSocket. */
+  wsAnswers: OperationAnswer[];
   /** Other HTTP answers of the gateway (probes, metrics), as status, headers and body. */
   otherAnswers: string[];
 }
@@ -70,17 +74,32 @@ async function startPlanted(options: HarnessOptions = {}): Promise<Planted> {
     ...options,
     env: { ...FAST, ...options.env },
   });
-  return { h, proxy: slot.proxy, tokens: new Set(), responses: [], otherAnswers: [] };
+  return { h, proxy: slot.proxy, tokens: new Set(), responses: [], wsAnswers: [], otherAnswers: [] };
 }
 
-/** Sends an operation through the gateway with faults scheduled, keeping the response for the audit. */
-async function send(p: Planted, query: string, fault?: Fault): Promise<GqlResponse> {
+/**
+ * Sends an operation through the gateway with faults scheduled, over HTTP and then over WebSocket,
+ * keeping both answers for the audit. Unless `parity` is off (the gateway's state changes between
+ * the two, as a breaker opening), both must answer the same error codes.
+ */
+async function send(p: Planted, query: string, fault?: Fault, { parity = true } = {}): Promise<GqlResponse> {
   p.proxy.clear();
   if (fault) p.proxy.always(fault);
   const res = await p.h.gql(query);
+  const overWs = await runOverWs(wsClientFor(p.h), { query });
   p.proxy.clear();
   p.responses.push(res);
+  p.wsAnswers.push(overWs);
+  if (parity) {
+    expect({ query, ws: overWs.errors?.map((e) => e.extensions?.code) }).toEqual({ query, ws: res.body.errors?.map((e) => e.extensions?.code) });
+  }
   return res;
+}
+
+/** Closes the planted gateway (and its WebSocket client). */
+async function stop(p: Planted): Promise<void> {
+  await closeClients();
+  await p.h.close();
 }
 
 /** Records the Keystone token in the gateway's own cache (issued now only if none is cached and valid). */
@@ -99,6 +118,7 @@ function forbiddenStrings(p: Planted): string[] {
     .filter((s): s is string => typeof s === 'string');
   const origins = [h.emulator.url, proxy.url, h.compute.url].map((u) => new URL(u));
   return [
+    PLANTED.accessKey,
     PLANTED.secretKey,
     OS_PASSWORD,
     WRONG_OS_PASSWORD,
@@ -140,6 +160,21 @@ async function audit(p: Planted): Promise<void> {
       for (const key of Object.keys(error.extensions ?? {})) {
         expect(['code', 'requestId', 'upstream', 'retryAfterSeconds']).toContain(key);
       }
+    }
+  }
+
+  for (const answer of p.wsAnswers) {
+    const text = JSON.stringify(answer);
+    for (const secret of forbidden) expect({ answer: text, contains: text.includes(secret) ? secret : null }).toEqual({ answer: text, contains: null });
+    expect(text).not.toMatch(/\bat .*\.[jt]s:\d+/);
+    for (const error of answer.errors ?? []) {
+      expect(VOCABULARY.has(error.extensions?.code)).toBe(true);
+      const requestId = error.extensions?.requestId;
+      expect(requestId).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+      for (const key of Object.keys(error.extensions ?? {})) expect(['code', 'requestId', 'upstream', 'retryAfterSeconds']).toContain(key);
+      // Its failure was logged under the same request id (masked errors in full, at error level).
+      const level = error.extensions?.code === 'INTERNAL_SERVER_ERROR' ? '"level":"error"' : '"level":"';
+      expect(p.h.logs.some((line) => line.includes(requestId) && line.includes(level))).toBe(true);
     }
   }
 
@@ -217,7 +252,7 @@ describe('secrets never leave the gateway', () => {
       }
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -231,10 +266,11 @@ describe('secrets never leave the gateway', () => {
           extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401 } },
         });
       }
-      expect(p.h.emulator.requests.map((r) => r.status)).toEqual([401, 401, 401]);
+      // Each operation over HTTP, then over WebSocket.
+      expect(p.h.emulator.requests.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401]);
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -242,15 +278,17 @@ describe('secrets never leave the gateway', () => {
     const p = await startPlanted({ env: { GATEWAY_BREAKER_FAILURES: '2' } });
     try {
       await send(p, PACKAGES);
+      // Two failures (one per transport) open it.
       const failing = await send(p, PACKAGES, status(503, ncpErrorBody('900', 'Unexpected Error', p.h.emulator.url)));
       expect(codeOf(failing)).toBe('UPSTREAM_UNAVAILABLE');
+      expect(p.h.upstreams.guards.cloudfunctions.state).toBe('open');
       const open = await send(p, PACKAGES);
       expect(open.body.errors?.[0]?.message).toBe('The Cloud Functions API is failing; the gateway is not calling it for a moment.');
       const openInvoke = await send(p, INVOKE);
       expect(codeOf(openInvoke)).toBe('UPSTREAM_UNAVAILABLE');
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -271,7 +309,7 @@ describe('secrets never leave the gateway', () => {
       expect(codeOf(partial)).toBe('UPSTREAM_UNAVAILABLE');
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -285,11 +323,11 @@ describe('secrets never leave the gateway', () => {
           extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'identity', status: 401 } },
         });
       }
-      expect(p.h.computeCalls()).toEqual(['POST /identity/v3/auth/tokens', 'POST /identity/v3/auth/tokens']);
+      expect(p.h.computeCalls()).toEqual(Array.from({ length: 4 }, () => 'POST /identity/v3/auth/tokens'));
       await send(p, PACKAGES);
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -301,7 +339,7 @@ describe('secrets never leave the gateway', () => {
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 
@@ -324,7 +362,25 @@ describe('secrets never leave the gateway', () => {
       expect(p.h.logs.filter((line) => line.includes(id) && line.includes('"level":"error"')).length).toBeGreaterThan(0);
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
+    }
+  });
+
+  it("through the gateway's own access key in an activation's subject or in details the gateway shows", async () => {
+    const p = await startPlanted();
+    try {
+      // Runs recorded by the emulator, and a record that names the signing key as its subject.
+      const recorded = await send(p, '{ action(package: "package003", name: "action000") { activations(pageSize: 3) { nodes { id subject } } } }');
+      expect(recorded.body.data.action.activations.nodes).toHaveLength(3);
+      const record = { activationId: ACTIVATION_ID, name: 'action000', subject: PLANTED.accessKey, logs: [], response: { success: true, status: 'success' } };
+      const faked = await send(p, ACTIVATION('id subject status'), status(200, { content: record }));
+      expect(faked.body).toEqual({ data: { activation: { id: ACTIVATION_ID, subject: null, status: 'SUCCESS' } } });
+      expect(p.wsAnswers.at(-1)).toEqual({ data: { activation: { id: ACTIVATION_ID, subject: null, status: 'SUCCESS' } } });
+      const shown = await send(p, PACKAGE, status(400, ncpErrorBody('80306', 'ACTION_BODY_MISSING_FIELD', `limits.timeout is required for ${PLANTED.accessKey}`)));
+      expect(codeOf(shown)).toBe('BAD_USER_INPUT');
+      await audit(p);
+    } finally {
+      await stop(p);
     }
   });
 
@@ -337,7 +393,7 @@ describe('secrets never leave the gateway', () => {
       expect(res.body.data?.activation?.id).toBe(ACTIVATION_ID);
       await audit(p);
     } finally {
-      await p.h.close();
+      await stop(p);
     }
   });
 });

@@ -194,7 +194,7 @@ export class CloudFunctionsClient {
       }
     }
     if (res.status >= 200 && res.status < 300) throw badResponse();
-    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']));
+    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']), [this.#opts.signer.accessKey]);
   }
 
   async #get(route: string, path: string, platform: Platform, call: CallOptions): Promise<unknown> {
@@ -217,7 +217,7 @@ export class CloudFunctionsClient {
       if (content === undefined) throw badResponse();
       return content;
     }
-    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']));
+    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']), [this.#opts.signer.accessKey]);
   }
 
   /**

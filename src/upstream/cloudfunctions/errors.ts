@@ -33,7 +33,11 @@ export function readNcpError(body: unknown): NcpErrorBody {
 /** Codes the upstream documents as transient even though they come with a 4xx/5xx status. */
 const TRANSIENT_CODES = new Set(['80031', '81311', '81312', '81313', '81314']);
 
-export function ncpError(status: number, body: unknown, retryAfterSeconds?: number): GatewayError {
+/**
+ * The GatewayError of an NCP error answer. `redact` lists what shown details must never carry (the
+ * gateway's own access key, which an upstream might echo).
+ */
+export function ncpError(status: number, body: unknown, retryAfterSeconds?: number, redact: readonly string[] = []): GatewayError {
   const { errorCode, details } = readNcpError(body);
   const upstream = { service: 'cloudfunctions' as const, status, ...(errorCode !== undefined ? { errorCode } : {}) };
   const make = (code: ErrorCode, message: string) =>
@@ -51,7 +55,7 @@ export function ncpError(status: number, body: unknown, retryAfterSeconds?: numb
     case 400: {
       if (errorCode === '80102') return make(ErrorCode.BAD_USER_INPUT, 'The package exists on the other platform.');
       if (errorCode === '80302') return make(ErrorCode.BAD_USER_INPUT, 'The action exists on the other platform.');
-      const why = details ? sanitizeUpstreamText(details) : '';
+      const why = details ? sanitizeUpstreamText(details, redact) : '';
       return make(ErrorCode.BAD_USER_INPUT, why ? `Cloud Functions rejected the request: ${why}` : 'Cloud Functions rejected the request as invalid.');
     }
     case 401:
