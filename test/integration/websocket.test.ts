@@ -366,6 +366,29 @@ describe('socket errors and logs', () => {
   });
 });
 
+describe('input that cannot be sent', () => {
+  it('five invokes with params nested 20,000 deep make no upstream call and leave the breaker closed', async () => {
+    const h = await startHarness({ env: { GATEWAY_BREAKER_FAILURES: '5' } });
+    try {
+      const socket = await RawSocket.open(h);
+      const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+      const query = 'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p }) { completed } }';
+      for (let i = 0; i < 5; i++) socket.ws.send(`{"id":"d${i}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":{"p":${deep}}}}`);
+      for (let i = 0; i < 5; i++) {
+        const answer = await socket.until((m) => m.id === `d${i}`);
+        expect(answer.payload.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+      }
+      expect(h.upstreamCalls()).toEqual([]);
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
+      socket.subscribe('ok', '{ packages { name } }');
+      expect((await socket.until((m) => m.id === 'ok')).payload.data.packages).toHaveLength(3);
+      socket.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('operations release what they hold when they end', () => {
   it('keeps no per-operation state after 20,000 operations on one socket', async () => {
     setFlagsFromString('--expose-gc');
