@@ -77,7 +77,7 @@ describe('queries', () => {
       id,
       name: 'action000',
       namespace: expect.any(String),
-      subject: 'test-access-key',
+      subject: 'ncf-emulator-user-1',
       startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       endedAt: expect.stringMatching(/Z$/),
       durationMs: 12,

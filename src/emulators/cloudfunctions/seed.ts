@@ -108,6 +108,7 @@ const ACTIONS: ActionInput[] = [
   },
 ];
 
+/** `subject`: the namespace user of the emulator's first credential (never a key), as its own runs record. */
 export function seed(store: EmulatorStore, opts: { now: number; subject: string }): void {
   store.putPackage({
     name: 'package001',

@@ -126,7 +126,7 @@ export function createEmulatorServer(settings: ServerSettings): http.Server {
     return { status: apiError.status, body: errorBody(apiError, settings.errorCodeAsNumber) };
   };
 
-  /** Writes one answer; throws only if the response cannot be written (the caller then drops it). */
+  /** Writes one answer; throws only if the response cannot be written as built (the caller answers 500). */
   const write = (res: http.ServerResponse, reply: Reply): void => {
     const headers: Record<string, string | number> = {
       'x-ncp-apigw-request-id': randomUUID(),
@@ -212,8 +212,8 @@ export function createEmulatorServer(settings: ServerSettings): http.Server {
 /**
  * A request Node's parser refuses before any handler sees it: a request line plus headers over 16 KiB
  * (a very long path), bytes that are not HTTP, or a request that never finished arriving. Node would answer
- * a bare 431/400/408; this gives the same status with the NCP envelope, so clients can read it like any other gateway error. The wording is the
- * emulator's: the real gateway's answer to these was never captured.
+ * a bare 431/400/408; this gives the same status with the NCP envelope, so clients can read it like any
+ * other gateway error. The wording is the emulator's: the real gateway's answer was never captured.
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, codeAsNumber: boolean): void {
   try {

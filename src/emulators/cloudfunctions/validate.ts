@@ -128,9 +128,12 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
 
 /**
  * Empty body means "no fields"; anything else must be valid JSON, nested at most MAX_JSON_DEPTH levels.
- * A deeper body is refused before it is parsed, like the malformed-content rejection OpenWhisk's
- * controller gives it: nothing runs and nothing is recorded. (JSON.parse itself copes with any depth; what
- * would fail later are the serializations of the value: to the worker, of the record, of the answer.)
+ * A deeper body is refused with 400 before anything runs, and no activation is recorded: OpenWhisk's
+ * controller unmarshals an invoke's (or a PUT's) entity with spray-json before it creates an activation, so
+ * the depth failure there is a malformed-content rejection (400), not a failed run; the NCP envelope and
+ * code 100 are the ones this emulator gives every other malformed body. (JSON.parse itself copes with any
+ * depth; what would fail later are the serializations of the value: to the worker, of the record, of the
+ * answer.)
  */
 export function parseJsonBody(body: Buffer): unknown {
   const text = body.toString('utf8');

@@ -38,7 +38,7 @@ let current = null;
 process.on('unhandledRejection', function () {});
 
 // Text of anything an action throws or rejects with; String() itself throws for some values
-// (Object.create(null), a Symbol inside a template, a toString that throws).
+// (Object.create(null), an object whose toString throws).
 function safeString(value) {
   try {
     return String(value);
@@ -280,13 +280,11 @@ function run(msg) {
   let returned;
   try {
     returned = fn(params);
-    // Adopting a thenable reads its 'then' right away, and a getter there can throw.
-    returned = Promise.resolve(returned);
   } catch (e) {
     finish(run, 'action developer error', { error: 'An error has occurred: ' + safeString(e) }, initTime);
     return;
   }
-  returned.then(
+  Promise.resolve(returned).then(
     function (value) { settle(run, initTime, value); },
     function (reason) {
       let error;
