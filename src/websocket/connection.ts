@@ -2,7 +2,7 @@
  * connection: one open WebSocket and its bounds.
  *
  *   - keep-alive: a ping every {@link KEEPALIVE_MS}; a socket that does not answer is terminated;
- *   - slow readers: a send that would leave more than GATEWAY_WS_MAX_BUFFERED_BYTES unsent closes
+ *   - slow readers: a send while more than GATEWAY_WS_MAX_BUFFERED_BYTES are still unsent closes
  *     the socket (the client is not reading; buffering for it would grow without bound);
  *   - retirement: at its maximum lifetime, when its credential expires, or when the gateway shuts
  *     down, a socket stops taking new operations (where that is asked), lets its queries and
@@ -104,7 +104,8 @@ export class Connection {
   send(data: string): Promise<void> {
     const socket = this.socket;
     if (socket.readyState !== socket.OPEN) return Promise.resolve();
-    if (socket.bufferedAmount + Buffer.byteLength(data) > this.bounds.maxBufferedBytes) {
+    // What is still unsent from before: one answer larger than the bound may go to a client that reads.
+    if (socket.bufferedAmount > this.bounds.maxBufferedBytes) {
       this.onSlowReader(this);
       // Its close frame could not be delivered either: the socket is cut.
       socket.terminate();

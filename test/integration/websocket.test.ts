@@ -281,6 +281,24 @@ describe('slow readers', () => {
   });
 });
 
+describe('large answers', () => {
+  it('still reach a client that reads, even one larger than GATEWAY_WS_MAX_BUFFERED_BYTES', async () => {
+    const h = await startHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '16384' } });
+    try {
+      const socket = await RawSocket.open(h);
+      for (let i = 0; i < 3; i++) socket.subscribe(`i${i}`, getIntrospectionQuery());
+      for (let i = 0; i < 3; i++) {
+        const answer = await socket.until((m) => m.id === `i${i}` && m.type === 'next');
+        expect(JSON.stringify(answer.payload).length).toBeGreaterThan(16_384);
+        expect(answer.payload.data.__schema.queryType).toEqual({ kind: 'OBJECT', name: 'Query' });
+      }
+      socket.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('lifetime', () => {
   it('closes a socket at GATEWAY_WS_MAX_LIFETIME_MS with 1000, once its mutation in flight has answered', async () => {
     const h = await startHarness({ env: { GATEWAY_WS_MAX_LIFETIME_MS: '1000' } });
