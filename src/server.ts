@@ -31,7 +31,7 @@ import type { GatewayContext } from './context';
 import { createHttpApp } from './http/app';
 import { GRAPHQL_PATH, registerGraphQLRoutes } from './http/graphql';
 import { registerProbes } from './http/probes';
-import { GatewayMetrics } from './observability/metrics';
+import type { GatewayMetrics } from './observability/metrics';
 import { OperationPipeline } from './pipeline';
 import { pipelinePlugin } from './pipeline/apollo';
 import { loadManifest } from './pipeline/documents';
@@ -49,8 +49,8 @@ export interface ServerDependencies {
   config: GatewayConfig;
   logger: Logger;
   upstreams: Upstreams;
-  /** Shared with the upstreams (see upstreamHooks); a fresh set when absent. */
-  metrics?: GatewayMetrics;
+  /** Shared with the upstreams (see upstreamHooks). */
+  metrics: GatewayMetrics;
 }
 
 export interface GatewayServer {
@@ -67,8 +67,7 @@ export interface GatewayServer {
 }
 
 export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
-  const { config, logger, upstreams } = deps;
-  const metrics = deps.metrics ?? new GatewayMetrics();
+  const { config, logger, upstreams, metrics } = deps;
   const authenticator = createAuthenticator(config.auth);
   const lifecycle = { ready: false, draining: false, closing: false };
   const app = await createHttpApp({ config, logger, metrics, lifecycle });

@@ -3,7 +3,7 @@
  * origin (shared registry), one signer per credential, one Keystone token cache; created once at
  * start-up and closed at shutdown.
  */
-import type { GatewayConfig } from '../config';
+import type { CloudFunctionsEndpoint, GatewayConfig, IdentityConfig } from '../config';
 import { CloudFunctionsClient } from './cloudfunctions/client';
 import { createSigner } from './cloudfunctions/signer';
 import { KeystoneAuth } from './compute/auth';
@@ -25,6 +25,16 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
+/**
+ * Where the upstreams are, resolved: a remote API with credentials for each (the embedded
+ * emulators are started first, see src/gateway.ts). The compiler tells these from configured
+ * targets, so no client can be built for an upstream that has not been resolved.
+ */
+export interface UpstreamTargets {
+  cloudFunctions: CloudFunctionsEndpoint;
+  compute: { identity: IdentityConfig; region?: string };
+}
+
 export interface UpstreamOptions {
   observer?: UpstreamObserver;
   /** Retries and breaker state changes, for logs and metrics. */
@@ -35,7 +45,7 @@ export interface UpstreamOptions {
   now?: () => number;
 }
 
-export function createUpstreams(config: GatewayConfig, options: UpstreamOptions = {}): Upstreams {
+export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets, options: UpstreamOptions = {}): Upstreams {
   const { observer, now, events, onSharedRead } = options;
   const shared = new SharedReads({
     dedupe: config.sharing.dedupe,
@@ -47,17 +57,15 @@ export function createUpstreams(config: GatewayConfig, options: UpstreamOptions 
     identity: new UpstreamGuard('identity', config.resilience, events),
     compute: new UpstreamGuard('compute', config.resilience, events),
   };
-  const cf = config.cloudFunctions;
-  const identity = config.compute.identity;
-  if (!cf.credentials || !cf.origin || !identity) {
-    throw new Error('Upstream origins and credentials must be resolved (or the emulators started) before the clients are created');
-  }
+  const cf = targets.cloudFunctions;
+  const { identity } = targets.compute;
+  const catalog = { ...config.compute, region: targets.compute.region ?? config.compute.region };
   const pools = new PoolRegistry(config.upstreamHttp);
   const functions = new CloudFunctionsClient({
     origin: cf.origin,
     basePath: cf.basePath,
     generation: cf.generation,
-    utcOffsetHours: REGION_UTC_OFFSET_HOURS[cf.region],
+    utcOffsetHours: REGION_UTC_OFFSET_HOURS[config.cloudFunctions.region],
     signer: createSigner(cf.credentials.accessKey, cf.credentials.secretKey),
     dispatcher: pools.get(cf.origin),
     guard: guards.cloudfunctions,
@@ -68,7 +76,7 @@ export function createUpstreams(config: GatewayConfig, options: UpstreamOptions 
   pools.get(new URL(identity.authUrl).origin);
   const keystone = new KeystoneAuth({
     identity,
-    compute: config.compute,
+    compute: catalog,
     pools,
     guard: guards.identity,
     ...(observer ? { observer } : {}),

@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { request } from 'undici';
-import { loadConfig, withEmbeddedCloudFunctions, withEmbeddedCompute, type GatewayConfig } from '../../src/config';
+import { hideField, loadConfig, type GatewayConfig } from '../../src/config';
 import {
   startCloudFunctionsEmulator,
   type CloudFunctionsEmulator,
@@ -16,9 +16,10 @@ import {
 } from '../../src/emulators/cloudfunctions';
 import { startComputeEmulator, type ComputeEmulator, type ComputeEmulatorOptions } from '../../src/emulators/compute';
 import { createLogger } from '../../src/logger';
-import { GatewayMetrics, upstreamHooks } from '../../src/observability/metrics';
-import { buildServer, type GatewayServer } from '../../src/server';
-import { createUpstreams, type Upstreams } from '../../src/upstream';
+import { startGateway } from '../../src/gateway';
+import type { GatewayMetrics } from '../../src/observability/metrics';
+import type { GatewayServer } from '../../src/server';
+import type { UpstreamTargets, Upstreams } from '../../src/upstream';
 
 export const TEST_CREDENTIALS = { accessKey: 'test-access-key', secretKey: 'test-secret-key-0123456789' };
 export const TEST_OS_USER = { name: 'demo', password: 'test-os-password-0123', project: 'demo' };
@@ -76,21 +77,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.now ? { now: options.now } : {}),
     ...options.compute,
   });
-  const base = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
+  const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
   const creds = options.gatewayCredentials ?? TEST_CREDENTIALS;
   const proxy = options.proxy ? await options.proxy(emulator.url) : undefined;
-  let config = withEmbeddedCloudFunctions(base, proxy?.url ?? emulator.url, creds);
-  if (!base.compute.identity) {
-    config = withEmbeddedCompute(config, {
-      authUrl: compute.authUrl,
-      username: TEST_OS_USER.name,
-      password: options.osPassword ?? TEST_OS_USER.password,
-      projectName: TEST_OS_USER.project,
-      region: base.compute.region ?? 'RegionOne',
-    });
-  }
-  if (options.basePath === '/api/v2') {
-    config = { ...config, cloudFunctions: { ...config.cloudFunctions, basePath: '/api/v2', generation: 'v2.0' } };
+  const generation = options.basePath === '/api/v2' ? 'v2.0' : 'v2.1';
+  const targets: Partial<UpstreamTargets> = {
+    cloudFunctions: { origin: proxy?.url ?? emulator.url, basePath: options.basePath ?? '/ncf/api/v2', generation, credentials: hideField({ ...creds }, 'secretKey') },
+  };
+  // OS_AUTH_URL in the test's env points the gateway elsewhere (to a Keystone of the test's own).
+  if (config.compute.target.kind === 'embedded') {
+    targets.compute = {
+      identity: {
+        authUrl: compute.authUrl,
+        credentials: hideField(
+          { method: 'password' as const, username: TEST_OS_USER.name, userDomainName: 'Default', password: options.osPassword ?? TEST_OS_USER.password },
+          'password',
+        ),
+        scope: { projectName: TEST_OS_USER.project, projectDomainName: 'Default' },
+      },
+      region: config.compute.region ?? 'RegionOne',
+    };
   }
   const logs: string[] = [];
   const sink = new Writable({
@@ -100,9 +106,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   const logger = createLogger(options.logLevel ?? 'debug', sink);
-  const metrics = new GatewayMetrics();
-  const upstreams = createUpstreams(config, { ...upstreamHooks(metrics), ...(options.now ? { now: options.now } : {}) });
-  const server = await buildServer({ config, logger, upstreams, metrics });
+  const gateway = await startGateway(config, { logger, targets, ...(options.now ? { now: options.now } : {}) });
+  const { server, upstreams, metrics } = gateway;
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();
   if (!address || typeof address !== 'object') throw new Error('no address');
@@ -137,8 +142,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       compute.resetRequests();
     },
     async close() {
-      await server.close();
-      await upstreams.close();
+      await gateway.close();
       await proxy?.close();
       await emulator.close();
       await compute.close();

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, withEmbeddedCloudFunctions } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -13,20 +13,23 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('defaults to the embedded emulator on 127.0.0.1:4000 with the vpc platform', () => {
     const config = loadConfig({});
-    expect(config.cloudFunctions.credentials).toBeUndefined();
-    expect(config.compute.identity).toBeUndefined();
+    expect(config.cloudFunctions.target).toEqual({ kind: 'embedded' });
+    expect(config.compute.target).toEqual({ kind: 'embedded' });
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(4000);
-    expect(config.cloudFunctions).toEqual({ basePath: '/ncf/api/v2', generation: 'v2.1', region: 'kr', defaultPlatform: 'vpc' });
+    expect(config.cloudFunctions).toEqual({ target: { kind: 'embedded' }, region: 'kr', defaultPlatform: 'vpc' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('derives the API URL from NCP_REGION', () => {
     const config = loadConfig({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: 'sk', NCP_REGION: 'sg' });
-    expect(config.cloudFunctions.credentials?.accessKey).toBe('ak');
-    expect(config.cloudFunctions.origin).toBe('https://sg-cloudfunctions.apigw.ntruss.com');
-    expect(config.cloudFunctions.basePath).toBe('/ncf/api/v2');
-    expect(config.cloudFunctions.generation).toBe('v2.1');
+    expect(config.cloudFunctions.target).toEqual({
+      kind: 'remote',
+      origin: 'https://sg-cloudfunctions.apigw.ntruss.com',
+      basePath: '/ncf/api/v2',
+      generation: 'v2.1',
+      credentials: { accessKey: 'ak' },
+    });
   });
 
   it.each([
@@ -35,7 +38,7 @@ describe('configuration', () => {
     ['http://127.0.0.1:9999/prefix/ncf/api/v2', 'http://127.0.0.1:9999', '/prefix/ncf/api/v2', 'v2.1'],
   ])('reads NCP_API_URL %s', (url, origin, basePath, generation) => {
     const config = loadConfig({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: 'sk', NCP_API_URL: url });
-    expect(config.cloudFunctions).toMatchObject({ origin, basePath, generation });
+    expect(config.cloudFunctions.target).toMatchObject({ kind: 'remote', origin, basePath, generation });
   });
 
   it('sends the platform given by NCP_PLATFORM, case-insensitively', () => {
@@ -81,12 +84,10 @@ describe('configuration', () => {
 
   it('keeps the secret key out of serialised configuration', () => {
     const config = loadConfig({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: 'the-secret' });
-    expect(config.cloudFunctions.credentials?.secretKey).toBe('the-secret');
+    const target = config.cloudFunctions.target;
+    expect(target.kind === 'remote' && target.credentials.secretKey).toBe('the-secret');
     expect(JSON.stringify(config)).not.toContain('the-secret');
-    const embedded = withEmbeddedCloudFunctions(loadConfig({}), 'http://127.0.0.1:1234', { accessKey: 'a', secretKey: 'emu-secret' });
-    expect(embedded.cloudFunctions.origin).toBe('http://127.0.0.1:1234');
-    expect(embedded.cloudFunctions.credentials?.secretKey).toBe('emu-secret');
-    expect(JSON.stringify(embedded)).not.toContain('emu-secret');
+    expect(target.kind === 'remote' && Object.keys({ ...target.credentials })).toEqual(['accessKey']);
   });
 });
 
@@ -99,13 +100,17 @@ describe('OpenStack configuration', () => {
       interface: 'public',
       microversion: '2.84',
       region: 'RegionTwo',
-      identity: {
-        authUrl: 'https://keystone.example:5000/v3',
-        credentials: { method: 'password', username: 'ops', userDomainName: 'Default' },
-        scope: { projectName: 'infra', projectDomainName: 'Default' },
+      target: {
+        kind: 'remote',
+        identity: {
+          authUrl: 'https://keystone.example:5000/v3',
+          credentials: { method: 'password', username: 'ops', userDomainName: 'Default' },
+          scope: { projectName: 'infra', projectDomainName: 'Default' },
+        },
       },
     });
-    expect(config.compute.identity?.credentials).toHaveProperty('password', 'pw-secret');
+    const target = config.compute.target;
+    expect(target.kind === 'remote' && target.identity.credentials).toHaveProperty('password', 'pw-secret');
     expect(JSON.stringify(config)).not.toContain('pw-secret');
   });
 
@@ -122,7 +127,7 @@ describe('OpenStack configuration', () => {
       interface: 'internal',
       microversion: '2.66',
       novaUrl: 'http://nova:8774/v2.1',
-      identity: { authUrl: 'http://keystone:5000/v3', credentials: { method: 'application_credential', id: 'app-id' } },
+      target: { kind: 'remote', identity: { authUrl: 'http://keystone:5000/v3', credentials: { method: 'application_credential', id: 'app-id' } } },
     });
     expect(JSON.stringify(config)).not.toContain('app-secret');
   });

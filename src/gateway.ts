@@ -1,0 +1,106 @@
+/**
+ * gateway: starts one gateway from its configuration, the same way for the process (main.ts) and
+ * for the tests (test/helpers/gateway.ts): the embedded emulators where an upstream has no
+ * credentials configured, the metrics once, the upstream clients, then the server. Listening and
+ * signals are the caller's.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { hideField, type CloudFunctionsConfig, type ComputeConfig, type GatewayConfig } from './config';
+import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
+import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
+import { GatewayMetrics, upstreamHooks } from './observability/metrics';
+import { buildServer, type GatewayServer } from './server';
+import { createUpstreams, type UpstreamTargets, type Upstreams } from './upstream';
+
+export interface GatewayOptions {
+  logger: Logger;
+  /**
+   * Where the upstreams are, instead of the configured targets (tests point the gateway at their
+   * own emulators, or at a fault proxy in front of them).
+   */
+  targets?: Partial<UpstreamTargets>;
+  /** Clock for Keystone token expiry (tests); default Date.now. */
+  now?: () => number;
+}
+
+export interface Gateway {
+  config: GatewayConfig;
+  server: GatewayServer;
+  upstreams: Upstreams;
+  metrics: GatewayMetrics;
+  /** The upstreams in use, resolved. */
+  targets: UpstreamTargets;
+  /**
+   * Stops the server (operations in flight finish, up to `graceMs`), the upstream connections and
+   * any emulator it started. Resolves false when the grace period ran out.
+   */
+  close(graceMs?: number): Promise<boolean>;
+}
+
+type Cleanup = () => Promise<void>;
+
+async function cloudFunctionsTarget(cf: CloudFunctionsConfig, logger: Logger, cleanups: Cleanup[]): Promise<UpstreamTargets['cloudFunctions']> {
+  if (cf.target.kind === 'remote') {
+    const { kind: _kind, ...endpoint } = cf.target;
+    logger.info({ origin: endpoint.origin, basePath: endpoint.basePath, platform: cf.defaultPlatform }, 'Using NAVER Cloud Platform Cloud Functions');
+    return endpoint;
+  }
+  const credentials = { accessKey: `emulator-${randomBytes(6).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') };
+  const emulator = await startCloudFunctionsEmulator({ host: '127.0.0.1', port: 0, credentials: [credentials] });
+  cleanups.push(() => emulator.close());
+  logger.info(
+    { emulator: emulator.url },
+    'No NCP_ACCESS_KEY set: using the built-in Cloud Functions emulator on loopback (in-memory, seeded with example packages). Set NCP_ACCESS_KEY and NCP_SECRET_KEY to use NAVER Cloud.',
+  );
+  return { origin: emulator.url, basePath: '/ncf/api/v2', generation: 'v2.1', credentials: hideField(credentials, 'secretKey') };
+}
+
+async function computeTarget(compute: ComputeConfig, logger: Logger, cleanups: Cleanup[]): Promise<UpstreamTargets['compute']> {
+  if (compute.target.kind === 'remote') {
+    logger.info({ identity: compute.target.identity.authUrl, region: compute.region }, 'Using OpenStack compute');
+    return { identity: compute.target.identity };
+  }
+  const user = { name: 'demo', password: randomBytes(18).toString('base64url'), project: 'demo' };
+  const emulator = await startComputeEmulator({ host: '127.0.0.1', port: 0, users: [user] });
+  cleanups.push(() => emulator.close());
+  logger.info(
+    { identity: emulator.authUrl, exampleServerId: SEED_SERVER_ID },
+    `No OS_AUTH_URL set: using the built-in Keystone + Nova emulator on loopback (in-memory, seeded with example servers). Try { server(id: "${SEED_SERVER_ID}") { instanceActions { nodes { action events { event result } } } } }`,
+  );
+  const credentials = hideField({ method: 'password' as const, username: user.name, userDomainName: 'Default', password: user.password }, 'password');
+  return {
+    identity: { authUrl: emulator.authUrl, credentials, scope: { projectName: user.project, projectDomainName: 'Default' } },
+    region: 'RegionOne',
+  };
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const cleanups: Cleanup[] = [];
+  try {
+    const targets: UpstreamTargets = {
+      cloudFunctions: options.targets?.cloudFunctions ?? (await cloudFunctionsTarget(config.cloudFunctions, logger, cleanups)),
+      compute: options.targets?.compute ?? (await computeTarget(config.compute, logger, cleanups)),
+    };
+    const metrics = new GatewayMetrics();
+    const upstreams = createUpstreams(config, targets, { ...upstreamHooks(metrics), ...(options.now ? { now: options.now } : {}) });
+    const server = await buildServer({ config, logger, upstreams, metrics });
+    return {
+      config,
+      server,
+      upstreams,
+      metrics,
+      targets,
+      async close(graceMs) {
+        const clean = await server.close(graceMs);
+        await upstreams.close();
+        for (const cleanup of cleanups) await cleanup();
+        return clean;
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
