@@ -7,7 +7,7 @@
  * `Cache-Control: private` (never kept by a shared cache or CDN).
  */
 import { defaultFieldResolver, getDirectiveValues, isObjectType, type GraphQLSchema } from 'graphql';
-import { ErrorCode, GatewayError } from '../errors';
+import { refusals } from '../errors';
 import type { Principal } from './principal';
 
 export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
@@ -23,7 +23,7 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, ctx: { principal: Principal }, info) => {
         if (!ctx.principal.scopes.has(requires)) {
-          throw new GatewayError(ErrorCode.FORBIDDEN, `This field needs the scope ${requires}.`);
+          throw refusals.missingScope(requires);
         }
         if (ctx.principal.kind !== 'anonymous') {
           (info as { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({ scope: 'PRIVATE' });
@@ -35,7 +35,7 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
         const subscribe = field.subscribe;
         field.subscribe = (source, args, ctx: { principal: Principal }, info) => {
           if (!ctx.principal.scopes.has(requires)) {
-            throw new GatewayError(ErrorCode.FORBIDDEN, `This field needs the scope ${requires}.`);
+            throw refusals.missingScope(requires);
           }
           return subscribe(source, args, ctx, info);
         };

@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ErrorCode, GatewayError } from '../errors';
+import { refusals } from '../errors';
 
 export type Manifest = ReadonlyMap<string, string>;
 
@@ -84,8 +84,6 @@ function persistedHash(extensions: unknown): string | undefined {
   return typeof hash === 'string' ? hash.toLowerCase() : undefined;
 }
 
-const refusal = (code: ErrorCode, message: string) => new GatewayError(code, message, { httpStatus: 400 });
-const REQUIRED = 'Only trusted operations are accepted: send the documentId of a persisted document.';
 
 export class DocumentPolicy {
   readonly #manifest: Manifest | undefined;
@@ -110,19 +108,17 @@ export class DocumentPolicy {
     if (request.documentId !== undefined && request.documentId !== null) {
       const id = String(request.documentId).replace(/^sha256:/, '').toLowerCase();
       const document = manifest?.get(id);
-      if (document === undefined) throw refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Unknown documentId: it is not in the persisted documents.');
+      if (document === undefined) throw refusals.unknownDocumentId();
       return document;
     }
     const hash = persistedHash(request.extensions);
     if (typeof request.query === 'string' && request.query !== '') {
-      if (this.#only && !manifest?.has(sha256Hex(request.query))) throw refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, REQUIRED);
+      if (this.#only && !manifest?.has(sha256Hex(request.query))) throw refusals.untrustedDocument();
       return undefined;
     }
     if (hash !== undefined && manifest?.has(hash)) return manifest.get(hash);
     if (this.#only) {
-      throw hash !== undefined
-        ? refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Unknown persisted query: it is not in the persisted documents.')
-        : refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, REQUIRED);
+      throw hash !== undefined ? refusals.unknownPersistedQuery() : refusals.untrustedDocument();
     }
     return undefined;
   }

@@ -33,7 +33,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { GatewayConfig } from '../config';
 import { createContext, type ContextDependencies, type GatewayContext, type RequestScope } from '../context';
-import { createErrorFormatter, ErrorCode, GatewayError, type ErrorFormatter } from '../errors';
+import { createErrorFormatter, ErrorCode, refusals, type ErrorFormatter, type GatewayError } from '../errors';
 import type { GatewayMetrics } from '../observability/metrics';
 import { DocumentPolicy, sha256Hex, type Manifest, type OperationRequest } from './documents';
 import { exceedsDepth, tooDeep } from './input';
@@ -129,11 +129,7 @@ export class OperationPipeline {
     const name = typeof operationName === 'string' && operationName !== '' ? operationName : undefined;
     const operation = getOperationAST(document, name);
     if (operation) return operation;
-    const message =
-      name !== undefined
-        ? `Unknown operation named "${name}".`
-        : 'Must provide operation name if query contains multiple operations.';
-    return new GatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, message, { httpStatus: 400 });
+    return name !== undefined ? refusals.unknownOperation(name) : refusals.ambiguousOperation();
   }
 
   /** Stage 3b, every transport: whether this transport may run the operation, and its cost. */
@@ -147,11 +143,7 @@ export class OperationPipeline {
     query?: string;
   }): GatewayError | undefined {
     if (check.operation?.operation === 'subscription' && check.transport === 'http') {
-      return new GatewayError(
-        ErrorCode.BAD_REQUEST,
-        'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
-        { httpStatus: 400 },
-      );
+      return refusals.subscriptionOverHttp();
     }
     return this.#cost.check({
       schema: this.schema,

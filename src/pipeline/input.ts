@@ -5,7 +5,7 @@
  * the upstream. So depth is measured first, without recursion, and anything deeper than
  * GATEWAY_MAX_INPUT_DEPTH is refused before any other work.
  */
-import { ErrorCode, GatewayError } from '../errors';
+import { refusals } from '../errors';
 
 /**
  * Whether `value` nests objects and arrays deeper than `max` levels (`{}` and `[]` are one level,
@@ -30,6 +30,4 @@ export function exceedsDepth(value: unknown, max: number): boolean {
   return false;
 }
 
-export function tooDeep(what: string, max: number): GatewayError {
-  return new GatewayError(ErrorCode.BAD_USER_INPUT, `${what} nest deeper than the limit of ${max} levels.`, { httpStatus: 400 });
-}
+export const tooDeep = refusals.tooDeep;

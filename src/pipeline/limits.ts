@@ -28,7 +28,7 @@ import {
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 import { LRUCache } from 'lru-cache';
 import type { LimitsConfig } from '../config';
-import { ErrorCode, GatewayError } from '../errors';
+import { refusals, type GatewayError } from '../errors';
 
 /** The size assumed for a list field whose size no argument bounds (packages, actions, events…). */
 export const DEFAULT_LIST_SIZE = 20;
@@ -135,11 +135,7 @@ export class CostMeter {
   check(operation: CostedOperation): GatewayError | undefined {
     const cost = this.costOf(operation);
     if (cost === undefined || cost <= this.#max) return undefined;
-    return new GatewayError(
-      ErrorCode.GRAPHQL_VALIDATION_FAILED,
-      `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${this.#max}. Ask for smaller pages or fewer nested lists.`,
-      { httpStatus: 400 },
-    );
+    return refusals.tooExpensive(cost, this.#max);
   }
 
   costOf({ schema, document, operationName, variables, documentKey }: CostedOperation): number | undefined {

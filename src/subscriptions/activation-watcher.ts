@@ -10,7 +10,8 @@
  * failure (unreachable, timeout, breaker open) is waited out like "not yet"; any other error
  * (forbidden, bad credentials) ends the wait at once.
  */
-import { ErrorCode, GatewayError, isGatewayError } from '../errors';
+import { ErrorCode, isGatewayError, refusals } from '../errors';
+import { systemClock, type Clock } from '../time';
 import type { CloudFunctionsClient } from '../upstream/cloudfunctions/client';
 import type { ActivationKey, ActivationRecord } from '../upstream/cloudfunctions/types';
 import { SharedWork } from '../shared-work';
@@ -33,8 +34,10 @@ export class ActivationWatcher {
   readonly #client: CloudFunctionsClient;
   readonly #opts: WatcherOptions;
   readonly #polls = new SharedWork<ActivationRecord>();
+  readonly #clock: Clock;
 
-  constructor(client: CloudFunctionsClient, options: WatcherOptions) {
+  constructor(client: CloudFunctionsClient, options: WatcherOptions, clock: Clock = systemClock) {
+    this.#clock = clock;
     this.#client = client;
     this.#opts = options;
   }
@@ -46,15 +49,9 @@ export class ActivationWatcher {
   wait(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
     const id = JSON.stringify([key.platform, key.package, key.action, key.id]);
     if (!this.#polls.has(id) && this.#polls.size >= this.#opts.maxPollers) {
-      return Promise.reject(
-        new GatewayError(
-          ErrorCode.RATE_LIMITED,
-          `The gateway is already watching as many runs as it may (${this.#opts.maxPollers}); try again shortly, or read the run later with Query.activation.`,
-          { retryAfterSeconds: 5 },
-        ),
-      );
+      return Promise.reject(refusals.tooManyWatchedRuns(this.#opts.maxPollers));
     }
-    return this.#polls.join(id, (stop) => this.#poll(key, stop), signal, ended).result;
+    return this.#polls.join(id, (stop) => this.#poll(key, stop), signal, refusals.subscriptionEnded).result;
   }
 
   /** Runs being polled now. */
@@ -62,12 +59,12 @@ export class ActivationWatcher {
     return this.#polls.size;
   }
 
-
   async #poll(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
-    const giveUpAt = Date.now() + this.#opts.maxWaitMs;
+    const clock = this.#clock;
+    const giveUpAt = clock.now() + this.#opts.maxWaitMs;
     let interval = POLL_INITIAL_MS;
     for (;;) {
-      if (signal.aborted) throw ended();
+      if (signal.aborted) throw refusals.subscriptionEnded();
       try {
         const record = await this.#client.getActivation(key, { signal, deadline: giveUpAt });
         if (record) return record;
@@ -75,31 +72,10 @@ export class ActivationWatcher {
         if (signal.aborted) throw error;
         if (!(isGatewayError(error) && TRANSIENT.has(error.code))) throw error;
       }
-      const remaining = giveUpAt - Date.now();
-      if (remaining <= 0) {
-        throw new GatewayError(
-          ErrorCode.UPSTREAM_TIMEOUT,
-          `The run did not finish within ${Math.round(this.#opts.maxWaitMs / 1000)} s of subscribing; read it later with Query.activation.`,
-        );
-      }
-      await sleep(Math.min(interval, remaining), signal);
+      const remaining = giveUpAt - clock.now();
+      if (remaining <= 0) throw refusals.runNotFinished(Math.round(this.#opts.maxWaitMs / 1000));
+      await clock.sleep(Math.min(interval, remaining), signal);
       interval = Math.min(this.#opts.maxIntervalMs, interval * POLL_FACTOR);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function ended(): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.');
 }

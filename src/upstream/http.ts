@@ -8,7 +8,7 @@
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { UpstreamHttpConfig } from '../config';
-import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
+import { refusals, upstreamFailure, type GatewayError, type UpstreamErrorInfo } from '../errors';
 import type { RequestTrace } from '../observability/tracing';
 
 export function createPool(origin: string, http: UpstreamHttpConfig): Pool {
@@ -159,23 +159,13 @@ const NOT_SENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 
  */
 export function transportError(service: UpstreamErrorInfo['service'], error: unknown, deadlinePassed: boolean): GatewayError {
   const name = transportErrorName(error);
-  let mapped: GatewayError;
-  if (deadlinePassed || TIMEOUT_CODES.has(name) || name === 'TimeoutError') {
-    mapped = new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(service)} did not answer in time.`, {
-      upstream: { service },
-      cause: error,
-    });
-  } else if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
-    mapped = new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, `The ${serviceLabel(service)} sent a response that is too large.`, {
-      upstream: { service },
-      cause: error,
-    });
-  } else {
-    mapped = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${serviceLabel(service)} could not be reached.`, {
-      upstream: { service },
-      cause: error,
-    });
-  }
+  const kind =
+    deadlinePassed || TIMEOUT_CODES.has(name) || name === 'TimeoutError'
+      ? 'timeout'
+      : error instanceof undiciErrors.ResponseExceededMaxSizeError
+        ? 'tooLarge'
+        : 'unreachable';
+  const mapped = upstreamFailure(kind, service, { cause: error });
   if (!NOT_SENT_CODES.has(name)) UPSTREAM_FAILURES.add(mapped);
   return mapped;
 }
@@ -188,20 +178,10 @@ export function serializeBody(value: unknown): string {
   try {
     return JSON.stringify(value);
   } catch {
-    throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'The request body cannot be sent: it is not serializable JSON.');
+    throw refusals.unserializableBody();
   }
 }
 
-export function serviceLabel(service: UpstreamErrorInfo['service']): string {
-  switch (service) {
-    case 'cloudfunctions':
-      return 'Cloud Functions API';
-    case 'compute':
-      return 'compute API';
-    case 'identity':
-      return 'identity service';
-  }
-}
 
 /** What an operation hands every upstream call it makes. */
 export interface CallOptions {

@@ -53,9 +53,9 @@ export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets,
     ...(onSharedRead ? { onOutcome: onSharedRead } : {}),
   });
   const guards = {
-    cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, events),
-    identity: new UpstreamGuard('identity', config.resilience, events),
-    compute: new UpstreamGuard('compute', config.resilience, events),
+    cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, { events }),
+    identity: new UpstreamGuard('identity', config.resilience, { events }),
+    compute: new UpstreamGuard('compute', config.resilience, { events }),
   };
   const cf = targets.cloudFunctions;
   const { identity } = targets.compute;

@@ -20,11 +20,11 @@
  * decides whether it closes again. A call aborted by the gateway itself (deadline, client gone) is
  * not the upstream's failure and is not counted.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { ResilienceConfig } from '../config';
-import { ErrorCode, GatewayError, isGatewayError, type UpstreamErrorInfo } from '../errors';
-import { isUpstreamFailure, parseRetryAfter, serviceLabel, transportErrorName, type Exchange } from './http';
+import { isGatewayError, upstreamFailure, type UpstreamErrorInfo } from '../errors';
+import { systemClock, type Clock } from '../time';
+import { isUpstreamFailure, parseRetryAfter, transportErrorName, type Exchange } from './http';
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 /** Failures below HTTP after which the request may be sent again. */
@@ -60,6 +60,14 @@ export interface GuardedCall {
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+export interface GuardOptions {
+  events?: GuardEvents;
+  /** The jitter's random source (tests); default Math.random. */
+  random?: () => number;
+  /** Where retries wait (tests); default the system clock. The breaker's cooldown uses Date.now. */
+  clock?: Clock;
+}
+
 export interface GuardEvents {
   onRetry?(service: UpstreamErrorInfo['service'], reason: string): void;
   onBreakerState?(service: UpstreamErrorInfo['service'], state: BreakerState): void;
@@ -83,11 +91,14 @@ export class UpstreamGuard {
   readonly #config: ResilienceConfig;
   readonly #breaker: CircuitBreakerPolicy;
   readonly #random: () => number;
+  readonly #clock: Clock;
   readonly #events: GuardEvents;
   /** Answers judged failures by their call's rule, for the breaker's result filter. */
   readonly #failed = new WeakSet<Exchange>();
 
-  constructor(service: UpstreamErrorInfo['service'], config: ResilienceConfig, events: GuardEvents = {}, random: () => number = Math.random) {
+  constructor(service: UpstreamErrorInfo['service'], config: ResilienceConfig, options: GuardOptions = {}) {
+    const { events = {}, random = Math.random, clock = systemClock } = options;
+    this.#clock = clock;
     this.service = service;
     this.#config = config;
     this.#random = random;
@@ -121,11 +132,7 @@ export class UpstreamGuard {
         });
       } catch (e) {
         if (e instanceof BrokenCircuitError) {
-          throw new GatewayError(
-            ErrorCode.UPSTREAM_UNAVAILABLE,
-            `The ${serviceLabel(this.service)} is failing; the gateway is not calling it for a moment.`,
-            { upstream: { service: this.service }, cause: e },
-          );
+          throw upstreamFailure('breakerOpen', this.service, { cause: e });
         }
         error = e instanceof CallerAborted ? e.original : e;
       }
@@ -137,13 +144,7 @@ export class UpstreamGuard {
         throw error;
       }
       this.#events.onRetry?.(this.service, reason);
-      try {
-        await sleep(wait, undefined, call.signal ? { signal: call.signal } : {});
-      } catch {
-        throw new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(this.service)} did not answer in time.`, {
-          upstream: { service: this.service },
-        });
-      }
+      if (!(await this.#clock.sleep(wait, call.signal))) throw upstreamFailure('timeout', this.service);
     }
   }
 
@@ -173,7 +174,7 @@ export class UpstreamGuard {
       if (retryAfter * 1000 > retryMaxDelayMs) return undefined;
       wait = Math.max(wait, retryAfter * 1000);
     }
-    if (call.deadline !== undefined && Date.now() + wait >= call.deadline) return undefined;
+    if (call.deadline !== undefined && this.#clock.now() + wait >= call.deadline) return undefined;
     return wait;
   }
 }

@@ -15,9 +15,9 @@
  * Per-request DataLoaders still de-duplicate within an operation; this layer works across them.
  */
 import { LRUCache } from 'lru-cache';
-import { ErrorCode, GatewayError, type UpstreamErrorInfo } from '../errors';
+import { upstreamFailure, type GatewayError, type UpstreamErrorInfo } from '../errors';
 import { SharedWork } from '../shared-work';
-import { serviceLabel, type Exchange } from './http';
+import type { Exchange } from './http';
 
 export type SharedOutcome = 'miss' | 'shared' | 'hit';
 
@@ -85,5 +85,5 @@ export class SharedReads {
 }
 
 function timedOut(service: UpstreamErrorInfo['service']): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The ${serviceLabel(service)} did not answer in time.`, { upstream: { service } });
+  return upstreamFailure('timeout', service);
 }

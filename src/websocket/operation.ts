@@ -162,11 +162,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Refusals of an operation by its socket's state (see ./server). */
-export const refusals = {
-  tooMany: (limit: number) =>
-    new GatewayError(ErrorCode.RATE_LIMITED, `Too many operations in flight on this connection (the limit is ${limit}); wait for one to end.`),
-  expired: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The credential of this connection has expired; reconnect with a new one.'),
-  shuttingDown: () =>
-    new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).'),
-};
+

@@ -22,13 +22,13 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { AuthFailure, type Authenticator, type Principal } from '../auth';
 import type { GatewayConfig } from '../config';
-import { ErrorCode } from '../errors';
+import { ErrorCode, refusals } from '../errors';
 import { sendError } from '../http/errors';
 import { isAllowedOrigin } from '../http/guards';
 import type { GatewayMetrics } from '../observability/metrics';
 import type { OperationPipeline, OperationRequest } from '../pipeline';
 import { CLOSE, Connection, type CloseReason } from './connection';
-import { refusals, WsOperation, type OperationEnv } from './operation';
+import { WsOperation, type OperationEnv } from './operation';
 
 /** A subscription's budget beyond its longest wait for a run. */
 const SUBSCRIPTION_MARGIN_MS = 30_000;
@@ -177,10 +177,10 @@ export class GraphQLWebSocketServer {
   #refusalFor(connection: Connection) {
     if (connection.refusal) return connection.refusal;
     const expiresAt = connection.principal?.expiresAt;
-    if (expiresAt !== undefined && Date.now() >= expiresAt) return refusals.expired();
+    if (expiresAt !== undefined && Date.now() >= expiresAt) return refusals.credentialExpired();
     if (connection.operations.size >= connection.bounds.maxOperations) {
       this.#opts.metrics.wsRefused.inc({ reason: 'operations' });
-      return refusals.tooMany(connection.bounds.maxOperations);
+      return refusals.tooManyOperations(connection.bounds.maxOperations);
     }
     return undefined;
   }
@@ -216,7 +216,7 @@ export class GraphQLWebSocketServer {
       const left = Math.max(0, principal.expiresAt - Date.now());
       // Past the lifetime the socket retires anyway (and a timer cannot wait beyond ~24 days).
       if (left < this.#opts.config.websocket.maxLifetimeMs) {
-        connection.after(left, () => connection.retire(CLOSE.EXPIRED, refusals.expired(), this.#opts.config.requestTimeoutMs));
+        connection.after(left, () => connection.retire(CLOSE.EXPIRED, refusals.credentialExpired(), this.#opts.config.requestTimeoutMs));
       }
     }
     return true;

@@ -44,7 +44,7 @@ describe('upstream errors', () => {
       const res = await h.gql('{ packages { name } }');
       expect(res.body.data).toBeNull();
       expect(res.body.errors?.[0]).toMatchObject({
-        message: "Cloud Functions rejected the gateway's credentials.",
+        message: "The Cloud Functions API rejected the gateway's credentials.",
         extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401, errorCode: '200' } },
       });
       assertNothingInternal(h, JSON.stringify(res));

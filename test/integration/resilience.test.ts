@@ -55,7 +55,7 @@ const BREAKER_OPEN_ERROR = {
   extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'cloudfunctions' } },
 };
 const failedToAnswer = (status: number, errorCode?: string) => ({
-  message: 'Cloud Functions failed to answer.',
+  message: 'The Cloud Functions API failed to answer.',
   extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'cloudfunctions', status, ...(errorCode ? { errorCode } : {}) } },
 });
 
@@ -198,7 +198,7 @@ describe('resilience: timeouts, resets and retries', () => {
     proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '5' }));
     const { value: res, ms } = await timed(() => h.gql(PACKAGES));
     expect(onlyError(res, ['packages'])).toEqual({
-      message: 'Cloud Functions is throttling requests; retry later.',
+      message: 'The Cloud Functions API is limiting requests; retry later.',
       extensions: { code: 'RATE_LIMITED', upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' }, retryAfterSeconds: 5 },
     });
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
@@ -285,7 +285,7 @@ describe('resilience: invokeAction is never sent twice', () => {
     proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '1' }));
     const res = await h.gql(INVOKE);
     expect(onlyError(res, ['invokeAction'])).toEqual({
-      message: 'Cloud Functions is throttling requests; retry later.',
+      message: 'The Cloud Functions API is limiting requests; retry later.',
       extensions: { code: 'RATE_LIMITED', upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' }, retryAfterSeconds: 1 },
     });
     expect(seen(proxy)).toEqual([`POST ${INVOKE_PATH}`]);

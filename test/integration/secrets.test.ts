@@ -262,7 +262,7 @@ describe('secrets never leave the gateway', () => {
       for (const query of [PACKAGES, PACKAGE, INVOKE]) {
         const res = await send(p, query);
         expect(res.body.errors?.[0]).toMatchObject({
-          message: "Cloud Functions rejected the gateway's credentials.",
+          message: "The Cloud Functions API rejected the gateway's credentials.",
           extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401 } },
         });
       }

@@ -51,7 +51,7 @@ describe('NCP error bodies', () => {
 
   it('explains a 400 with the upstream details, stripped of markup and URLs', () => {
     expect(ncpError(400, body('80306', 'limits.timeout is required')).message).toBe(
-      'Cloud Functions rejected the request: limits.timeout is required',
+      'The Cloud Functions API rejected the request: limits.timeout is required',
     );
     expect(sanitizeUpstreamText('<strong>Please</strong> see https://internal.example/x?sig=abc now')).toBe('Please see [redacted] now');
     expect(sanitizeUpstreamText('limits.timeout is required (127.0.0.1:38283/ncf/api/v2/x) at api.example.com:443 or 10.0.0.7 or /srv/app')).toBe(

@@ -11,7 +11,7 @@
  * gateway, only in how an activation list's time window is written (epoch ms vs local time).
  */
 import type { Dispatcher } from 'undici';
-import { ErrorCode, GatewayError } from '../../errors';
+import { upstreamFailure, type GatewayError } from '../../errors';
 import {
   buildQuery,
   exchange,
@@ -325,7 +325,5 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 function badResponse(): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'Cloud Functions answered with an unexpected body.', {
-    upstream: { service: 'cloudfunctions' },
-  });
+  return upstreamFailure('badResponse', 'cloudfunctions');
 }

@@ -1,5 +1,5 @@
 /**
- * errors: NCP error bodies -> the gateway's vocabulary (upstream-api.md 1.3, 1.4, 2.3, 2.4).
+ * errors: NCP error bodies -> the gateway's vocabulary (docs/upstream/cloud-functions.md#envelopes, #error-codes; docs/upstream/signing.md#gateway-error-codes).
  *
  * Body: `{"error":{"errorCode": "80101" | 80101, "message": "...", "details": "..."}}`. The
  * errorCode arrives as a string or a number and is normalised to a string. The client gets our own
@@ -7,7 +7,7 @@
  * for 400s (they explain which input was wrong, e.g. "limits.timeout is required"), stripped of
  * markup and of anything that looks like a URL.
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import { ErrorCode, GatewayError, upstreamStatusError } from '../../errors';
 import { sanitizeUpstreamText } from '../http';
 
 export interface NcpErrorBody {
@@ -32,6 +32,8 @@ export function readNcpError(body: unknown): NcpErrorBody {
 
 /** Codes the upstream documents as transient even though they come with a 4xx/5xx status. */
 const TRANSIENT_CODES = new Set(['80031', '81311', '81312', '81313', '81314']);
+/** Statuses that say what went wrong whatever the errorCode. */
+const CLIENT_STATUSES = new Set([400, 401, 403, 404, 409, 413, 429]);
 
 /**
  * The GatewayError of an NCP error answer. `redact` lists what shown details must never carry (the
@@ -43,6 +45,7 @@ export function ncpError(status: number, body: unknown, retryAfterSeconds?: numb
   const make = (code: ErrorCode, message: string) =>
     new GatewayError(code, message, { upstream, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
 
+  // NCP's own codes first, where they mean more than their status.
   if (errorCode !== undefined && TRANSIENT_CODES.has(errorCode)) {
     return make(
       ErrorCode.UPSTREAM_UNAVAILABLE,
@@ -51,33 +54,15 @@ export function ncpError(status: number, body: unknown, retryAfterSeconds?: numb
         : "The action's VPC subnet connection is not ready; try again later.",
     );
   }
-  switch (status) {
-    case 400: {
-      if (errorCode === '80102') return make(ErrorCode.BAD_USER_INPUT, 'The package exists on the other platform.');
-      if (errorCode === '80302') return make(ErrorCode.BAD_USER_INPUT, 'The action exists on the other platform.');
-      const why = details ? sanitizeUpstreamText(details, redact) : '';
-      return make(ErrorCode.BAD_USER_INPUT, why ? `Cloud Functions rejected the request: ${why}` : 'Cloud Functions rejected the request as invalid.');
-    }
-    case 401:
-      return make(ErrorCode.UPSTREAM_AUTH_FAILED, "Cloud Functions rejected the gateway's credentials.");
-    case 403:
-      return make(ErrorCode.FORBIDDEN, "The gateway's cloud credentials are not permitted to do this.");
-    case 404:
-      return make(ErrorCode.NOT_FOUND, 'Not found.');
-    case 409:
-      return make(
-        ErrorCode.CONFLICT,
-        errorCode === '80109' ? 'The package still contains actions.' : 'The request conflicts with the current state.',
-      );
-    case 413:
-      return make(ErrorCode.BAD_USER_INPUT, 'The request is too large for Cloud Functions.');
-    case 429:
-      return make(ErrorCode.RATE_LIMITED, 'Cloud Functions is throttling requests; retry later.');
-    case 504:
-      return make(ErrorCode.UPSTREAM_TIMEOUT, 'Cloud Functions did not answer in time.');
-    default:
-      if (errorCode === '510') return make(ErrorCode.UPSTREAM_TIMEOUT, 'Cloud Functions did not answer in time.');
-      if (status >= 500) return make(ErrorCode.UPSTREAM_UNAVAILABLE, 'Cloud Functions failed to answer.');
-      return make(ErrorCode.UPSTREAM_BAD_RESPONSE, 'Cloud Functions answered unexpectedly.');
-  }
+  if (errorCode === '80102') return make(ErrorCode.BAD_USER_INPUT, 'The package exists on the other platform.');
+  if (errorCode === '80302') return make(ErrorCode.BAD_USER_INPUT, 'The action exists on the other platform.');
+  if (errorCode === '80109') return make(ErrorCode.CONFLICT, 'The package still contains actions.');
+  // The API Gateway's "Endpoint Timeout" (errorCode 510), on a status that does not say more itself.
+  const effective = errorCode === '510' && (status >= 500 || !CLIENT_STATUSES.has(status)) ? 504 : status;
+  const why = status === 400 && details ? sanitizeUpstreamText(details, redact) : '';
+  return upstreamStatusError('cloudfunctions', effective, {
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    ...(why ? { details: why } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * auth: Keystone v3 tokens for the compute client (upstream-api.md 4.7).
+ * auth: Keystone v3 tokens for the compute client (docs/upstream/compute.md#keystone-tokens).
  *
  * - A token is issued with `POST {authUrl}/auth/tokens` (password or application credential) and
  *   comes back in the `X-Subject-Token` header; its `expires_at` and catalog come in the body.
@@ -15,7 +15,7 @@
  * headers: never in an error, the GraphQL context, or a log line.
  */
 import type { ComputeConfig, IdentityConfig } from '../../config';
-import { ErrorCode, GatewayError } from '../../errors';
+import { ErrorCode, GatewayError, upstreamFailure } from '../../errors';
 import { exchange, parseRetryAfter, serializeBody, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import { keystoneError } from './errors';
@@ -104,9 +104,7 @@ export class KeystoneAuth {
     const body = (res.body as { token?: { expires_at?: unknown; issued_at?: unknown; catalog?: unknown } } | undefined)?.token;
     const expiresAt = typeof body?.expires_at === 'string' ? Date.parse(withZone(body.expires_at)) : NaN;
     if (!token || !body || Number.isNaN(expiresAt)) {
-      throw new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The identity service answered without a usable token.', {
-        upstream: { service: 'identity', status: res.status },
-      });
+      throw upstreamFailure('badResponse', 'identity', { status: res.status });
     }
     const now = this.#now();
     const issuedAt = typeof body.issued_at === 'string' ? Date.parse(withZone(body.issued_at)) : now;
@@ -179,5 +177,5 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function timeoutError(): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The identity service did not answer in time.', { upstream: { service: 'identity' } });
+  return upstreamFailure('timeout', 'identity');
 }

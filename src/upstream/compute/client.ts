@@ -1,6 +1,6 @@
 /**
  * client: OpenStack Nova, the reads the gateway needs: a server, its instance actions (paged), and
- * one action with its events (upstream-api.md section 4).
+ * one action with its events (docs/upstream/compute.md#instance-actions-endpoints).
  *
  * Every call carries the Keystone token and the configured microversion (both header forms). A 401
  * renews the token once and repeats the call (these are idempotent GETs); a second 401 is
@@ -9,7 +9,7 @@
  * Paging asks Nova for one item more than the page, so `hasNextPage` is known without relying on
  * whether Nova sends a `next` link on the last full page.
  */
-import { ErrorCode, GatewayError } from '../../errors';
+import { upstreamFailure, type GatewayError } from '../../errors';
 import { buildQuery, exchange, parseRetryAfter, segment, type CallOptions, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
@@ -134,7 +134,5 @@ function isAction(value: unknown): value is NovaInstanceAction {
 }
 
 function badResponse(): GatewayError {
-  return new GatewayError(ErrorCode.UPSTREAM_BAD_RESPONSE, 'The compute API answered with an unexpected body.', {
-    upstream: { service: 'compute' },
-  });
+  return upstreamFailure('badResponse', 'compute');
 }
