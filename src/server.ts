@@ -3,7 +3,8 @@
  * and listen on port 0, and main.ts adds signals and the emulators. It only composes:
  *
  *   src/http/app        Fastify, request bounds, guards, the error envelope, compression, CORS
- *   src/pipeline        the one operation pipeline, and its Apollo adapter
+ *   src/pipeline        the one operation pipeline
+ *   src/apollo          Apollo Server with the pipeline's policies (GraphQL over HTTP)
  *   src/websocket       graphql-ws on /graphql, through the same pipeline
  *   src/http/graphql    the /graphql routes (authentication, first pipeline stage, Apollo, upgrade)
  *   src/http/probes     /healthz, /readyz, /metrics
@@ -16,31 +17,23 @@
  *   /readyz          ready to serve (started, not draining); never calls an upstream
  *   /metrics         Prometheus metrics (GATEWAY_METRICS)
  */
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import websocket from '@fastify/websocket';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { FastifyInstance } from 'fastify';
-import { handleProtocols } from 'graphql-ws';
 import type { Logger } from 'pino';
+import { startApollo } from './apollo';
 import { createAuthenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
-import type { GatewayContext } from './context';
 import { createHttpApp } from './http/app';
 import { GRAPHQL_PATH, registerGraphQLRoutes } from './http/graphql';
 import { registerProbes } from './http/probes';
 import type { GatewayMetrics } from './observability/metrics';
 import { OperationPipeline } from './pipeline';
-import { pipelinePlugin } from './pipeline/apollo';
 import { loadManifest } from './pipeline/documents';
-import { playgroundLandingPage, registerPlaygroundAssets } from './playground';
+import { registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
 import { loadTypeDefs } from './schema';
-import { ActivationWatcher } from './subscriptions/activation-watcher';
 import type { Upstreams } from './upstream';
-import { CLOSE } from './websocket/connection';
 import { GraphQLWebSocketServer } from './websocket/server';
 
 export { GRAPHQL_PATH } from './http/graphql';
@@ -66,19 +59,9 @@ export interface GatewayServer {
   close(graceMs?: number): Promise<boolean>;
 }
 
-export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
-  const { config, logger, upstreams, metrics } = deps;
-  const authenticator = createAuthenticator(config.auth);
-  const lifecycle = { ready: false, draining: false, closing: false };
-  const app = await createHttpApp({ config, logger, metrics, lifecycle });
-
-  const watcher = new ActivationWatcher(upstreams.functions, {
-    maxWaitMs: config.subscriptions.maxWaitMs,
-    maxIntervalMs: config.subscriptions.maxPollIntervalMs,
-    maxPollers: config.subscriptions.maxPollers,
-  });
-  metrics.sample('pollers', () => watcher.pollers);
-  const pipeline = new OperationPipeline({
+/** The one operation pipeline, over the upstreams (src/pipeline). */
+function createPipeline(config: GatewayConfig, upstreams: Upstreams, metrics: GatewayMetrics): OperationPipeline {
+  return new OperationPipeline({
     schema: enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never })),
     config,
     manifest: config.http.persistedDocuments ? loadManifest(config.http.persistedDocuments) : undefined,
@@ -86,7 +69,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
     contextDeps: {
       functions: upstreams.functions,
       compute: upstreams.compute,
-      watcher,
+      watcher: upstreams.watcher,
       defaultPlatform: config.cloudFunctions.defaultPlatform,
       requestTimeoutMs: config.requestTimeoutMs,
       upstreamConcurrency: config.upstreamConcurrency,
@@ -94,43 +77,18 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       onLoaderBatch: (loader: string, size: number) => metrics.loaderBatchSize.observe({ loader }, size),
     },
   });
+}
 
-  const apollo = new ApolloServer<GatewayContext>({
-    schema: pipeline.schema,
-    // The pipeline's policies: its formatter (masking, suggestions), parse options and rules
-    // (introspection among them, so Apollo's own switch stays on).
-    formatError: pipeline.formatError,
-    parseOptions: pipeline.parseOptions,
-    validationRules: pipeline.validationRules,
-    introspection: true,
-    hideSchemaDetailsFromClientErrors: false,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
-    // main.ts owns SIGTERM/SIGINT: readiness first, then drain, then close the upstream pools.
-    stopOnTerminationSignals: false,
-    logger,
-    plugins: [
-      // GET queries get `Cache-Control: max-age=N, public` (private when clients authenticate), so a
-      // CDN or the browser can keep them; mutations and errors are never cacheable.
-      ApolloServerPluginCacheControl({ defaultMaxAge: config.http.cacheMaxAgeSeconds, calculateHttpHeaders: true }),
-      noCacheForMutations(),
-      config.http.playground ? playgroundLandingPage(GRAPHQL_PATH) : ApolloServerPluginLandingPageDisabled(),
-      pipelinePlugin(pipeline),
-    ],
-  });
-  await apollo.start();
-
+export async function buildServer(deps: ServerDependencies): Promise<GatewayServer> {
+  const { config, logger, upstreams, metrics } = deps;
+  const authenticator = createAuthenticator(config.auth);
+  const lifecycle = { ready: false, draining: false, closing: false };
+  const app = await createHttpApp({ config, logger, metrics, lifecycle });
+  metrics.sample('pollers', () => upstreams.watcher.pollers);
+  const pipeline = createPipeline(config, upstreams, metrics);
+  const apollo = await startApollo({ pipeline, config, logger, graphqlPath: GRAPHQL_PATH });
   const sockets = new GraphQLWebSocketServer({ pipeline, authenticator, config, logger, metrics });
-  await app.register(websocket, {
-    options: { maxPayload: config.limits.bodyLimitBytes, handleProtocols },
-    errorHandler: (error, socket) => sockets.onSocketError(error, socket),
-    // The sockets were retired (and closed) by close() below; any left are told why.
-    preClose(done) {
-      for (const client of this.websocketServer.clients) client.close(CLOSE.SHUTDOWN.code, CLOSE.SHUTDOWN.reason);
-      this.websocketServer.close(() => done());
-    },
-  });
+  await sockets.register(app, config.limits.bodyLimitBytes);
   registerGraphQLRoutes(app, { apollo, pipeline, authenticator, websocket: sockets, metrics });
   if (config.http.playground) registerPlaygroundAssets(app);
   registerProbes(app, { metrics: config.http.metrics ? metrics : undefined, isReady: () => lifecycle.ready && !lifecycle.draining });
@@ -149,22 +107,16 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       lifecycle.ready = false;
       lifecycle.draining = true;
       lifecycle.closing = true;
-      let timer: NodeJS.Timeout | undefined;
-      const overdue = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      });
-      const finished = (async () => {
+      const closing = (async () => {
         await sockets.close(graceMs);
         await app.close();
-        return true as const;
       })();
-      const clean = await Promise.race([finished, overdue]);
-      clearTimeout(timer);
+      const clean = await within(graceMs, closing);
       if (!clean) {
         logger.error({ graceMs, sockets: sockets.connections }, 'Shutdown grace period over: cutting what is still in flight');
         sockets.terminateAll();
         app.server.closeAllConnections();
-        await finished;
+        await closing;
       }
       await apollo.stop();
       return clean;
@@ -172,15 +124,13 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   };
 }
 
-/** Mutations (and subscriptions) are never cacheable. Private answers: see src/auth/scopes.ts. */
-function noCacheForMutations(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, overallCachePolicy }) {
-          if (operation?.operation !== 'query') overallCachePolicy.restrict({ maxAge: 0 });
-        },
-      };
-    },
-  };
+/** Waits for `work` up to `ms`: whether it ended in time. */
+async function within(ms: number, work: Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const overdue = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const clean = await Promise.race([work.then(() => true as const), overdue]);
+  clearTimeout(timer);
+  return clean;
 }

@@ -1,9 +1,10 @@
 /**
  * upstream: builds the process-wide upstream clients from configuration: one keep-alive Pool per
- * origin (shared registry), one signer per credential, one Keystone token cache; created once at
- * start-up and closed at shutdown.
+ * origin (shared registry), one signer per credential, one Keystone token cache, and the run
+ * watcher that polls for subscriptions; created once at start-up and closed at shutdown.
  */
 import type { CloudFunctionsEndpoint, GatewayConfig, IdentityConfig } from '../config';
+import { ActivationWatcher } from '../subscriptions/activation-watcher';
 import { CloudFunctionsClient } from './cloudfunctions/client';
 import { createSigner } from './cloudfunctions/signer';
 import { KeystoneAuth } from './compute/auth';
@@ -19,6 +20,8 @@ export interface Upstreams {
   functions: CloudFunctionsClient;
   compute: NovaClient;
   keystone: KeystoneAuth;
+  /** Waits for runs to finish (subscriptions): one poller per run, for the whole process. */
+  watcher: ActivationWatcher;
   /** One guard (retries, circuit breaker) per upstream service. */
   guards: { cloudfunctions: UpstreamGuard; identity: UpstreamGuard; compute: UpstreamGuard };
   /** Lets queued requests finish, then closes every connection. */
@@ -90,5 +93,10 @@ export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets,
     shared,
     ...(observer ? { observer } : {}),
   });
-  return { functions, compute, keystone, guards, close: () => pools.close() };
+  const watcher = new ActivationWatcher(functions, {
+    maxWaitMs: config.subscriptions.maxWaitMs,
+    maxIntervalMs: config.subscriptions.maxPollIntervalMs,
+    maxPollers: config.subscriptions.maxPollers,
+  });
+  return { functions, compute, keystone, watcher, guards, close: () => pools.close() };
 }

@@ -16,8 +16,9 @@
  *     their code and never a stack trace; ws itself closes such sockets (1009 for a frame too big).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { makeServer, type Context } from 'graphql-ws';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { handleProtocols, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { AuthFailure, type Authenticator, type Principal } from '../auth';
@@ -78,6 +79,22 @@ export class GraphQLWebSocketServer {
 
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * Installs @fastify/websocket on the app, with this server's protocol negotiation, socket error
+   * handling and closing. Messages are bounded to `maxPayload` bytes (ws closes with 1009 beyond).
+   */
+  async register(app: FastifyInstance, maxPayload: number): Promise<void> {
+    await app.register(websocket, {
+      options: { maxPayload, handleProtocols },
+      errorHandler: (error, socket) => this.onSocketError(error, socket),
+      // close() has retired (and closed) the sockets by then; any left are told why.
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(CLOSE.SHUTDOWN.code, CLOSE.SHUTDOWN.reason);
+        this.websocketServer.close(() => done());
+      },
+    });
   }
 
   /**

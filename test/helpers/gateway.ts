@@ -149,3 +149,39 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
+
+/**
+ * One harness for a whole describe block: started before its first test, closed after its last,
+ * with the upstream call records cleared before each test (unless `resetCalls` is false). The
+ * returned object stands for the harness once it has started:
+ *
+ *   const h = useHarness({ env: { GATEWAY_AUTH: 'apikey', … } });
+ *   it('…', async () => { await h.gql('{ packages { name } }'); });
+ */
+export function useHarness(options: HarnessOptions | (() => HarnessOptions) = {}, { resetCalls = true } = {}): Harness {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    current = await startHarness(typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  if (resetCalls) beforeEach(() => current?.resetCalls());
+  return new Proxy({} as Harness, {
+    get(_target, property) {
+      if (!current) throw new Error('the harness is used before it started (outside a test or hook)');
+      const value = (current as unknown as Record<string | symbol, unknown>)[property];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+}
+
+/** Runs `test` against a harness of its own, closed afterwards whatever happens. */
+export async function withHarness<T>(options: HarnessOptions, test: (h: Harness) => Promise<T>): Promise<T> {
+  const h = await startHarness(options);
+  try {
+    return await test(h);
+  } finally {
+    await h.close();
+  }
+}

@@ -2,14 +2,9 @@
  * Upstream call counts for the operation shapes the gateway promises (issue: batching through
  * DataLoader). Every count is exact: the emulator records each request it receives.
  */
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.resetCalls());
+const h = useHarness();
 
 describe('upstream calls per operation', () => {
   it('{ packages { name description } } is 1 call', async () => {
@@ -146,8 +141,9 @@ function startHarnessWithLatency(env: Record<string, string>) {
 
 describe('many upstream calls in one operation', () => {
   it('runs 1 + 20 calls for 20 packages, all at once under the default cap', async () => {
-    const h = await startHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 30 } });
-    try {
+    // Each answer takes 300 ms: the 20 action lists all arrive while the first is still in flight,
+    // however slowly this machine sends them (with 30 ms, a busy machine once saw 18).
+    await withHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 300 } }, async (h) => {
       for (let i = 0; i < 17; i++) {
         const name = `bulk${String(i).padStart(2, '0')}`;
         h.emulator.store.putPackage({ name, platform: 'vpc' });
@@ -158,8 +154,6 @@ describe('many upstream calls in one operation', () => {
       expect(res.body.data.packages).toHaveLength(20);
       expect(h.upstreamCalls()).toHaveLength(21);
       expect(h.emulator.peakInFlight).toBe(20);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

@@ -16,7 +16,7 @@ import {
   ServerHistoryDocument,
 } from '../../src/__generated__/client/graphql';
 import { SEED_BUSY_SERVER_ID } from '../../src/emulators/compute';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, type Harness, withHarness } from '../helpers/gateway';
 
 describe('a web app with urql and the generated typed documents', () => {
   let h: Harness;
@@ -89,8 +89,7 @@ describe('a web app with urql and the generated typed documents', () => {
 describe('a mobile app sending only document ids', () => {
   it('runs the generated documents by their hash against a trusted-only gateway', async () => {
     const manifest = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
-    const h = await startHarness({ env: { GATEWAY_PERSISTED_DOCUMENTS: manifest, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' } });
-    try {
+    await withHarness({ env: { GATEWAY_PERSISTED_DOCUMENTS: manifest, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' } }, async (h) => {
       const documentId = (ListPackagesDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
       expect(documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
       const res = await fetch(`${h.url}?documentId=${encodeURIComponent(documentId)}`, { headers: { 'apollo-require-preflight': 'true' } });
@@ -98,8 +97,6 @@ describe('a mobile app sending only document ids', () => {
       expect(res.headers.get('cache-control')).toBe('max-age=5, public');
       const body = (await res.json()) as { data: { packages: Array<{ name: string }> } };
       expect(body.data.packages.map((p) => p.name)).toEqual(['examples', 'package001', 'package003']);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

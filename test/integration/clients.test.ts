@@ -8,7 +8,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
 import { sha256Hex } from '../../src/pipeline/documents';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
 const MANIFEST = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
 const manifest: Record<string, string> = require(MANIFEST);
@@ -28,11 +28,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 describe('automatic persisted queries and cacheable GETs', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness({}, { resetCalls: false });
 
   const query = '{ packages { name } }';
   const hash = sha256Hex(query);
@@ -60,15 +56,12 @@ describe('automatic persisted queries and cacheable GETs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-cc-keys-'));
     const key = generateKey(['functions:read']);
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [key.stored] }));
-    const authed = await startHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } });
-    try {
+    await withHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } }, async (authed) => {
       const res = await get(`${authed.url}?query=${encodeURIComponent(query)}`, { authorization: `Bearer ${key.key}` });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.raw.toString())).toEqual({ data: { packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] } });
       expect(res.headers['cache-control']).toBe('max-age=5, private');
-    } finally {
-      await authed.close();
-    }
+    });
   });
 });
 
@@ -144,11 +137,7 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
 });
 
 describe('compression and media types', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness({}, { resetCalls: false });
 
   const big = `${'{ packages { name description actions { name runtime description } } }'}`;
 

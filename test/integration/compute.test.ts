@@ -10,17 +10,12 @@ import {
   SEED_SERVER_ID,
   NO_VALID_HOST,
 } from '../../src/emulators/compute';
-import { startHarness, TEST_OS_USER, type Harness } from '../helpers/gateway';
+import { startHarness, TEST_OS_USER, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('compute instance actions', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.resetCalls());
+  const h = useHarness();
 
   it('answers the canonical query: each action with its events', async () => {
     const res = await h.gql(`query($id: ID!) { server(id: $id) { id instanceActions { nodes { action events { event result } } } } }`, { id: SEED_SERVER_ID });
@@ -41,8 +36,7 @@ describe('compute instance actions', () => {
 
   it('costs one token, one list and one detail per action, each detail once', async () => {
     // A fresh gateway, so the token issue is counted too; latency makes overlapping calls visible.
-    const fresh = await startHarness({ compute: { latencyMs: 30 } });
-    try {
+    await withHarness({ compute: { latencyMs: 30 } }, async (fresh) => {
       await fresh.gql(`query($id: ID!) { server(id: $id) {
         instanceActions { nodes { requestId events { event } } }
         again: instanceActions { nodes { events { result } } }
@@ -59,9 +53,7 @@ describe('compute instance actions', () => {
       );
       // The two details run at the same time.
       expect(fresh.compute.peakInFlight).toBe(2);
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('sends the configured microversion on every compute call', async () => {
@@ -146,8 +138,7 @@ describe('compute instance actions', () => {
   });
 
   it('shows administrators the admin-only event fields', async () => {
-    const admin = await startHarness({ compute: { users: [{ ...TEST_OS_USER, roles: ['admin', 'member'] }] } });
-    try {
+    await withHarness({ compute: { users: [{ ...TEST_OS_USER, roles: ['admin', 'member'] }] } }, async (admin) => {
       const res = await admin.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
         events { event traceback host details } } } }`);
       const [latest] = res.body.data.server.instanceAction.events;
@@ -157,9 +148,7 @@ describe('compute instance actions', () => {
         host: 'compute-02',
         details: NO_VALID_HOST,
       });
-    } finally {
-      await admin.close();
-    }
+    });
   });
 
   it('answers null without errors for an unknown server or request id', async () => {
@@ -226,8 +215,7 @@ describe('compute instance actions', () => {
 
 describe('compute authentication', () => {
   it('caches the token across operations and renews it once on a 401, shared by concurrent calls', async () => {
-    const h = await startHarness();
-    try {
+    await withHarness({}, async (h) => {
       const q = `{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceActions(first: 5) { nodes { events { event } } } } }`;
       await h.gql(q);
       await h.gql(q);
@@ -242,15 +230,12 @@ describe('compute authentication', () => {
       const statuses = h.compute.requests.map((r) => `${r.service} ${r.status}`);
       expect(statuses.filter((s) => s === 'identity 201')).toEqual(['identity 201']);
       expect(statuses[0]).toBe('compute 401');
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('renews a token shortly before it expires', async () => {
     let now = Date.now();
-    const h = await startHarness({ compute: { tokenTtlMs: 10 * 60_000 }, now: () => now });
-    try {
+    await withHarness({ compute: { tokenTtlMs: 10 * 60_000 }, now: () => now }, async (h) => {
       const q = `{ server(id: "${SEED_SERVER_ID}") { id } }`;
       await h.gql(q);
       now += 4 * 60_000;
@@ -262,14 +247,11 @@ describe('compute authentication', () => {
       await h.gql(q);
       expect(h.compute.tokensIssued).toBe(2);
       expect(h.compute.requests.map((r) => r.status)).toEqual([201, 200]);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('maps rejected OpenStack credentials to UPSTREAM_AUTH_FAILED without leaking them', async () => {
-    const h = await startHarness({ osPassword: 'wrong-password-xyz' });
-    try {
+    await withHarness({ osPassword: 'wrong-password-xyz' }, async (h) => {
       const res = await h.gql(`{ server(id: "${SEED_SERVER_ID}") { id } }`);
       expect(res.body.errors?.[0]).toMatchObject({
         message: "The identity service rejected the gateway's OpenStack credentials.",
@@ -278,31 +260,23 @@ describe('compute authentication', () => {
       const text = JSON.stringify(res) + h.logs.join('');
       expect(text).not.toContain('wrong-password-xyz');
       expect(text).not.toContain(h.compute.url);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('reports an unsupported microversion (406) as a configuration error', async () => {
-    const h = await startHarness({ env: { NOVA_MICROVERSION: '2.99' }, compute: { maxMicroversion: '2.96' } });
-    try {
+    await withHarness({ env: { NOVA_MICROVERSION: '2.99' }, compute: { maxMicroversion: '2.96' } }, async (h) => {
       const res = await h.gql(`{ server(id: "${SEED_SERVER_ID}") { id } }`);
       expect(res.body.errors?.[0]).toMatchObject({
         message: 'The compute API does not support microversion 2.99: set NOVA_MICROVERSION to a version it supports.',
         extensions: { code: 'UPSTREAM_CONFIGURATION', upstream: { service: 'compute', status: 406 } },
       });
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('refuses filters the configured microversion cannot send', async () => {
-    const h = await startHarness({ env: { NOVA_MICROVERSION: '2.60' } });
-    try {
+    await withHarness({ env: { NOVA_MICROVERSION: '2.60' } }, async (h) => {
       const res = await h.gql(`{ server(id: "${SEED_SERVER_ID}") { instanceActions(changesBefore: "2026-01-01T00:00:00Z") { nodes { action } } } }`);
       expect(res.body.errors?.[0]?.message).toBe('changesBefore needs compute microversion 2.66 or later (NOVA_MICROVERSION).');
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

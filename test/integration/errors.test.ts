@@ -1,5 +1,5 @@
 /** Upstream failures as clients see them: one vocabulary, partial data, nothing internal. */
-import { startHarness, TEST_CREDENTIALS, type Harness } from '../helpers/gateway';
+import { startHarness, TEST_CREDENTIALS, withHarness, type Harness } from '../helpers/gateway';
 
 function assertNothingInternal(h: Harness, text: string) {
   expect(text).not.toContain(h.emulator.url);
@@ -12,8 +12,7 @@ function assertNothingInternal(h: Harness, text: string) {
 
 describe('upstream errors', () => {
   it('keeps sibling fields resolving when one fails (partial data)', async () => {
-    const h = await startHarness();
-    try {
+    await withHarness({}, async (h) => {
       const res = await h.gql('{ legacy: package(name: "legacy") { name } ok: package(name: "package001") { name } }');
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({ legacy: null, ok: { name: 'package001' } });
@@ -30,9 +29,7 @@ describe('upstream errors', () => {
         },
       ]);
       assertNothingInternal(h, JSON.stringify(res));
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it.each([false, true])('maps a rejected signature to UPSTREAM_AUTH_FAILED (errorCode as number: %p)', async (errorCodeAsNumber) => {
@@ -74,15 +71,12 @@ describe('upstream errors', () => {
   });
 
   it('maps a slow upstream to UPSTREAM_TIMEOUT at the configured headers timeout', async () => {
-    const h = await startHarness({ env: { GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS: '200' }, emulator: { latencyMs: 3000 } });
-    try {
+    await withHarness({ env: { GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS: '200' }, emulator: { latencyMs: 3000 } }, async (h) => {
       const started = Date.now();
       const res = await h.gql('{ packages { name } }');
       expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
       // Cut long before the upstream's answer (3 s) would arrive.
       expect(Date.now() - started).toBeLessThan(2000);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

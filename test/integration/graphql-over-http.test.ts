@@ -3,7 +3,7 @@
  * Clients send Apollo's CSRF-prevention header, as real clients of this gateway must.
  */
 import { serverAudits } from 'graphql-http';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness } from '../helpers/gateway';
 
 /**
  * The SHOULDs Apollo Server deliberately answers differently: with `Accept: application/json` it uses
@@ -12,11 +12,7 @@ import { startHarness, type Harness } from '../helpers/gateway';
  */
 const KNOWN_SHOULD_WARNINGS = ['572B', 'FDE2', '7B9B'];
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const h = useHarness({}, { resetCalls: false });
 
 describe('graphql-http server audits', () => {
   const audits = serverAudits({

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
 
@@ -50,11 +50,7 @@ function errorLines(h: Harness): string[] {
 }
 
 describe('receiving a request is bounded (GATEWAY_CLIENT_TIMEOUT_MS)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { GATEWAY_CLIENT_TIMEOUT_MS: '1000' } });
-  });
-  afterAll(() => h.close());
+  const h = useHarness({ env: { GATEWAY_CLIENT_TIMEOUT_MS: '1000' } }, { resetCalls: false });
 
   it('answers 408 in the envelope and closes a client that dribbles its body', async () => {
     const { socket, received } = rawConnection(h);
@@ -130,8 +126,7 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-host-keys-'));
     const key = generateKey(['functions:read']);
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [key.stored] }));
-    const authed = await startHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } });
-    try {
+    await withHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } }, async (authed) => {
       const res = await send(authed.url, {
         method: 'POST',
         headers: { host: 'gateway.internal.example', 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
@@ -142,9 +137,7 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
       const odd = await send(authed.url, { method: 'POST', headers: { host: 'a b[', 'content-type': 'application/json', authorization: `Bearer ${key.key}` }, body: query });
       expect({ status: odd.status, body: odd.json }).toEqual({ status: 400, body: envelope(odd, 'BAD_REQUEST', 'The Host header is not a host name.') });
       expect(errorLines(authed)).toEqual([]);
-    } finally {
-      await authed.close();
-    }
+    });
   });
 });
 

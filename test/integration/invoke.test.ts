@@ -1,5 +1,5 @@
 /** invokeAction over HTTP against the emulator: finished, failed, long and rejected runs. */
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness } from '../helpers/gateway';
 
 const INVOKE = `mutation($input: InvokeActionInput!) {
   invokeAction(input: $input) {
@@ -19,12 +19,7 @@ async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 8000): Pro
 }
 
 describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.resetCalls());
+  const h = useHarness();
 
   it('runs package003/action000 in one upstream call and returns its record', async () => {
     const res = await h.gql(INVOKE, { input: { package: 'package003', action: 'action000' } });
@@ -122,11 +117,7 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
 });
 
 describe('invokeAction with the other documented answers (200 pending, 200 failed)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ emulator: { pendingInvokeStatus: 200, failedInvokeStatus: 200 } });
-  });
-  afterAll(() => h.close());
+  const h = useHarness({ emulator: { pendingInvokeStatus: 200, failedInvokeStatus: 200 } }, { resetCalls: false });
 
   it('reads 200 with only an activationId as pending', async () => {
     const res = await h.gql(INVOKE, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } });

@@ -1,6 +1,6 @@
 /** Operation limits and HTTP-level safety: rejected before any upstream call, with clear errors. */
 import { request } from 'undici';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, withHarness, type Harness } from '../helpers/gateway';
 
 async function send(url: string, body: string, headers: Record<string, string>) {
   const res = await request(url, { method: 'POST', headers, body });
@@ -9,12 +9,7 @@ async function send(url: string, body: string, headers: Record<string, string>) 
 }
 
 describe('operation limits', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.resetCalls());
+  const h = useHarness();
 
   const expectRejected = async (query: string, code: string, message: RegExp) => {
     const res = await h.gql(query);
@@ -30,12 +25,9 @@ describe('operation limits', () => {
     await expectRejected(nine, 'GRAPHQL_VALIDATION_FAILED', /depth limit of 8 exceeded, found 9/);
     // Depth 8 is allowed (this one is cheap enough only with a higher cost limit).
     const eight = '{ package(name: "package001") { actions { package { actions { package { actions { package { name } } } } } } } }';
-    const roomy = await startHarness({ env: { GATEWAY_MAX_COST: '1000000' } });
-    try {
+    await withHarness({ env: { GATEWAY_MAX_COST: '1000000' } }, async (roomy) => {
       expect((await roomy.gql(eight)).body.errors).toBeUndefined();
-    } finally {
-      await roomy.close();
-    }
+    });
   });
 
   it('limits aliases to 15', async () => {
@@ -66,12 +58,7 @@ describe('operation limits', () => {
 });
 
 describe('HTTP safety', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { GATEWAY_CORS_ORIGINS: 'https://app.example.com' } });
-  });
-  afterAll(() => h.close());
-  beforeEach(() => h.resetCalls());
+  const h = useHarness({ env: { GATEWAY_CORS_ORIGINS: 'https://app.example.com' } });
 
   const json = { 'content-type': 'application/json' };
 
@@ -130,11 +117,7 @@ describe('HTTP safety', () => {
 });
 
 describe('production defaults', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { NODE_ENV: 'production' } });
-  });
-  afterAll(() => h.close());
+  const h = useHarness({ env: { NODE_ENV: 'production' } }, { resetCalls: false });
 
   it('turns off introspection, the playground and field suggestions', async () => {
     const intro = await h.gql('{ __schema { types { name } } }');
@@ -161,14 +144,11 @@ describe('production defaults', () => {
 describe('introspection and the cost limit', () => {
   it("answers GraphiQL's full introspection query (introspection reads no upstream, so it costs nothing)", async () => {
     const { getIntrospectionQuery } = await import('graphql');
-    const h = await startHarness();
-    try {
+    await withHarness({}, async (h) => {
       const res = await h.gql(getIntrospectionQuery());
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.__schema.queryType.name).toBe('Query');
-    } finally {
-      await h.close();
-    }
+    });
   });
 });

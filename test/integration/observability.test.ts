@@ -1,54 +1,44 @@
 /** Cross-request sharing of upstream reads, metrics, per-operation logs and trace propagation. */
 import { request } from 'undici';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, withHarness, type Harness } from '../helpers/gateway';
 
 const LIST = 'query ListPackages { packages { name } }';
 
 describe('de-duplication across operations', () => {
   it('shares one upstream call among identical concurrent reads (GATEWAY_DEDUPE on by default)', async () => {
-    const h = await startHarness({ emulator: { latencyMs: 100 } });
-    try {
+    await withHarness({ emulator: { latencyMs: 100 } }, async (h) => {
       const results = await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
       for (const r of results) expect(r.body.data.packages).toHaveLength(3);
       expect(h.upstreamCalls()).toEqual(['GET /ncf/api/v2/packages?platform=vpc']);
       const metrics = await h.metrics.registry.getSingleMetricAsString('gateway_upstream_shared_reads_total');
       expect(metrics).toContain('gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="miss"} 1');
       expect(metrics).toContain('gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="shared"} 9');
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('sends every read when GATEWAY_DEDUPE=false', async () => {
-    const h = await startHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 100 } });
-    try {
+    await withHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 100 } }, async (h) => {
       await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
       expect(h.upstreamCalls()).toHaveLength(10);
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('never shares invokes', async () => {
-    const h = await startHarness({ emulator: { latencyMs: 50 } });
-    try {
+    await withHarness({ emulator: { latencyMs: 50 } }, async (h) => {
       const invoke = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }';
       const before = h.emulator.store.runsStarted;
       const results = await Promise.all(Array.from({ length: 5 }, () => h.gql(invoke)));
       const ids = new Set(results.map((r) => r.body.data.invokeAction.activationId));
       expect(ids.size).toBe(5);
       expect(h.emulator.store.runsStarted - before).toBe(5);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('cache (GATEWAY_CACHE_TTL_MS)', () => {
   it('answers repeated reads from the cache until the TTL ends, and an invoke invalidates its activations', async () => {
-    const h = await startHarness({ env: { GATEWAY_CACHE_TTL_MS: '600' } });
-    try {
+    await withHarness({ env: { GATEWAY_CACHE_TTL_MS: '600' } }, async (h) => {
       const runs = '{ action(package: "package003", name: "action000") { activations { totalCount } } }';
       const first = await h.gql(runs);
       const again = await h.gql(runs);
@@ -67,18 +57,12 @@ describe('cache (GATEWAY_CACHE_TTL_MS)', () => {
       await new Promise((r) => setTimeout(r, 700));
       await h.gql(LIST);
       expect(h.upstreamCalls()).toHaveLength(2);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('metrics and logs', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
+  const h = useHarness({}, { resetCalls: false });
 
   it('logs one line per operation with its request id, name, outcome, duration and upstream calls', async () => {
     const res = await h.gql('query Everything { packages { name actions { name } } }', undefined, { 'x-request-id': 'req-obs-1' });

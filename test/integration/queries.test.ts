@@ -1,12 +1,7 @@
 /** Reading packages, actions and activations through the gateway, over HTTP, against the emulator. */
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness } from '../helpers/gateway';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.resetCalls());
+const h = useHarness();
 
 describe('queries', () => {
   it('reads a package in full', async () => {

@@ -65,6 +65,11 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
   return { value, ms: performance.now() - started };
 }
 
+/** Upstream retries the gateway has scheduled so far (gateway_upstream_retries_total). */
+async function retries(h: Harness): Promise<number> {
+  return (await h.metrics.upstreamRetries.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The one error of a response whose only (nullable or root) field failed, with its request id. */
@@ -117,8 +122,9 @@ describe('resilience: timeouts, resets and retries', () => {
     expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
     expect(proxy.forwarded).toBe(0);
+    // Ended by the headers timeout (300 ms), not by the stall (forever) nor the deadline (65 s).
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
     expect(h.logs.join('')).toContain('"cause":"UND_ERR_HEADERS_TIMEOUT"');
   });
 
@@ -129,7 +135,7 @@ describe('resilience: timeouts, resets and retries', () => {
     expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
     expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
     expect(h.logs.join('')).toContain('"cause":"UND_ERR_BODY_TIMEOUT"');
   });
 
@@ -191,18 +197,19 @@ describe('resilience: timeouts, resets and retries', () => {
     expect(proxy.requests.map((r) => r.fault)).toEqual(['status', 'forward']);
     expect(proxy.requests[1]!.at - proxy.requests[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(ms).toBeGreaterThanOrEqual(1000);
-    expect(ms).toBeLessThan(2500);
   });
 
   it('does not retry when Retry-After asks for longer than GATEWAY_RETRY_MAX_DELAY_MS: RATE_LIMITED with retryAfterSeconds', async () => {
     proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '5' }));
-    const { value: res, ms } = await timed(() => h.gql(PACKAGES));
+    const retriesBefore = await retries(h);
+    const { value: res } = await timed(() => h.gql(PACKAGES));
     expect(onlyError(res, ['packages'])).toEqual({
       message: 'The Cloud Functions API is limiting requests; retry later.',
       extensions: { code: 'RATE_LIMITED', upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' }, retryAfterSeconds: 5 },
     });
+    // One attempt, and no wait for it: no retry was scheduled.
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
-    expect(ms).toBeLessThan(1000);
+    expect(await retries(h)).toBe(retriesBefore);
   });
 
   it('signs every attempt anew: a fresh timestamp and signature, each valid, the retried one accepted by the emulator', async () => {
@@ -242,10 +249,9 @@ describe('resilience: timeouts, resets and retries', () => {
       ['/healthz', { status: 'ok' }],
       ['/readyz', { status: 'ready' }],
     ] as const) {
-      const { value: res, ms } = await timed(() => request(`${origin}${path}`));
+      const res = await request(`${origin}${path}`);
       expect(res.statusCode).toBe(200);
       expect(await res.body.json()).toEqual(body);
-      expect(ms).toBeLessThan(250);
     }
     expect(proxy.requests).toEqual([]);
     expect(h.compute.requests).toEqual([]);
@@ -320,13 +326,14 @@ describe('resilience: the operation deadline (GATEWAY_REQUEST_TIMEOUT_MS=1000)',
   });
 
   it('ends a slow upstream with UPSTREAM_TIMEOUT at the deadline', async () => {
-    proxy.always(delay(2000));
+    proxy.always(delay(8000));
     const { value: res, ms } = await timed(() => h.gql(PACKAGES));
     expect(res.body.data).toBeNull();
     expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
+    // The deadline (1 s) ended it, not the upstream (8 s).
     expect(ms).toBeGreaterThanOrEqual(950);
-    expect(ms).toBeLessThan(1800);
+    expect(ms).toBeLessThan(6000);
   });
 
   it('stops retrying at the deadline: a slow 503, a retry cut by the deadline, no third attempt', async () => {
@@ -335,15 +342,15 @@ describe('resilience: the operation deadline (GATEWAY_REQUEST_TIMEOUT_MS=1000)',
     expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
     expect(seen(proxy)).toHaveLength(2);
     expect(ms).toBeGreaterThanOrEqual(950);
-    expect(ms).toBeLessThan(1800);
   });
 
   it('does not wait for a Retry-After that ends past the deadline: RATE_LIMITED at once, one attempt', async () => {
     proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '1' }));
-    const { value: res, ms } = await timed(() => h.gql(PACKAGES));
+    const retriesBefore = await retries(h);
+    const { value: res } = await timed(() => h.gql(PACKAGES));
     expect(onlyError(res, ['packages'])).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 } });
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
-    expect(ms).toBeLessThan(800);
+    expect(await retries(h)).toBe(retriesBefore);
   });
 
   it('invoke that stalls before reaching the upstream: UPSTREAM_TIMEOUT, one POST, no run', async () => {
@@ -354,7 +361,8 @@ describe('resilience: the operation deadline (GATEWAY_REQUEST_TIMEOUT_MS=1000)',
     expect(seen(proxy)).toEqual([`POST ${INVOKE_PATH}`]);
     expect(proxy.forwarded).toBe(0);
     expect(h.emulator.store.runsStarted).toBe(runs);
-    expect(ms).toBeLessThan(1800);
+    // The deadline (1 s) ended it: the headers timeout is 5 s, the stall forever.
+    expect(ms).toBeLessThan(4500);
   });
 
   it('invoke whose answer is lost after the run started: UPSTREAM_TIMEOUT, one POST, exactly one run', async () => {
@@ -367,7 +375,7 @@ describe('resilience: the operation deadline (GATEWAY_REQUEST_TIMEOUT_MS=1000)',
     expect(h.upstreamCalls()).toEqual([`POST ${INVOKE_PATH}`]);
     expect(h.emulator.store.runsStarted).toBe(runs + 1);
     expect(ms).toBeGreaterThanOrEqual(950);
-    expect(ms).toBeLessThan(1800);
+    expect(ms).toBeLessThan(4500);
   });
 });
 
@@ -395,10 +403,10 @@ describe('resilience: circuit breaker (GATEWAY_BREAKER_FAILURES=4, GATEWAY_BREAK
 
     // Open: fails at once, nothing reaches the proxy.
     for (let i = 0; i < 5; i++) {
-      const { value: res, ms } = await timed(() => h.gql(PACKAGES));
+      const res = await h.gql(PACKAGES);
       expect(onlyError(res, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
-      expect(ms).toBeLessThan(250);
     }
+    // At once: nothing reached the proxy (not even a connection attempt that could wait).
     expect(proxy.requests).toHaveLength(4);
 
     // After the cooldown, one trial; it fails, so the breaker opens again at once.

@@ -13,7 +13,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
-import { startHarness, type Harness } from '../helpers/gateway';
+import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
 const PROTOCOL = 'graphql-transport-ws';
 const START_SLOW = 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId } }';
@@ -100,11 +100,7 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5
 }
 
 describe('the upgrade: Origin', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { GATEWAY_CORS_ORIGINS: 'https://app.example.com' } });
-  });
-  afterAll(() => h.close());
+  const h = useHarness({ env: { GATEWAY_CORS_ORIGINS: 'https://app.example.com' } }, { resetCalls: false });
 
   it('refuses a foreign origin with 403 in the error envelope, before the socket opens', async () => {
     const ws = new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, { headers: { origin: 'https://evil.example.net' } });
@@ -148,8 +144,7 @@ describe('the upgrade: Origin', () => {
 
 describe('connection caps', () => {
   it('closes sockets beyond GATEWAY_WS_MAX_CONNECTIONS with 1013', async () => {
-    const h = await startHarness({ env: { GATEWAY_WS_MAX_CONNECTIONS: '3', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '3' } });
-    try {
+    await withHarness({ env: { GATEWAY_WS_MAX_CONNECTIONS: '3', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '3' } }, async (h) => {
       const three = await Promise.all([1, 2, 3].map(() => RawSocket.open(h)));
       const fourth = new RawSocket(new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL));
       expect(await fourth.closed).toEqual({ code: 1013, reason: 'The gateway has too many connections; try again later' });
@@ -160,9 +155,7 @@ describe('connection caps', () => {
       const again = await RawSocket.open(h);
       again.close();
       for (const s of three) s.close();
-    } finally {
-      await h.close();
-    }
+    });
   });
 
   it('caps sockets per principal (per address when anonymous), and other keys are not affected', async () => {
@@ -264,8 +257,7 @@ describe('operations on one socket', () => {
 
 describe('slow readers', () => {
   it('closes a socket whose client stops reading once GATEWAY_WS_MAX_BUFFERED_BYTES are unsent', async () => {
-    const h = await startHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '65536', GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' } });
-    try {
+    await withHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '65536', GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' } }, async (h) => {
       const socket = await RawSocket.open(h);
       // The client stops reading: TCP fills up, then the gateway's buffer.
       (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -275,16 +267,13 @@ describe('slow readers', () => {
       expect(h.logs.some((l) => l.includes('"msg":"WebSocket closed: the client is not reading"'))).toBe(true);
       expect(await metricsText(h)).toMatch(/gateway_ws_refused_total\{reason="slow_reader"\} 1/);
       socket.ws.terminate();
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('large answers', () => {
   it('still reach a client that reads, even one larger than GATEWAY_WS_MAX_BUFFERED_BYTES', async () => {
-    const h = await startHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '16384' } });
-    try {
+    await withHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '16384' } }, async (h) => {
       const socket = await RawSocket.open(h);
       for (let i = 0; i < 3; i++) socket.subscribe(`i${i}`, getIntrospectionQuery());
       for (let i = 0; i < 3; i++) {
@@ -293,16 +282,13 @@ describe('large answers', () => {
         expect(answer.payload.data.__schema.queryType).toEqual({ kind: 'OBJECT', name: 'Query' });
       }
       socket.close();
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('lifetime', () => {
   it('closes a socket at GATEWAY_WS_MAX_LIFETIME_MS with 1000, once its mutation in flight has answered', async () => {
-    const h = await startHarness({ env: { GATEWAY_WS_MAX_LIFETIME_MS: '1000' } });
-    try {
+    await withHarness({ env: { GATEWAY_WS_MAX_LIFETIME_MS: '1000' } }, async (h) => {
       const socket = await RawSocket.open(h);
       const opened = Date.now();
       socket.subscribe('m', 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }');
@@ -311,18 +297,12 @@ describe('lifetime', () => {
       expect(Date.now() - opened).toBeGreaterThanOrEqual(2_900);
       expect(socket.messages.filter((m) => m.id === 'm').map((m) => m.type)).toEqual(['next', 'complete']);
       expect(socket.messages.find((m) => m.id === 'm')!.payload).toEqual({ data: { invokeAction: { completed: true } } });
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe('socket errors and logs', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness({ env: { GATEWAY_BODY_LIMIT_BYTES: '16384' } });
-  });
-  afterAll(() => h.close());
+  const h = useHarness({ env: { GATEWAY_BODY_LIMIT_BYTES: '16384' } }, { resetCalls: false });
 
   it('closes on a frame over the limit with 1009, logging one JSON warn line with the code and no stack', async () => {
     const written: string[] = [];
@@ -386,8 +366,7 @@ describe('socket errors and logs', () => {
 
 describe('input that cannot be sent', () => {
   it('five invokes with params nested 20,000 deep make no upstream call and leave the breaker closed', async () => {
-    const h = await startHarness({ env: { GATEWAY_BREAKER_FAILURES: '5' } });
-    try {
+    await withHarness({ env: { GATEWAY_BREAKER_FAILURES: '5' } }, async (h) => {
       const socket = await RawSocket.open(h);
       const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
       const query = 'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p }) { completed } }';
@@ -401,9 +380,7 @@ describe('input that cannot be sent', () => {
       socket.subscribe('ok', '{ packages { name } }');
       expect((await socket.until((m) => m.id === 'ok')).payload.data.packages).toHaveLength(3);
       socket.close();
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
@@ -411,8 +388,7 @@ describe('operations release what they hold when they end', () => {
   it('keeps no per-operation state after 20,000 operations on one socket', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const h = await startHarness({ env: { GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' }, logLevel: 'warn' });
-    try {
+    await withHarness({ env: { GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' }, logLevel: 'warn' }, async (h) => {
       const socket = await RawSocket.open(h);
       const runBatch = async (from: number, count: number) => {
         for (let i = from; i < from + count; i++) socket.subscribe(String(i), '{ __typename }');
@@ -432,8 +408,6 @@ describe('operations release what they hold when they end', () => {
       process.stdout.write(''); // keeps the figure below in the report
       console.log(`heap growth after 20,000 WebSocket operations on one socket: ${(grown / 1024 / 1024).toFixed(2)} MB`);
       socket.close();
-    } finally {
-      await h.close();
-    }
+    });
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 /**
- * client: the NCP Cloud Functions REST API (upstream-api.md section 1), one method per endpoint the
+ * client: the NCP Cloud Functions REST API (docs/upstream/cloud-functions.md), one method per endpoint the
  * gateway reads or calls.
  *
  * Every request goes through {@link CloudFunctionsClient.send}: the path and query are built once,
@@ -63,7 +63,7 @@ export interface CloudFunctionsClientOptions {
   observer?: UpstreamObserver;
 }
 
-/** The invoke wait the upstream applies when none is given (upstream-api.md 1.6). */
+/** The invoke wait the upstream applies when none is given (docs/upstream/cloud-functions.md#invoke). */
 export const DEFAULT_INVOKE_WAIT_MS = 60_000;
 /** Extra time granted to an invoke's HTTP exchange beyond the wait the upstream applies. */
 const INVOKE_HEADERS_MARGIN_MS = 10_000;
@@ -161,7 +161,7 @@ export class CloudFunctionsClient {
    * Runs an action. Never retried: once the request may have reached the upstream, a second
    * attempt could run the action twice.
    *
-   * Answers (upstream-api.md 1.6, 3.3): 200 with the full record (finished); 200 or 202 with only
+   * Answers (docs/upstream/cloud-functions.md#invoke, docs/upstream/openwhisk.md#invoke-answers): 200 with the full record (finished); 200 or 202 with only
    * an activationId (outlived the wait, still running); 502 with a record whose response.success is
    * false (the action ran and failed: a result, not an error).
    */
@@ -280,7 +280,7 @@ export class CloudFunctionsClient {
   }
 }
 
-/** NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable (upstream-api.md 1.3). */
+/** NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable (docs/upstream/cloud-functions.md#the-transient-80031-answer). */
 function isTransientAnswer(res: Exchange): boolean {
   return res.status === 400 && readNcpError(res.body).errorCode === '80031';
 }

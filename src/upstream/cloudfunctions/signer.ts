@@ -1,5 +1,5 @@
 /**
- * signer: NCP API Gateway request signing, "signature v2" (upstream-api.md section 2).
+ * signer: NCP API Gateway request signing, "signature v2" (docs/upstream/signing.md#string-to-sign).
  *
  *   string to sign = `${METHOD} ${pathWithQuery}\n${timestamp}\n${accessKey}`
  *   signature      = base64(HMAC-SHA256(secretKey, string to sign))

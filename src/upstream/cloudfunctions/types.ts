@@ -1,5 +1,5 @@
 /**
- * REST shapes of NCP Cloud Functions (../shared/upstream-api.md section 1), as the gateway reads them.
+ * REST shapes of NCP Cloud Functions (docs/upstream/cloud-functions.md), as the gateway reads them.
  *
  * Everything the upstream sends is typed loosely on purpose: both API generations (v2.0 under
  * `/api/v2`, v2.1 under `/ncf/api/v2`) and their documented variants (a duration as string or

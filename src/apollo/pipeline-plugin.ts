@@ -1,5 +1,5 @@
 /**
- * apollo: the pipeline (./index) as Apollo Server runs it for GraphQL over HTTP. Apollo parses and
+ * pipeline-plugin: the pipeline (src/pipeline) as Apollo Server runs it for GraphQL over HTTP. Apollo parses and
  * validates with the pipeline's options and rules and formats errors with its formatter; this
  * plugin calls the remaining stages at Apollo's hooks: the operation check (transport, cost) once
  * the operation is resolved, the server-side error report, and at the end the request id on every
@@ -7,7 +7,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
-import type { OperationPipeline } from './index';
+import type { OperationPipeline } from '../pipeline';
 
 export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GatewayContext> {
   return {

@@ -1,0 +1,47 @@
+/**
+ * apollo: Apollo Server as the gateway runs it for GraphQL over HTTP. Its policies are the
+ * pipeline's (src/pipeline): its error formatter (masking, suggestions), parse options and
+ * validation rules (introspection among them, so Apollo's own switch stays on), and the stages
+ * Apollo does not run itself, through ./pipeline-plugin.
+ */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config';
+import type { GatewayContext } from '../context';
+import type { OperationPipeline } from '../pipeline';
+import { playgroundLandingPage } from '../playground';
+import { cacheControlPlugins } from './cache-plugins';
+import { pipelinePlugin } from './pipeline-plugin';
+
+export interface ApolloOptions {
+  pipeline: OperationPipeline;
+  config: Pick<GatewayConfig, 'http'>;
+  logger: Logger;
+  /** Where the playground page is served (its requests go there too). */
+  graphqlPath: string;
+}
+
+export async function startApollo({ pipeline, config, logger, graphqlPath }: ApolloOptions): Promise<ApolloServer<GatewayContext>> {
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: pipeline.schema,
+    formatError: pipeline.formatError,
+    parseOptions: pipeline.parseOptions,
+    validationRules: pipeline.validationRules,
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: false,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT: readiness first, then drain, then close the upstream pools.
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [
+      ...cacheControlPlugins(config.http.cacheMaxAgeSeconds),
+      config.http.playground ? playgroundLandingPage(graphqlPath) : ApolloServerPluginLandingPageDisabled(),
+      pipelinePlugin(pipeline),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}
