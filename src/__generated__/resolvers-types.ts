@@ -14,39 +14,37 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /**
-   * A point in time, written as an ISO 8601 string in UTC (for example `2026-11-25T12:00:00.000Z`).
-   * Inputs may carry any offset; outputs are always UTC.
-   */
+  /** A point in time, written as an ISO 8601 string in UTC (for example `2026-11-25T12:00:00.000Z`). Inputs may carry any offset; outputs are always UTC. */
   DateTime: { input: Date; output: Date; }
   /** Any JSON value: an object, array, string, number, boolean or null. */
   JSON: { input: unknown; output: unknown; }
 };
 
-/** A function deployed on Cloud Functions. */
+/** A function deployed on Cloud Functions. On a list item (`Package.actions`, `Query.actions`), `name`, `description` and `type` come with the list; `limits`, `parameters`, `resourceId` and usually `runtime` cost one more upstream call per action, shared by those fields. */
 export type Action = {
   __typename?: 'Action';
-  /**
-   * The action's runs, most recent first. The upstream keeps one month of history.
-   * `page` starts at 1 (default 1); `pageSize` is 1 to 100 (default 20).
-   */
+  /** The action's runs, most recent first, one page at a time. The upstream keeps one month of history. */
   activations: ActivationPage;
+  /** The action's description; null when it has none. */
   description: Maybe<Scalars['String']['output']>;
+  /** How long one run may take and how much memory it gets; null when the upstream sends no limits. */
   limits: Maybe<ActionLimits>;
+  /** The action's name, without its package. */
   name: Scalars['String']['output'];
   /** The package the action is in; null for an action in no package. */
   package: Maybe<Package>;
-  /** Default parameters of the action (above the package's, below the invoke's). */
+  /** Default parameters of the action, a JSON object (above the package's, below the `params` of an invoke); null when it has none. */
   parameters: Maybe<Scalars['JSON']['output']>;
+  /** The action's NCP resource id; null when the upstream does not send it. */
   resourceId: Maybe<Scalars['String']['output']>;
-  /** The runtime kind, for example `nodejs:16` or `python:3.11`. */
+  /** The runtime kind, for example `nodejs:16` or `python:3.11`; null when not known. */
   runtime: Maybe<Scalars['String']['output']>;
-  /** The action type: `basic`, `web`, `sequence` or `sequence-web`. */
+  /** The action type: `basic`, `web`, `sequence` or `sequence-web`; null when not known. */
   type: Maybe<Scalars['String']['output']>;
 };
 
 
-/** A function deployed on Cloud Functions. */
+/** A function deployed on Cloud Functions. On a list item (`Package.actions`, `Query.actions`), `name`, `description` and `type` come with the list; `limits`, `parameters`, `resourceId` and usually `runtime` cost one more upstream call per action, shared by those fields. */
 export type ActionActivationsArgs = {
   page?: InputMaybe<Scalars['Int']['input']>;
   pageSize?: InputMaybe<Scalars['Int']['input']>;
@@ -54,40 +52,52 @@ export type ActionActivationsArgs = {
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** The limits of one run of an action. */
 export type ActionLimits = {
   __typename?: 'ActionLimits';
-  /** Memory available to one run, in megabytes. */
+  /** Memory available to one run, in megabytes (NCP offers 128, 256, 512 or 1024); null when not known. */
   memoryMb: Maybe<Scalars['Int']['output']>;
-  /** How long one run may take before it is killed, in milliseconds. */
+  /** How long one run may take before it is killed, in milliseconds (NCP allows 500 to 300000); null when not known. */
   timeoutMs: Maybe<Scalars['Int']['output']>;
 };
 
-/** One run of an action. */
+/** One run of an action (an OpenWhisk activation). On the nodes of `Action.activations`, `id`, `name`, `status`, `success` and `durationMs` come with the list; the other fields cost one more upstream call per run. */
 export type Activation = {
   __typename?: 'Activation';
+  /** How long the run took, in milliseconds; null when not known. */
   durationMs: Maybe<Scalars['Int']['output']>;
+  /** When the run ended. */
   endedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id (activation id): pass it as `id` to `Query.activation` or `Subscription.activationCompleted`. */
   id: Scalars['ID']['output'];
-  /** Console output of the run, one entry per line. */
+  /** Console output of the run (stdout and stderr), one entry per line; empty when it wrote none. */
   logs: Array<Scalars['String']['output']>;
-  /** The name of the action that ran. */
+  /** The name of the action that ran, without its package. */
   name: Scalars['String']['output'];
+  /** The Cloud Functions namespace the run belongs to. */
   namespace: Maybe<Scalars['String']['output']>;
-  /** What the action returned; on failure an object with `error`. */
+  /** What the action returned, as JSON; on failure an object with `error`. Null when the upstream sends none. */
   result: Maybe<Scalars['JSON']['output']>;
+  /** When the run started. */
   startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** How the run ended; null when not known. */
   status: Maybe<ActivationStatus>;
-  /** Who started the run. */
+  /** Who started the run (a user of the namespace); null when not known. */
   subject: Maybe<Scalars['String']['output']>;
+  /** True when the run succeeded (`status` is `SUCCESS`), false when it failed; null when not known. */
   success: Maybe<Scalars['Boolean']['output']>;
 };
 
-/** One page of runs. */
+/** One page of an action's runs, most recent first. */
 export type ActivationPage = {
   __typename?: 'ActivationPage';
+  /** True when a later page holds more runs. */
   hasNextPage: Scalars['Boolean']['output'];
+  /** The runs on this page, most recent first; empty when there are none. */
   nodes: Array<Activation>;
+  /** This page's number, from 1. */
   page: Scalars['Int']['output'];
+  /** How many runs a page holds, as asked (the last page may hold fewer). */
   pageSize: Scalars['Int']['output'];
   /** How many runs match, over all pages. */
   totalCount: Scalars['Int']['output'];
@@ -107,133 +117,150 @@ export type ActivationStatus =
 /** One action taken on a server, for example `reboot`, identified by the request that asked for it. */
 export type InstanceAction = {
   __typename?: 'InstanceAction';
+  /** What was done: `create`, `reboot`, `stop`, `start`, `resize`, `lock`, `delete`… */
   action: Scalars['String']['output'];
-  /** The steps of the action, most recent first. */
+  /** The steps of the action, most recent first; empty when there are none or the compute API shows none (below microversion 2.51 only administrators see them). On the nodes of `Server.instanceActions` this costs one more upstream call per action (run concurrently). */
   events: Array<InstanceActionEvent>;
+  /** The id of the server the action was taken on. */
   instanceUuid: Maybe<Scalars['String']['output']>;
-  /** Why the action failed, when it did. */
+  /** Why the action failed (for example `Error`); null when it did not fail. */
   message: Maybe<Scalars['String']['output']>;
+  /** The project that asked for the action; null when unknown (for example an action started by an operator tool). */
   projectId: Maybe<Scalars['String']['output']>;
+  /** The id of the request that asked for the action (`req-…`): pass it to `Server.instanceAction`. */
   requestId: Scalars['String']['output'];
+  /** When the action started. */
   startedAt: Maybe<Scalars['DateTime']['output']>;
-  /** When the action last changed (compute microversion 2.58 and later). */
+  /** When the action last changed; null below compute microversion 2.58, or when the compute API recorded no change (an action without events). */
   updatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The user who asked for the action; null when unknown (for example an action started by an operator tool). */
   userId: Maybe<Scalars['String']['output']>;
 };
 
+/** One page of a server's actions, most recent first. */
 export type InstanceActionConnection = {
   __typename?: 'InstanceActionConnection';
+  /** The actions on this page, most recent first; empty when there are none. */
   nodes: Array<InstanceAction>;
+  /** Whether another page follows, and the cursor to read it. */
   pageInfo: PageInfo;
 };
 
 /** One step of an instance action, for example `compute_reboot_instance`. */
 export type InstanceActionEvent = {
   __typename?: 'InstanceActionEvent';
-  /** The fault message of a failed step (2.84 and later). */
+  /** The fault message of a failed step (microversion 2.84 and later); by default shown only to administrators (null otherwise). */
   details: Maybe<Scalars['String']['output']>;
+  /** The step's name, for example `compute_reboot_instance` or `compute__do_build_and_run_instance`. */
   event: Scalars['String']['output'];
+  /** When the step finished; null while it runs. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
-  /** The compute host (administrators only, microversion 2.62 and later). */
+  /** The compute host that ran the step (microversion 2.62 and later); by default shown only to administrators (null otherwise). */
   host: Maybe<Scalars['String']['output']>;
-  /** An obfuscated host id, the same for all servers of a project on one host (2.62 and later). */
+  /** An obfuscated host id, the same for all servers of a project on one host (microversion 2.62 and later; null below). */
   hostId: Maybe<Scalars['String']['output']>;
-  /** Success or Error; null while the step runs. */
+  /** `Success` or `Error`; null while the step runs. */
   result: Maybe<Scalars['String']['output']>;
+  /** When the step started. */
   startedAt: Maybe<Scalars['DateTime']['output']>;
-  /** The error's traceback; shown only to administrators. */
+  /** The error's traceback, for a failed step; by default shown only to administrators (null otherwise). */
   traceback: Maybe<Scalars['String']['output']>;
 };
 
+/** Which action to run, with what parameters, and how long to wait for it. */
 export type InvokeActionInput = {
+  /** The action's name: 1 to 50 letters, digits, `_` or `-`, not starting with `-` (`BAD_USER_INPUT` otherwise). */
   action: Scalars['String']['input'];
   /** The package of the action; omit it (or pass `-`) for an action in no package. */
   package?: InputMaybe<Scalars['String']['input']>;
-  /** Runtime parameters, a JSON object; they override the action's and the package's defaults. */
+  /** Runtime parameters, a JSON object (default `{}`; anything else is `BAD_USER_INPUT`); they override the action's and the package's defaults. */
   params?: InputMaybe<Scalars['JSON']['input']>;
+  /** The platform the action is on; omitted: the gateway's default (`NCP_PLATFORM`). */
   platform?: InputMaybe<Platform>;
-  /** How long to wait for the run to finish, 0 to 60000 ms (default 60000). */
+  /** How long to wait for the run to finish, 0 to 60000 ms (default 60000; `BAD_USER_INPUT` outside). Not the action's own time limit (`limits.timeoutMs`): a run that outlives the wait keeps running. */
   timeoutMs?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** What `invokeAction` answered: the finished run, or only its id while it still runs. */
 export type InvokeActionPayload = {
   __typename?: 'InvokeActionPayload';
   /** The finished run; null while it is still running. */
   activation: Maybe<Activation>;
+  /** The run's id, also while it still runs: pass it as `id` to `Query.activation` or `Subscription.activationCompleted`. */
   activationId: Scalars['ID']['output'];
   /** False when the run outlived the wait and is still running. */
   completed: Scalars['Boolean']['output'];
 };
 
+/** What you can change: run a Cloud Functions action. */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
-   * Run an action. Waits up to `timeoutMs` (0 to 60000, default 60000) for it to finish:
-   * a run that outlives the wait answers `completed: false` with its `activationId`, and keeps running;
-   * fetch it later with `Query.activation`. A run whose action failed is `completed: true` with
-   * `activation.success: false`, not an error.
+   * Run an action. Waits up to `timeoutMs` (0 to 60000 ms, default 60000) for it to finish: a run that outlives the wait answers `completed: false` with its `activationId`, and keeps running; fetch it later with `Query.activation`, or wait for it with `Subscription.activationCompleted`.
+   *
+   * A run whose action failed is `completed: true` with `activation.success: false`, not an error. An action that does not exist answers `NOT_FOUND`. The gateway never retries an invoke that may have reached the upstream, so one call runs the action at most once. Needs the scope `functions:invoke`.
    */
   invokeAction: InvokeActionPayload;
 };
 
 
+/** What you can change: run a Cloud Functions action. */
 export type MutationInvokeActionArgs = {
   input: InvokeActionInput;
 };
 
-/** A package groups actions and carries default parameters shared by them. */
+/** A Cloud Functions package: a named group of actions, with default parameters they share. */
 export type Package = {
   __typename?: 'Package';
+  /** The actions in the package; empty when it has none. On the items of `Query.packages` this costs one upstream call per package. */
   actions: Array<Action>;
+  /** The package's description; null when it has none. */
   description: Maybe<Scalars['String']['output']>;
+  /** The package's name. */
   name: Scalars['String']['output'];
-  /** Default parameters of every action in the package (lowest precedence). */
+  /** Default parameters of every action in the package, a JSON object (lowest precedence: the action's own defaults and the `params` of an invoke override them); null when it has none. */
   parameters: Maybe<Scalars['JSON']['output']>;
+  /** The platform the package was read on. */
   platform: Maybe<Platform>;
+  /** The package's NCP resource id; null when the upstream does not send it. */
   resourceId: Maybe<Scalars['String']['output']>;
 };
 
-/**
- * Where a page of a connection ends, and whether another follows.
- * Pass `endCursor` as `after` to read the next page.
- */
+/** Where a page of a connection ends, and whether another follows. Pass `endCursor` as `after` to read the next page. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The cursor of this page's last item: pass it as `after` to read the next page. Null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** True when another page follows this one. */
   hasNextPage: Scalars['Boolean']['output'];
 };
 
-/**
- * The NCP network platform a Cloud Functions resource lives on. When a field's `platform`
- * argument is omitted, the gateway's configured default (`NCP_PLATFORM`) is used.
- */
+/** The NCP network platform a Cloud Functions resource lives on. When a field's `platform` argument is omitted, the gateway's configured default (`NCP_PLATFORM`, VPC unless set otherwise) is used. Asking for a package or action on the platform it is not on answers `BAD_USER_INPUT`. */
 export type Platform =
+  /** The Classic platform. */
   | 'CLASSIC'
+  /** The VPC platform. */
   | 'VPC';
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type Query = {
   __typename?: 'Query';
-  /** One action, or null when it does not exist. Omit `package` (or pass `-`) for an action in no package. */
+  /** One action, or null when it does not exist. Needs the scope `functions:read`. */
   action: Maybe<Action>;
-  /**
-   * The actions of a package, or null when the package does not exist. Omit `package` (or pass `-`)
-   * for the actions that are in no package.
-   */
+  /** The actions of a package, or null when the package does not exist. Needs the scope `functions:read`. */
   actions: Maybe<Array<Action>>;
-  /** One run of an action, or null when it does not exist (or is still running). */
+  /** One run of an action, or null when it does not exist, is older than the upstream keeps (30 days), or is still running. Needs the scope `functions:read`. */
   activation: Maybe<Activation>;
-  /** One package by name, or null when it does not exist. */
+  /** One package by name, or null when it does not exist. Needs the scope `functions:read`. */
   package: Maybe<Package>;
-  /** Every package on the platform. */
+  /** Every package on the platform. Needs the scope `functions:read`. */
   packages: Array<Package>;
-  /**
-   * One server, by id, or null when the compute API does not know it. Servers that were deleted are
-   * still found (their actions stay readable), though their `name` and `status` are then null.
-   */
+  /** One server, by id, or null when the compute API does not know it. Servers that were deleted are still found (their actions stay readable), though their `name` and `status` are then null. Needs the scope `compute:read`. */
   server: Maybe<Server>;
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryActionArgs = {
   name: Scalars['String']['input'];
   package?: InputMaybe<Scalars['String']['input']>;
@@ -241,12 +268,14 @@ export type QueryActionArgs = {
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryActionsArgs = {
   package?: InputMaybe<Scalars['String']['input']>;
   platform?: InputMaybe<Platform>;
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryActivationArgs = {
   action: Scalars['String']['input'];
   id: Scalars['ID']['input'];
@@ -255,44 +284,47 @@ export type QueryActivationArgs = {
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryPackageArgs = {
   name: Scalars['String']['input'];
   platform?: InputMaybe<Platform>;
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryPackagesArgs = {
   platform?: InputMaybe<Platform>;
 };
 
 
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryServerArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** An OpenStack server (a Nova instance) and the history of what was done to it. */
 export type Server = {
   __typename?: 'Server';
+  /** The server's id, as given to `Query.server`. */
   id: Scalars['ID']['output'];
-  /** One action by its request id, or null when it does not exist. */
+  /** One action by its request id, or null when the server has no such action. */
   instanceAction: Maybe<InstanceAction>;
-  /**
-   * Every action taken on the server (create, reboot, stop, resize…), most recent first.
-   * `first` is 1 to 100 (default 20); pass the previous page's `pageInfo.endCursor` as `after`.
-   * `changesSince` and `changesBefore` filter on when an action last changed.
-   */
+  /** Every action taken on the server (create, reboot, stop, resize…), most recent first, one page at a time. `changesSince` and `changesBefore` filter on when an action last changed. */
   instanceActions: InstanceActionConnection;
   /** The server's name; null when the server was deleted. */
   name: Maybe<Scalars['String']['output']>;
-  /** The server's status (ACTIVE, SHUTOFF, ERROR…); null when the server was deleted. */
+  /** The server's status (`ACTIVE`, `SHUTOFF`, `REBOOT`, `ERROR`…); null when the server was deleted. */
   status: Maybe<Scalars['String']['output']>;
 };
 
 
+/** An OpenStack server (a Nova instance) and the history of what was done to it. */
 export type ServerInstanceActionArgs = {
   requestId: Scalars['String']['input'];
 };
 
 
+/** An OpenStack server (a Nova instance) and the history of what was done to it. */
 export type ServerInstanceActionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   changesBefore?: InputMaybe<Scalars['DateTime']['input']>;
@@ -300,17 +332,15 @@ export type ServerInstanceActionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Live results, over WebSocket only (graphql-ws at the same `/graphql` URL); a subscription sent over HTTP answers 400 with `BAD_REQUEST`. */
 export type Subscription = {
   __typename?: 'Subscription';
-  /**
-   * The run, once it has finished: emitted once, then the subscription completes. Subscribe after an
-   * `invokeAction` that answered `completed: false`. It waits at most GATEWAY_SUBSCRIPTION_MAX_WAIT_MS
-   * (then ends with UPSTREAM_TIMEOUT). Served over graphql-ws at the same /graphql URL.
-   */
+  /** The run, once it has finished: emitted once (at once if it already has), then the subscription completes. Subscribe after an `invokeAction` that answered `completed: false`. It waits at most `GATEWAY_SUBSCRIPTION_MAX_WAIT_MS` (5 minutes by default), then ends with `UPSTREAM_TIMEOUT`. Served over graphql-ws at the same `/graphql` URL. Needs the scope `functions:read`. */
   activationCompleted: Activation;
 };
 
 
+/** Live results, over WebSocket only (graphql-ws at the same `/graphql` URL); a subscription sent over HTTP answers 400 with `BAD_REQUEST`. */
 export type SubscriptionActivationCompletedArgs = {
   action: Scalars['String']['input'];
   id: Scalars['ID']['input'];

@@ -1,94 +1,147 @@
 /**
- * The ready-made operations the playground opens with: one tab each, runnable as they are against
- * the built-in emulator's seed data.
+ * The playground's tabs: one per named operation of operations/*.graphql, the typed client operations
+ * that codegen turns into src/__generated__/client/, so the playground shows exactly what frontends
+ * run. The files are read at start-up, like src/schema.ts reads schema/.
+ *
+ * What the operation files do not say lives here: the comment each tab opens with, and variables
+ * that work against the built-in emulators' seed data (src/emulators/cloudfunctions/seed.ts and
+ * src/emulators/compute/seed.ts). Tabs come in the order of TAB_EXAMPLES; an operation it does not
+ * list still gets a tab, after them, with no variables.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kind, parse, visit, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+
 export interface PlaygroundTab {
   query: string;
   variables?: string;
 }
 
-export const EXAMPLE_TABS: PlaygroundTab[] = [
-  {
-    query: `# Every package with its actions (1 + N upstream calls)
-query ListPackages {
-  packages {
-    name
-    description
-    actions {
-      name
-      runtime
-    }
-  }
-}
-`,
-  },
-  {
-    query: `# An action's recent runs, most recent first
-query RecentActivations($package: String, $action: String!) {
-  action(package: $package, name: $action) {
-    name
-    limits { timeoutMs memoryMb }
-    activations(pageSize: 5) {
-      totalCount
-      hasNextPage
-      nodes { id status durationMs startedAt }
-    }
-  }
-}
-`,
-    variables: JSON.stringify({ package: 'package003', action: 'action000' }, null, 2),
-  },
-  {
-    query: `# Run an action and wait up to 10 s for its result
-mutation Invoke($input: InvokeActionInput!) {
-  invokeAction(input: $input) {
-    activationId
-    completed
-    activation { status success result logs durationMs }
-  }
-}
-`,
-    variables: JSON.stringify({ input: { package: 'package003', action: 'action000', params: {}, timeoutMs: 10000 } }, null, 2),
-  },
-  {
-    query: `# A long run answers completed: false at once; fetch its result later with the id
-mutation StartSlowRun {
-  invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) {
-    activationId
-    completed
-  }
+export interface TabExample {
+  /** What the tab shows: the comment lines it opens with (short: the editor is narrow). */
+  note: string[];
+  /** Variables the tab is prefilled with. */
+  variables?: Record<string, unknown>;
 }
 
-query WaitForResult($id: ID!) {
-  activation(package: "examples", action: "slow", id: $id) {
-    status
-    success
-    result
-    durationMs
-  }
-}
-`,
-    variables: JSON.stringify({ id: 'paste the activationId here' }, null, 2),
+/** The seed's documented example action (src/emulators/cloudfunctions/seed.ts): it returns `{ payload: 'abc' }` and has three past runs. */
+const EXAMPLE_ACTION = { package: 'package003', action: 'action000' };
+/** web-1, the compute emulator's documented example server (SEED_SERVER_ID in src/emulators/compute/seed.ts). */
+const EXAMPLE_SERVER_ID = '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e';
+/** Stands for an id only a run produces; not a valid activation id, so running the tab unchanged says so (BAD_USER_INPUT). */
+const PASTE_ACTIVATION_ID = 'paste an activationId here';
+
+/** By operation name, in tab order. */
+export const TAB_EXAMPLES: Record<string, TabExample> = {
+  ListPackages: { note: ['Every package with its actions (1 + N upstream calls)'] },
+  PackageDetail: {
+    note: ['One package: its default parameters and its actions'],
+    variables: { name: 'package001' },
   },
-  {
-    query: `# What happened to a server: each action and its events, newest first
-query ServerHistory($id: ID!) {
-  server(id: $id) {
-    name
-    status
-    instanceActions(first: 10) {
-      nodes {
-        action
-        requestId
-        startedAt
-        message
-        events { event result startedAt finishedAt }
-      }
-      pageInfo { hasNextPage endCursor }
+  ActionDetail: {
+    note: ['An action and a page of its runs, most recent first'],
+    variables: { package: EXAMPLE_ACTION.package, name: EXAMPLE_ACTION.action, page: 1, pageSize: 5 },
+  },
+  ActivationDetail: {
+    note: ['One run in full. Paste an id from the ActionDetail tab', '(its nodes) or the activationId an invoke answered.'],
+    variables: { package: EXAMPLE_ACTION.package, action: EXAMPLE_ACTION.action, id: PASTE_ACTIVATION_ID },
+  },
+  InvokeAction: {
+    note: [
+      'Runs an action and waits up to 10 s for its result.',
+      'A run that outlives the wait answers completed: false',
+      'and its activationId: try examples/slow with timeoutMs 0,',
+      'then the ActivationCompleted tab.',
+    ],
+    variables: { input: { ...EXAMPLE_ACTION, params: {}, timeoutMs: 10_000 } },
+  },
+  ActivationCompleted: {
+    note: [
+      'Waits for a run to finish (over WebSocket), answers once.',
+      'Start one in the InvokeAction tab: examples/slow with',
+      'timeoutMs 0; then paste its activationId below.',
+    ],
+    variables: { package: 'examples', action: 'slow', id: PASTE_ACTIVATION_ID },
+  },
+  ServerHistory: {
+    note: ['What happened to a server: each action and its events,', 'newest first (web-1 of the compute emulator)'],
+    variables: { id: EXAMPLE_SERVER_ID, first: 10 },
+  },
+};
+
+/** The operations directory, at the repository root: two levels up from src/playground/ (ts-jest, tsx) and dist/playground/ (compiled). */
+export function operationsDirectory(): string {
+  const dir = resolve(__dirname, '..', '..', 'operations');
+  if (!existsSync(dir)) throw new Error(`operations directory not found at ${dir}`);
+  return dir;
+}
+
+/** One named operation of an operation file, with the text it was written as. */
+export interface OperationSource {
+  name: string;
+  file: string;
+  operation: OperationDefinitionNode;
+  /** The operation as written in its file, followed by the fragments it uses (if any). */
+  text: string;
+}
+
+/** Every named operation of operations/*.graphql, files in name order, operations in file order. */
+export function loadOperations(dir: string = operationsDirectory()): OperationSource[] {
+  const operations: OperationSource[] = [];
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort();
+  for (const file of files) {
+    const body = readFileSync(join(dir, file), 'utf8');
+    const document = parse(body);
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const textOf = (node: { loc?: { start: number; end: number } }) => body.slice(node.loc!.start, node.loc!.end);
+    for (const definition of document.definitions) {
+      if (definition.kind !== Kind.OPERATION_DEFINITION || !definition.name) continue;
+      const used = fragmentsUsed(definition, fragments);
+      operations.push({
+        name: definition.name.value,
+        file,
+        operation: definition,
+        text: [definition, ...used].map(textOf).join('\n\n'),
+      });
     }
   }
+  return operations;
 }
-`,
-    variables: JSON.stringify({ id: '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e' }, null, 2),
-  },
-];
+
+/** The fragments `operation` spreads, directly or through other fragments, in first-use order. */
+function fragmentsUsed(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+  const found = new Map<string, FragmentDefinitionNode>();
+  const walk = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const fragment = fragments.get(spread.name.value);
+        if (fragment && !found.has(fragment.name.value)) {
+          found.set(fragment.name.value, fragment);
+          walk(fragment);
+        }
+      },
+    });
+  walk(operation);
+  return [...found.values()];
+}
+
+/** The playground's tabs, from the operation files; see the top of this file. */
+export function exampleTabs(dir: string = operationsDirectory()): PlaygroundTab[] {
+  const operations = new Map<string, OperationSource>();
+  for (const op of loadOperations(dir)) if (!operations.has(op.name)) operations.set(op.name, op);
+  const listed = Object.keys(TAB_EXAMPLES).filter((name) => operations.has(name));
+  const unlisted = [...operations.keys()].filter((name) => !(name in TAB_EXAMPLES));
+  return [...listed, ...unlisted].map((name) => {
+    const example = TAB_EXAMPLES[name];
+    const note = example ? example.note.map((line) => `# ${line}\n`).join('') : '';
+    const tab: PlaygroundTab = { query: `${note}${operations.get(name)!.text}\n` };
+    if (example?.variables) tab.variables = JSON.stringify(example.variables, null, 2);
+    return tab;
+  });
+}
+

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
-import { EXAMPLE_TABS } from './examples';
+import { exampleTabs } from './examples';
 
 export const ASSET_PREFIX = '/graphiql';
 
@@ -42,13 +42,18 @@ export const PLAYGROUND_CSP = [
 
 const BOOT_SCRIPT = `(function () {
   var config = JSON.parse(document.getElementById('playground-config').textContent);
-  var fetcher = GraphiQL.createFetcher({ url: config.endpoint });
+  // Subscriptions (the ActivationCompleted tab) go over graphql-ws at the same URL; the socket opens
+  // only when one runs, and the headers editor's headers travel as its connectionParams.
+  var socketUrl = new URL(config.endpoint, location.href);
+  socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  var fetcher = GraphiQL.createFetcher({ url: config.endpoint, subscriptionUrl: socketUrl.href });
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
     defaultTabs: config.tabs,
     defaultEditorToolsVisibility: true,
     isHeadersEditorEnabled: true,
+    schemaDescription: true,
     shouldPersistHeaders: false
   }));
 })();
@@ -58,8 +63,9 @@ function escapeForScriptBlock(json: string): string {
   return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
+/** The page, with one tab per operation of operations/*.graphql (read now: call it at start-up). */
 export function renderPlaygroundHtml(endpoint: string): string {
-  const config = escapeForScriptBlock(JSON.stringify({ endpoint, tabs: EXAMPLE_TABS }));
+  const config = escapeForScriptBlock(JSON.stringify({ endpoint, tabs: exampleTabs() }));
   return `<!doctype html>
 <html lang="en">
 <head>

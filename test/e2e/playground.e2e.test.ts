@@ -21,7 +21,7 @@ const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 const WAIT_MS = 30_000;
 
 /** The tab titles GraphiQL derives from src/playground/examples.ts (each tab's first operation name). */
-const EXPECTED_TABS = ['ListPackages', 'RecentActivations', 'Invoke', 'StartSlowRun', 'ServerHistory'];
+const EXPECTED_TABS = ['ListPackages', 'PackageDetail', 'ActionDetail', 'ActivationDetail', 'InvokeAction', 'ActivationCompleted', 'ServerHistory'];
 
 if (!HAVE_CHROMIUM) {
   const message =
@@ -236,9 +236,9 @@ describeBrowser('playground in headless Chromium', () => {
 
     await step('run Invoke', async () => {
       h.resetCalls();
-      await openTab('Invoke');
-      expect(await editorValue(page, '.graphiql-query-editor')).toContain('mutation Invoke');
-      const { json } = await run('Invoke', (j) => j?.data?.invokeAction !== undefined);
+      await openTab('InvokeAction');
+      expect(await editorValue(page, '.graphiql-query-editor')).toContain('mutation InvokeAction');
+      const { json } = await run('InvokeAction', (j) => j?.data?.invokeAction !== undefined);
       expect(json.data.invokeAction).toMatchObject({ completed: true, activation: { success: true, result: { payload: 'abc' } } });
       expect(await editorValue(page, '.graphiql-response')).toContain('"payload": "abc"');
       expect(h.upstreamCalls().some((c) => c.startsWith('POST ') && c.includes('/actions/action000'))).toBe(true);

@@ -1,6 +1,8 @@
-// Shared by the robustness tests of both emulators: hostile inputs (JSON nested far too deep) and a watch on
-// the real process for errors that escaped the emulator. Both emulators may run inside the gateway's own
-// process, so an unhandled rejection or uncaught exception there is a crash of the whole service.
+// Shared by the robustness tests of both emulators: hostile inputs (JSON nested far too deep, raw bytes
+// no HTTP client would send) and a watch on the real process for errors that escaped the emulator. Both
+// emulators may run inside the gateway's own process, so an unhandled rejection or uncaught exception
+// there is a crash of the whole service.
+import net from 'node:net';
 import { runInThisContext } from 'node:vm';
 
 /**
@@ -51,3 +53,39 @@ export function watchProcessFailures(): ProcessWatch {
 
 /** Lets pending rejections and timers surface before a test looks at its watch. */
 export const settleEvents = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Raw bytes on a fresh connection to 127.0.0.1:`port`; resolves with all the server sent before closing. */
+export function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer; got ${JSON.stringify(out)}`));
+    }, 5000);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.on('error', () => undefined);
+    socket.write(bytes, 'latin1');
+  });
+}
+
+/**
+ * For a whole test file: a watch on the real process around every test, and after each test (once pending
+ * rejections and timers had their turn) the expectation that nothing escaped into it.
+ */
+export function expectNoProcessFailures(): void {
+  let watch: ProcessWatch;
+  beforeEach(() => {
+    watch = watchProcessFailures();
+  });
+  afterEach(async () => {
+    await settleEvents();
+    watch.stop();
+    expect(watch.failures).toEqual([]);
+  });
+}

@@ -35,13 +35,9 @@ describe('playground', () => {
     const html = await (await request(h.url, { headers: { accept: 'text/html' } })).body.text();
     const config = JSON.parse(html.match(/<script type="application\/json" id="playground-config">(.*?)<\/script>/s)![1]!);
     expect(config.endpoint).toBe('/graphql');
-    expect(config.tabs.map((t: { query: string }) => t.query.match(/(query|mutation) (\w+)/)![2])).toEqual([
-      'ListPackages',
-      'RecentActivations',
-      'Invoke',
-      'StartSlowRun',
-      'ServerHistory',
-    ]);
+    expect(config.tabs.map((t: { query: string }) => t.query.match(/(query|mutation|subscription) (\w+)/)![2])).toEqual(
+      ['ListPackages', 'PackageDetail', 'ActionDetail', 'ActivationDetail', 'InvokeAction', 'ActivationCompleted', 'ServerHistory'],
+    );
   });
 
   it('still answers GraphQL GET requests that do not ask for HTML (with the CSRF-prevention header)', async () => {

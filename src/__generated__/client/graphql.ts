@@ -15,23 +15,25 @@ export type ActivationStatus =
   /** The action ran and returned a result. */
   | 'SUCCESS';
 
+/** Which action to run, with what parameters, and how long to wait for it. */
 export type InvokeActionInput = {
+  /** The action's name: 1 to 50 letters, digits, `_` or `-`, not starting with `-` (`BAD_USER_INPUT` otherwise). */
   action: string;
   /** The package of the action; omit it (or pass `-`) for an action in no package. */
   package?: string | null | undefined;
-  /** Runtime parameters, a JSON object; they override the action's and the package's defaults. */
+  /** Runtime parameters, a JSON object (default `{}`; anything else is `BAD_USER_INPUT`); they override the action's and the package's defaults. */
   params?: unknown;
+  /** The platform the action is on; omitted: the gateway's default (`NCP_PLATFORM`). */
   platform?: Platform | null | undefined;
-  /** How long to wait for the run to finish, 0 to 60000 ms (default 60000). */
+  /** How long to wait for the run to finish, 0 to 60000 ms (default 60000; `BAD_USER_INPUT` outside). Not the action's own time limit (`limits.timeoutMs`): a run that outlives the wait keeps running. */
   timeoutMs?: number | null | undefined;
 };
 
-/**
- * The NCP network platform a Cloud Functions resource lives on. When a field's `platform`
- * argument is omitted, the gateway's configured default (`NCP_PLATFORM`) is used.
- */
+/** The NCP network platform a Cloud Functions resource lives on. When a field's `platform` argument is omitted, the gateway's configured default (`NCP_PLATFORM`, VPC unless set otherwise) is used. Asking for a package or action on the platform it is not on answers `BAD_USER_INPUT`. */
 export type Platform =
+  /** The Classic platform. */
   | 'CLASSIC'
+  /** The VPC platform. */
   | 'VPC';
 
 export type ServerHistoryQueryVariables = Exact<{

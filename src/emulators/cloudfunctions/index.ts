@@ -1,11 +1,12 @@
 // Local stand-in for the NCP Cloud Functions REST API (both the v2.1 /ncf/api/v2 and the v2.0 /api/v2
 // generations), with signature v2 checking and real execution of nodejs actions in worker threads.
-// It shares no code with the gateway: see /work/shared/architecture.md ("src/emulators").
-import type { AddressInfo } from 'node:net';
+// It shares no code with the gateway (see docs/upstream/emulators.md); its HTTP plumbing is the emulators'
+// own kit (../kit).
+import { safeLogger, serve, Traffic, type Served } from '../kit';
 import { Invoker } from './invoker';
 import { WorkerPool } from './runner';
 import { seed as loadSeed } from './seed';
-import { createEmulatorServer, describeError, safeLogger, type InFlightStats, type RecordedRequest } from './server';
+import { clientErrorAnswer, createRequestHandler, type RecordedRequest } from './server';
 import { EmulatorStore, NAMESPACE } from './store';
 
 export type { RecordedRequest } from './server';
@@ -60,32 +61,31 @@ export interface CloudFunctionsEmulator {
   close(): Promise<void>;
 }
 
-export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOptions): Promise<CloudFunctionsEmulator> {
+export async function startCloudFunctionsEmulator(
+  opts: CloudFunctionsEmulatorOptions,
+): Promise<CloudFunctionsEmulator> {
   if (!opts.credentials || opts.credentials.length === 0) throw new Error('at least one credential is required');
   const now = opts.now ?? Date.now;
-  const host = opts.host ?? '127.0.0.1';
   const secrets = new Map(opts.credentials.map((c) => [c.accessKey, c.secretKey] as const));
   const subjectList = resolveSubjects(opts.credentials);
   // Like `secrets`, a repeated access key takes its last entry.
   const subjects = new Map(opts.credentials.map((c, i) => [c.accessKey, subjectList[i]!] as const));
   const log = safeLogger(opts.logger);
+  const errorCodeAsNumber = opts.errorCodeAsNumber ?? false;
 
   const store = new EmulatorStore(now);
   if (opts.seed !== false) loadSeed(store, { now: now(), subject: subjectList[0]! });
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
-  const requests: RecordedRequest[] = [];
-  const stats: InFlightStats = { inFlight: 0, peakInFlight: 0 };
-
-  const server = createEmulatorServer({
+  const traffic = new Traffic<RecordedRequest>();
+  const handler = createRequestHandler({
     secrets,
     subjects,
     now,
-    errorCodeAsNumber: opts.errorCodeAsNumber ?? false,
+    errorCodeAsNumber,
     latencyMs: opts.latencyMs ?? 0,
-    logger: log,
-    requests,
-    stats,
+    log,
+    traffic,
     deps: {
       store,
       invoker,
@@ -95,40 +95,42 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  const served = await serve({
+    name: 'cloudfunctions-emulator',
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    log,
+    clientError: clientErrorAnswer(errorCodeAsNumber),
   });
-  // A server error after listen (accept failing with EMFILE, say) with no listener would be an uncaught
-  // exception in the host process; it is logged and the server goes on.
-  server.on('error', (err) => log(`cloudfunctions-emulator: server error: ${describeError(err)}`));
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`cloudfunctions-emulator: listening on ${url}`);
+  served.server.on('request', handler);
+  return emulatorHandle(served, traffic, store, pool);
+}
 
+/** What the caller holds: the address, the recorded traffic, the store, and close(). */
+function emulatorHandle(
+  served: Served,
+  traffic: Traffic<RecordedRequest>,
+  store: EmulatorStore,
+  pool: WorkerPool,
+): CloudFunctionsEmulator {
   let closing: Promise<void> | undefined;
   return {
-    url,
-    port,
-    requests,
+    url: served.url,
+    port: served.port,
+    requests: traffic.requests,
     store,
     get inFlight() {
-      return stats.inFlight;
+      return traffic.inFlight;
     },
     get peakInFlight() {
-      return stats.peakInFlight;
+      return traffic.peakInFlight;
     },
     resetRequests() {
-      // In place, so a reference taken earlier keeps seeing the live list.
-      requests.length = 0;
-      stats.peakInFlight = stats.inFlight;
+      traffic.reset();
     },
     countRequests(filter = {}) {
       const method = filter.method?.toUpperCase();
-      return requests.filter(
+      return traffic.requests.filter(
         (r) =>
           (method === undefined || r.method === method) &&
           (filter.pathIncludes === undefined || r.path.includes(filter.pathIncludes)) &&
@@ -139,10 +141,7 @@ export async function startCloudFunctionsEmulator(opts: CloudFunctionsEmulatorOp
       closing ??= (async () => {
         // Workers first: pending invokes settle, so their handlers can finish before the sockets go.
         await pool.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await served.close();
       })();
       return closing;
     },
@@ -154,7 +153,9 @@ function resolveSubjects(credentials: EmulatorCredential[]): string[] {
   const keys = new Set(credentials.flatMap((c) => [c.accessKey, c.secretKey]));
   return credentials.map((c, i) => {
     const subject = c.subject ?? defaultSubject(i);
-    if (typeof subject !== 'string' || subject === '') throw new Error(`credential ${i + 1}: subject must be a non-empty string`);
+    if (typeof subject !== 'string' || subject === '') {
+      throw new Error(`credential ${i + 1}: subject must be a non-empty string`);
+    }
     // The message names the credential by position only: it must not echo the key it is about.
     if (keys.has(subject)) throw new Error(`credential ${i + 1}: subject must not be an access key or a secret key`);
     return subject;

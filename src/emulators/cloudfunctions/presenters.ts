@@ -1,6 +1,6 @@
 // How each path generation shows the same entities. The differences are small but real (see
-// upstream-api.md 1.5 and 5): list items carry `type` on v2.1 but `runtime` + `web` on v2.0, `vpc` is an
-// array on v2.1 and a single object on v2.0, and activation `duration` is a String on v2.0.
+// docs/upstream/cloud-functions.md#actions): list items carry `type` on v2.1 but `runtime` + `web` on v2.0,
+// `vpc` is an array on v2.1 and a single object on v2.0, and activation `duration` is a String on v2.0.
 import type { EmulatorStore } from './store';
 import type { ActionEntity, ActivationRecord, Generation, PackageEntity } from './types';
 

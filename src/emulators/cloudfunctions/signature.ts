@@ -1,6 +1,6 @@
 // Independent verifier for the NCP API Gateway "signature v2". Deliberately written from the documented
-// algorithm only (see upstream-api.md section 2), never from the gateway's signer: a shared bug would
-// otherwise pass every test.
+// algorithm only (see docs/upstream/signing.md#string-to-sign), never from the gateway's signer: a shared
+// bug would otherwise pass every test.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, authInvalid, authMissing, authTimestamp } from './errors';

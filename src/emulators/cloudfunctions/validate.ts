@@ -2,7 +2,7 @@
 // real service would answer with.
 import { actionBodyMissingField, badRequest, jsonTooDeep } from './errors';
 import { oneMonthBefore, parseKst } from './time';
-import type { ActionType, Generation, JsonObject, Platform, VpcLink } from './types';
+import type { ActionEntity, ActionType, Generation, JsonObject, Platform, VpcLink } from './types';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,49}$/;
 const UINT = /^\d{1,16}$/;
@@ -176,14 +176,9 @@ export function validatePackageBody(raw: unknown): PackageBody {
   return out;
 }
 
-export interface ActionBody {
-  description: string;
-  parameters: JsonObject;
-  limits: { timeout: number; memory: number };
-  exec: { kind: string; code: string; main: string; binary: boolean };
-  vpc: VpcLink[];
-  rawHttp: boolean;
-  customOptions: boolean;
+/** The fields of an action a PUT body sets, as they are stored. */
+export interface ActionBody
+  extends Pick<ActionEntity, 'description' | 'parameters' | 'limits' | 'exec' | 'vpc' | 'rawHttp' | 'customOptions'> {
   /** v2.0 only: the `web` flag stands in for the v2.1 `type` query. */
   web?: boolean;
 }

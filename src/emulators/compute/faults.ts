@@ -1,7 +1,8 @@
-// Error bodies. Nova and Keystone speak different envelopes:
-// - Nova's `Fault` (nova/api/openstack/wsgi.py): {"<faultName>": {"code": n, "message": "..."}}, with the fault
+// Error bodies. Nova and Keystone speak different envelopes (docs/upstream/compute.md#error-bodies):
+// - Nova's `Fault` (from its WSGI layer): {"<faultName>": {"code": n, "message": "..."}}, with the fault
 //   name chosen by status, and "computeFault" for any status not in the table (406 included).
-// - Keystone (and keystonemiddleware's 401 in front of Nova): {"error": {"code": n, "title": "...", "message": "..."}}.
+// - Keystone (and keystonemiddleware's 401 in front of Nova):
+//   {"error": {"code": n, "title": "...", "message": "..."}}.
 
 const FAULT_NAMES: Readonly<Record<number, string>> = {
   400: 'badRequest',

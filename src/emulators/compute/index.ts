@@ -1,14 +1,14 @@
 // Local stand-in for OpenStack Keystone v3 (password and application-credential tokens, service catalog) and
 // Nova's os-instance-actions API with microversions 2.1-2.96, on one port: Keystone under /identity/v3, Nova
-// under /compute/v2.1. It shares no code with the gateway: see /work/shared/architecture.md ("src/emulators").
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// under /compute/v2.1. It shares no code with the gateway (see docs/upstream/emulators.md); its HTTP plumbing
+// is the emulators' own kit (../kit).
+import { safeLogger, serve, Traffic } from '../kit';
 import { Directory, type ComputeEmulatorAppCredential, type ComputeEmulatorUser } from './directory';
 import { IDENTITY_PREFIX, Keystone } from './keystone';
 import { mustParseMicroversion } from './microversion';
 import { COMPUTE_PREFIX, Nova } from './nova';
 import { seed as loadSeed } from './seed';
-import { createRequestHandler, describeError, safeLogger, type InFlightStats, type RecordedComputeRequest } from './server';
+import { createRequestHandler, type RecordedComputeRequest } from './server';
 import { ComputeStore } from './store';
 import { TokenStore } from './tokens';
 
@@ -91,43 +91,31 @@ export async function startComputeEmulator(opts: ComputeEmulatorOptions): Promis
   }
 
   const log = safeLogger(opts.logger);
-  const server = http.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // A server error after listen (accept failing with EMFILE, say) with no listener would be an uncaught
-  // exception in the host process; it is logged and the server goes on.
-  server.on('error', (err) => log(`compute-emulator: server error: ${describeError(err)}`));
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // No clientError answer: a request Node's parser refuses gets Node's bare status, as eventlet-era Nova
+  // gives a bare one too (see test/emulators/compute/robustness.test.ts).
+  const served = await serve({ name: 'compute-emulator', host, port: opts.port ?? 0, log });
+  const { url } = served;
   const authUrl = `${url}${IDENTITY_PREFIX}/v3`;
   const computeUrl = `${url}${COMPUTE_PREFIX}`;
-
-  const requests: RecordedComputeRequest[] = [];
-  const stats: InFlightStats = { inFlight: 0, peakInFlight: 0 };
-  server.on(
+  const catalog = { origin: url, authUrl, computeUrl, region: opts.region ?? 'RegionOne' };
+  const traffic = new Traffic<RecordedComputeRequest>();
+  served.server.on(
     'request',
     createRequestHandler({
-      keystone: new Keystone({ directory, tokens, catalog: { origin: url, authUrl, computeUrl, region: opts.region ?? 'RegionOne' } }),
+      keystone: new Keystone({ directory, tokens, catalog }),
       nova: new Nova({ store, tokens, authUrl, computeUrl, min, max }),
-      requests,
-      stats,
+      traffic,
       latencyMs: opts.latencyMs ?? 0,
-      logger: log,
+      log,
     }),
   );
-  log(`compute-emulator: listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {
     url,
     authUrl,
     computeUrl,
-    requests,
+    requests: traffic.requests,
     store,
     get tokensIssued() {
       return tokens.issued;
@@ -136,18 +124,13 @@ export async function startComputeEmulator(opts: ComputeEmulatorOptions): Promis
       tokens.revokeAll();
     },
     get peakInFlight() {
-      return stats.peakInFlight;
+      return traffic.peakInFlight;
     },
     resetRequests() {
-      // In place, so a reference taken earlier keeps seeing the live list.
-      requests.length = 0;
-      stats.peakInFlight = stats.inFlight;
+      traffic.reset();
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      closing ??= served.close();
       return closing;
     },
   };

@@ -1,7 +1,8 @@
-// Compute microversions, negotiated the way nova/api/openstack/wsgi.py does it: the `OpenStack-API-Version`
-// header's "compute X.Y" entry, else the legacy `X-OpenStack-Nova-API-Version`, else 2.1; "latest" is the
-// maximum; a malformed string is 400 and a version outside [min, max] is 406. With no header the answer is
-// the minimum, which is Nova's 2.1 unless the emulator was started with a higher floor.
+// Compute microversions, negotiated the way Nova's WSGI layer does it
+// (docs/upstream/compute.md#microversions): the `OpenStack-API-Version` header's "compute X.Y" entry, else
+// the legacy `X-OpenStack-Nova-API-Version`, else 2.1; "latest" is the maximum; a malformed string is 400
+// and a version outside [min, max] is 406. With no header the answer is the minimum, which is Nova's 2.1
+// unless the emulator was started with a higher floor.
 import type { IncomingHttpHeaders } from 'node:http';
 import { NovaFault } from './faults';
 

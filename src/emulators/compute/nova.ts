@@ -1,8 +1,9 @@
-// Nova under /compute/v2.1: the version document and os-instance-actions (list and show), modelled on
-// nova/api/openstack/compute/instance_actions.py. Processing order follows Nova's WSGI pipeline:
-// keystonemiddleware (401) -> routing (404/405) -> microversion (400/406) -> query schema (400) -> instance
-// lookup (404) -> policy (403) -> the rest. Version headers go on every answer after the microversion is
-// known, as Nova's Resource adds them; 401 and version errors have none.
+// Nova under /compute/v2.1: the version document and os-instance-actions (list and show), modelled on Nova's
+// instance-actions API (docs/upstream/compute.md#instance-actions-endpoints, #list-query-and-answer,
+// #show-answer). Processing order follows Nova's WSGI pipeline: keystonemiddleware (401) -> routing
+// (404/405) -> microversion (400/406) -> query schema (400) -> instance lookup (404) -> policy (403) -> the
+// rest. Version headers go on every answer after the microversion is known, as Nova's Resource adds them;
+// 401 and version errors have none.
 import { createHash } from 'node:crypto';
 import { badMethod, badRequest, forbidden, notFound, NovaFault, unauthorized } from './faults';
 import { header, type EmulatorRequest, type Reply } from './http-types';

@@ -1,12 +1,14 @@
-// HTTP plumbing: read the body, pick the service by path (/identity is Keystone, everything else is Nova's
-// side of the server), turn thrown faults into replies, add request-id headers, wait the configured latency,
-// write, and record the exchange.
+// The compute side of the HTTP plumbing: pick the service by path (/identity is Keystone, everything else is
+// Nova's side of the server), turn thrown faults into Keystone or Nova bodies, add their request-id headers
+// (docs/upstream/compute.md#version-headers), and record the exchange.
 //
 // The server may live inside another process (the gateway embeds it under `npm start`), so nothing it does
 // may escape a request: any failure becomes a Keystone or Nova 500 body, and when no answer can be written
-// any more the connection is dropped. Not even the host's logger is allowed to throw out of here.
+// any more the connection is dropped. The generic steps (body, latency, writing with a 500 in reserve, the
+// logger that cannot throw) are the shared kit's (../kit).
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { exchange, guardedListener, readBody, requestTarget, send, type Logger, type Traffic } from '../kit';
 import { KeystoneError, NovaFault } from './faults';
 import { header, type EmulatorRequest, type Reply } from './http-types';
 import { IDENTITY_PREFIX, type Keystone } from './keystone';
@@ -34,152 +36,113 @@ export interface RecordedComputeRequest {
   globalRequestId?: string;
 }
 
-export interface InFlightStats {
-  inFlight: number;
-  peakInFlight: number;
-}
+type Service = RecordedComputeRequest['service'];
 
 export interface HandlerSettings {
   keystone: Keystone;
   nova: Nova;
-  requests: RecordedComputeRequest[];
-  stats: InFlightStats;
+  traffic: Traffic<RecordedComputeRequest>;
   latencyMs: number;
-  logger?: (line: string) => void;
+  /** Already unable to throw (safeLogger). */
+  log: Logger;
 }
 
+const NAME = 'compute-emulator';
 const GLOBAL_REQUEST_ID = /^req-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Keep draining past the limit (dropping the bytes) so the 413 goes out on a healthy connection.
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ body: size > limit ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge: size > limit }));
-    req.on('error', reject);
-  });
-}
-
-const delay = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
-
-/** Text for a log line, whatever was thrown (String() itself throws for some values). */
-export function describeError(err: unknown): string {
-  try {
-    return String((err as Error)?.stack ?? err);
-  } catch {
-    return Object.prototype.toString.call(err);
+/** Keystone's or Nova's body for a fault either throws on purpose; undefined for anything else. */
+function faultReply(err: unknown): Reply | undefined {
+  if (err instanceof KeystoneError || err instanceof NovaFault) {
+    return { status: err.status, headers: err.headers, body: err.body() };
   }
+  return undefined;
 }
 
-/** The host's logger, made unable to throw into the emulator (or, through it, into the host). */
-export function safeLogger(logger: ((line: string) => void) | undefined): (line: string) => void {
-  return (line) => {
-    try {
-      logger?.(line);
-    } catch {
-      // A log line is not worth a failed request.
-    }
-  };
+/** The service's own 500, for anything else thrown: the emulator's fault, not the client's. */
+function internalReply(service: Service): Reply {
+  return service === 'identity'
+    ? {
+        status: 500,
+        body: new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.').body(),
+      }
+    : { status: 500, body: new NovaFault(500, 'Unexpected API Error.').body() };
+}
+
+/** Serializes and writes one answer; throws if it cannot (the caller answers 500 or drops the connection). */
+function write(res: http.ServerResponse, reply: Reply, service: Service): void {
+  const requestId = `req-${randomUUID()}`;
+  const ids: Record<string, string> =
+    service === 'identity'
+      ? { vary: 'X-Auth-Token', 'x-openstack-request-id': requestId }
+      : { 'x-compute-request-id': requestId, 'x-openstack-request-id': requestId };
+  let payload: string | undefined;
+  if (reply.body !== undefined && reply.status !== 204) {
+    payload = JSON.stringify(reply.body);
+    // A body JSON has no text for (a function, say) is as unwritable as one it cannot hold.
+    if (payload === undefined) throw new TypeError('the reply body has no JSON form');
+  }
+  send(res, reply.status, { ...ids, ...reply.headers }, payload, 'application/json');
+}
+
+/** Reads the body and hands the request to Keystone or Nova; a body over the limit is their 413. */
+async function answer(
+  settings: HandlerSettings,
+  req: http.IncomingMessage,
+  record: RecordedComputeRequest,
+): Promise<Reply> {
+  const { service, method, path } = record;
+  const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
+  if (tooLarge) {
+    throw service === 'identity'
+      ? new KeystoneError(413, 'Request is too large.')
+      : new NovaFault(413, 'Request is too large.');
+  }
+  const query = new URLSearchParams(record.query);
+  const request: EmulatorRequest = { method, path, query, headers: req.headers, body };
+  return service === 'identity' ? settings.keystone.handle(request) : settings.nova.handle(request);
+}
+
+function respond(
+  settings: HandlerSettings,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  record: RecordedComputeRequest,
+): Promise<void> {
+  const { service } = record;
+  return exchange(res, {
+    name: NAME,
+    log: settings.log,
+    what: `${record.method} ${req.url ?? '/'}`,
+    latencyMs: settings.latencyMs,
+    // The body is read inside the answer: one that fails to arrive is recorded as the service's 500.
+    answer: () => answer(settings, req, record),
+    known: faultReply,
+    internal: () => internalReply(service),
+    write: (r, reply) => write(r, reply, service),
+    settle: (reply) => {
+      record.status = reply.status;
+      if (reply.microversion !== undefined) record.microversion = reply.microversion;
+    },
+  });
+}
+
+/** The record of one request, before it is handled: service, request line, and the ids it came with. */
+function newRecord(req: http.IncomingMessage): RecordedComputeRequest {
+  const { method, path, query } = requestTarget(req);
+  const service = path === IDENTITY_PREFIX || path.startsWith(`${IDENTITY_PREFIX}/`) ? 'identity' : 'compute';
+  const record: RecordedComputeRequest = { service, method, path, query, status: 0 };
+  const token = header(req.headers, 'x-auth-token');
+  if (token !== undefined) record.token = token.slice(0, 8);
+  const globalId = header(req.headers, 'x-openstack-request-id');
+  if (service === 'compute' && globalId !== undefined && GLOBAL_REQUEST_ID.test(globalId)) {
+    record.globalRequestId = globalId;
+  }
+  return record;
 }
 
 export function createRequestHandler(settings: HandlerSettings): http.RequestListener {
-  const { keystone, nova, requests, stats } = settings;
-  const log = safeLogger(settings.logger);
-
-  function errorReply(err: unknown, service: RecordedComputeRequest['service'], what: string): Reply {
-    if (err instanceof KeystoneError || err instanceof NovaFault) {
-      return { status: err.status, headers: err.headers, body: err.body() };
-    }
-    log(`compute-emulator: internal error on ${what}: ${describeError(err)}`);
-    return service === 'identity'
-      ? { status: 500, body: new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.').body() }
-      : { status: 500, body: new NovaFault(500, 'Unexpected API Error.').body() };
-  }
-
-  /** Serializes and writes one answer; throws if it cannot (the caller answers 500 or drops the connection). */
-  function write(res: http.ServerResponse, reply: Reply, service: RecordedComputeRequest['service']): void {
-    const requestId = `req-${randomUUID()}`;
-    const headers: Record<string, string | number> =
-      service === 'identity'
-        ? { vary: 'X-Auth-Token', 'x-openstack-request-id': requestId }
-        : { 'x-compute-request-id': requestId, 'x-openstack-request-id': requestId };
-    Object.assign(headers, reply.headers);
-    let payload: string | undefined;
-    if (reply.body !== undefined && reply.status !== 204) {
-      payload = JSON.stringify(reply.body);
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(payload);
-    }
-    res.writeHead(reply.status, headers);
-    res.end(payload);
-  }
-
-  async function respond(req: http.IncomingMessage, res: http.ServerResponse, record: RecordedComputeRequest): Promise<void> {
-    const started = Date.now();
-    const { service, method, path } = record;
-    const what = `${method} ${req.url ?? '/'}`;
-    let reply: Reply;
-    try {
-      const { body, tooLarge } = await readBody(req, MAX_BODY_BYTES);
-      if (tooLarge) {
-        throw service === 'identity' ? new KeystoneError(413, 'Request is too large.') : new NovaFault(413, 'Request is too large.');
-      }
-      const request: EmulatorRequest = { method, path, query: new URLSearchParams(record.query), headers: req.headers, body };
-      reply = service === 'identity' ? keystone.handle(request) : nova.handle(request);
-    } catch (err) {
-      reply = errorReply(err, service, what);
-    }
-
-    if (settings.latencyMs > 0) await delay(settings.latencyMs);
-    record.status = reply.status;
-    if (reply.microversion !== undefined) record.microversion = reply.microversion;
-    if (res.destroyed) return;
-    try {
-      write(res, reply, service);
-    } catch (err) {
-      // The reply could not go out as built (a body JSON cannot hold, an invalid header): 500 instead.
-      if (res.headersSent) throw err;
-      reply = errorReply(err, service, what);
-      record.status = reply.status;
-      write(res, reply, service);
-    }
-    log(`compute-emulator: ${what} -> ${reply.status} (${Date.now() - started} ms)`);
-  }
-
-  return (req, res) => {
-    const rawUrl = req.url ?? '/';
-    const q = rawUrl.indexOf('?');
-    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-    const service = path === IDENTITY_PREFIX || path.startsWith(`${IDENTITY_PREFIX}/`) ? 'identity' : 'compute';
-    const record: RecordedComputeRequest = {
-      service,
-      method: (req.method ?? 'GET').toUpperCase(),
-      path,
-      query: q < 0 ? '' : rawUrl.slice(q + 1),
-      status: 0,
-    };
-    const token = header(req.headers, 'x-auth-token');
-    if (token !== undefined) record.token = token.slice(0, 8);
-    const globalId = header(req.headers, 'x-openstack-request-id');
-    if (service === 'compute' && globalId !== undefined && GLOBAL_REQUEST_ID.test(globalId)) record.globalRequestId = globalId;
-    requests.push(record);
-    stats.inFlight += 1;
-    stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
-    respond(req, res, record)
-      .catch((err: unknown) => {
-        // An answer that could not be written at all: drop the connection rather than leave it hanging.
-        log(`compute-emulator: request aborted: ${describeError(err)}`);
-        if (!res.destroyed) res.destroy();
-      })
-      .finally(() => {
-        stats.inFlight -= 1;
-      });
-  };
+  return guardedListener(NAME, settings.log, (req, res) => {
+    const record = newRecord(req);
+    return settings.traffic.track(record, () => respond(settings, req, res, record));
+  });
 }

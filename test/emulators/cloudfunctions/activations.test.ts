@@ -1,3 +1,6 @@
+// Activation history (docs/upstream/cloud-functions.md#activations): the seeded records of an action, the full
+// OpenWhisk-style record on each generation, 404 80401 for what cannot be seen, paging, the start/end filters
+// (epoch ms on v2.1, KST local time on v2.0) and the one-month retention.
 import type { ActivationRecord, CloudFunctionsEmulator, Platform } from '../../../src/emulators/cloudfunctions';
 import { startHarness, type Harness } from './helpers';
 

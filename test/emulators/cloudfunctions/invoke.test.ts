@@ -1,3 +1,6 @@
+// Invoking actions (docs/upstream/cloud-functions.md#invoke): parameter merging, results and failures as
+// OpenWhisk records them, logs, time limits and the worker pool, the 202 answer for runs that outlive the
+// wait, and the emulator's own options (seed, latency, in-flight counters, close).
 import {
   startCloudFunctionsEmulator,
   type ActionInput,

@@ -1,3 +1,6 @@
+// Packages and actions on both path generations (docs/upstream/cloud-functions.md#packages, #actions):
+// list, show, create, update and delete with their per-generation shapes and platform rules, plus the
+// gateway-level errors every route can give (404 "300", 405, 413 "430") and the errorCodeAsNumber option.
 import { startHarness, type Harness } from './helpers';
 
 const err = (errorCode: string, message: string, details?: string): object => ({

@@ -3,9 +3,8 @@
 // repeated headers, very long paths; a logger that throws) must each get an NCP-style answer or a recorded
 // failed activation, and nothing may escape into the hosting process. Under `npm start` that process is
 // the gateway itself.
-import net from 'node:net';
 import { request } from 'undici';
-import { nestedJson, nestedObject, settleEvents, watchProcessFailures, type ProcessWatch } from '../hazards';
+import { expectNoProcessFailures, nestedJson, nestedObject, rawRequest } from '../hazards';
 import { ACCESS_KEY, sign, startHarness, type Harness } from './helpers';
 
 const ECHO = '/ncf/api/v2/packages/examples/actions/echo';
@@ -24,15 +23,7 @@ const INVALID_RESULT = {
   size: 61,
 };
 
-let watch: ProcessWatch;
-beforeEach(() => {
-  watch = watchProcessFailures();
-});
-afterEach(async () => {
-  await settleEvents();
-  watch.stop();
-  expect(watch.failures).toEqual([]);
-});
+expectNoProcessFailures();
 
 describe('JSON nested too deep', () => {
   let h: Harness;
@@ -169,24 +160,7 @@ describe('odd requests', () => {
   }
 
   /** Raw bytes on a fresh connection, for requests no HTTP client would send. */
-  function raw(bytes: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(h.emulator.port, '127.0.0.1');
-      let out = '';
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no answer; got ${JSON.stringify(out)}`));
-      }, 5000);
-      socket.setEncoding('latin1');
-      socket.on('data', (d: string) => (out += d));
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve(out);
-      });
-      socket.on('error', () => undefined);
-      socket.write(bytes, 'latin1');
-    });
-  }
+  const raw = (bytes: string): Promise<string> => rawRequest(h.emulator.port, bytes);
 
   it('answers bytes that are not UTF-8 or not JSON as invalid JSON, and keeps odd strings intact', async () => {
     const notJson = { error: { errorCode: '100', message: 'Bad Request Exception', details: 'The request body is not valid JSON.' } };

@@ -1,3 +1,6 @@
+// The emulator's signature v2 check (docs/upstream/signing.md#string-to-sign, #subtle-points): a known answer
+// computed outside Node, then over HTTP what the signature covers (method, raw path, raw query), the
+// timestamp window, and that authentication comes before routing, as at the real API Gateway.
 import { expectedSignature, verifySignature } from '../../../src/emulators/cloudfunctions/signature';
 import { sign, startHarness, type Harness } from './helpers';
 

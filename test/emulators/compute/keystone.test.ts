@@ -1,3 +1,7 @@
+// The Keystone side of the compute emulator, as a client sees it over HTTP: issuing tokens with the password
+// and application-credential methods, the service catalog and its decoys, token lifetime on the emulator
+// clock, validation and revocation, and the other identity routes
+// (docs/upstream/compute.md#keystone-tokens).
 import { projectIdFor, userIdFor, SEED_SERVER_ID } from '../../../src/emulators/compute';
 import { ALICE, APP_CRED, BOB, HOUR, NOW, passwordAuth, ROOT, startHarness, UNAUTHORIZED, type Harness } from './helpers';
 

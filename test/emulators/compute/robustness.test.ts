@@ -2,9 +2,8 @@
 // thousands of levels deep, bodies that are not objects, odd bytes, repeated headers, very long or badly
 // encoded paths, a logger that throws): each must get Keystone's or Nova's own answer, the emulator must keep
 // serving, and nothing may escape into the hosting process (the gateway's, under `npm start`).
-import net from 'node:net';
 import { request } from 'undici';
-import { nestedJson, settleEvents, watchProcessFailures, type ProcessWatch } from '../hazards';
+import { expectNoProcessFailures, nestedJson, rawRequest } from '../hazards';
 import { passwordAuth, startHarness, UNAUTHORIZED, type Harness } from './helpers';
 
 const TOKENS = '/identity/v3/auth/tokens';
@@ -19,15 +18,7 @@ const expecting = (attribute: string, target: string): unknown => ({
 });
 const notFound = (id: string): unknown => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
 
-let watch: ProcessWatch;
-beforeEach(() => {
-  watch = watchProcessFailures();
-});
-afterEach(async () => {
-  await settleEvents();
-  watch.stop();
-  expect(watch.failures).toEqual([]);
-});
+expectNoProcessFailures();
 
 describe('hostile requests', () => {
   let h: Harness;
@@ -75,22 +66,8 @@ describe('hostile requests', () => {
   });
 
   it('lets Node answer a request line over 16 KiB with 431 and goes on serving', async () => {
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(new URL(h.emulator.url).port), '127.0.0.1');
-      let out = '';
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no answer; got ${JSON.stringify(out)}`));
-      }, 5000);
-      socket.setEncoding('latin1');
-      socket.on('data', (d: string) => (out += d));
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve(out);
-      });
-      socket.on('error', () => undefined);
-      socket.write(`GET /compute/v2.1/servers/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    });
+    const port = Number(new URL(h.emulator.url).port);
+    const answer = await rawRequest(port, `GET /compute/v2.1/servers/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     // Eventlet-era Nova answers a bare 414 here; Node's bare 431 is close enough, and no handler ran.
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     const ok = await h.nova('/', token);
