@@ -61,6 +61,19 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
     },
   });
 
+  addRequestHooks(app, { config, metrics, lifecycle });
+  app.setErrorHandler(handleFastifyError);
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404));
+
+  await registerCompressionAndCors(app, config);
+  return app;
+}
+
+/**
+ * What every request goes through first: its id, the Host guard, the closing gate, HTTP metrics,
+ * security headers and `connection: close` while draining, and the error envelope.
+ */
+function addRequestHooks(app: FastifyInstance, { config, metrics, lifecycle }: Omit<HttpAppOptions, 'logger'>): void {
   const guardHost = config.auth.mode === 'none' && isLoopbackHost(config.host);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -105,9 +118,10 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
     return ensureErrorEnvelope(request, reply, payload);
   });
 
-  app.setErrorHandler(handleFastifyError);
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404));
+}
 
+/** gzip or brotli, and the CORS allowlist. */
+async function registerCompressionAndCors(app: FastifyInstance, config: GatewayConfig): Promise<void> {
   // gzip or brotli when the client asks; brotli at a speed-minded quality (answers are small JSON,
   // the playground's scripts are large).
   await app.register(compress, {
@@ -132,5 +146,4 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });
-  return app;
 }

@@ -93,97 +93,118 @@ interface Scheduled {
 
 const everything: RequestMatcher = () => true;
 
-export async function startFaultProxy(origin: string): Promise<FaultProxy> {
-  const target = new URL(origin);
-  const queue: Scheduled[] = [];
-  let standing: { fault: Fault; match: RequestMatcher } | undefined;
-  const requests: ProxiedRequest[] = [];
-  let forwarded = 0;
-  let closed = false;
-
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  const outgoing = new Set<http.ClientRequest>();
+/** The proxy's state and its steps; {@link startFaultProxy} makes one and listens. */
+class FaultProxyServer implements FaultProxy {
+  url = '';
+  readonly requests: ProxiedRequest[] = [];
+  #forwarded = 0;
+  #closed = false;
+  readonly #target: URL;
+  readonly #queue: Scheduled[] = [];
+  #standing: { fault: Fault; match: RequestMatcher } | undefined;
+  readonly #sockets = new Set<Socket>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #outgoing = new Set<http.ClientRequest>();
   // No keep-alive towards the upstream: nothing idles after a test.
-  const agent = new http.Agent({ keepAlive: false });
+  readonly #agent = new http.Agent({ keepAlive: false });
+  readonly #server = http.createServer((req, res) => this.#receive(req, res));
 
-  function pick(method: string, path: string): Fault {
-    const i = queue.findIndex((s) => s.match({ method, path }));
+  constructor(origin: string) {
+    this.#target = new URL(origin);
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+    // A reset or a client that leaves mid-request is expected here, not an error.
+    this.#server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  get forwarded(): number {
+    return this.#forwarded;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(0, '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  next(fault: Fault, times = 1, match: RequestMatcher = everything): void {
+    this.#queue.push({ fault, remaining: times, match });
+  }
+
+  always(fault: Fault, match: RequestMatcher = everything): void {
+    this.#standing = { fault, match };
+  }
+
+  clear(): void {
+    this.#queue.length = 0;
+    this.#standing = undefined;
+  }
+
+  resetRecords(): void {
+    this.requests.length = 0;
+    this.#forwarded = 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.clear();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    for (const up of this.#outgoing) up.destroy();
+    this.#outgoing.clear();
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    this.#agent.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #receive(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const at = Date.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const fault = this.#pick(method, path);
+      this.requests.push({ method, path, headers: req.headers, body: body.toString('utf8'), at, fault: fault.kind });
+      this.#apply(fault, req, res, body);
+    });
+  }
+
+  #pick(method: string, path: string): Fault {
+    const i = this.#queue.findIndex((s) => s.match({ method, path }));
     if (i >= 0) {
-      const entry = queue[i]!;
+      const entry = this.#queue[i]!;
       entry.remaining -= 1;
-      if (entry.remaining <= 0) queue.splice(i, 1);
+      if (entry.remaining <= 0) this.#queue.splice(i, 1);
       return entry.fault;
     }
-    if (standing && standing.match({ method, path })) return standing.fault;
+    if (this.#standing && this.#standing.match({ method, path })) return this.#standing.fault;
     return forward();
   }
 
-  function later(ms: number, fn: () => void): void {
+  #later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
-      timers.delete(timer);
+      this.#timers.delete(timer);
       fn();
     }, ms);
-    timers.add(timer);
+    this.#timers.add(timer);
   }
 
-  /** Sends the request on; calls back with the upstream's answer, its body fully read. */
-  function sendUpstream(
-    req: http.IncomingMessage,
-    body: Buffer,
-    onAnswer: (res: http.IncomingMessage, answer: Buffer) => void,
-    onError: () => void,
-  ): void {
-    forwarded += 1;
-    const headers = { ...req.headers, connection: 'close' };
-    const up = http.request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent,
-    });
-    outgoing.add(up);
-    up.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        outgoing.delete(up);
-        onAnswer(res, Buffer.concat(chunks));
-      });
-      res.on('error', () => {
-        outgoing.delete(up);
-        onError();
-      });
-    });
-    up.on('error', () => {
-      outgoing.delete(up);
-      onError();
-    });
-    up.end(body);
-  }
-
-  function apply(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
-    if (closed) return;
+  #apply(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    if (this.#closed) return;
     switch (fault.kind) {
       case 'forward':
-        sendUpstream(
-          req,
-          body,
-          (up, answer) => {
-            if (res.destroyed) return;
-            const headers = { ...up.headers };
-            delete headers['transfer-encoding'];
-            delete headers.connection;
-            delete headers['keep-alive'];
-            res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': String(answer.length) });
-            res.end(answer);
-          },
-          () => res.destroy(),
-        );
-        return;
+        return this.#sendUpstream(req, body, (up, answer) => relay(res, up, answer), () => res.destroy());
       case 'stallHeaders':
         return;
       case 'stallBody':
@@ -198,85 +219,66 @@ export async function startFaultProxy(origin: string): Promise<FaultProxy> {
         res.end(fault.body);
         return;
       case 'delay':
-        later(fault.ms, () => {
-          if (!res.destroyed && !req.socket.destroyed) apply(fault.then, req, res, body);
+        return this.#later(fault.ms, () => {
+          if (!res.destroyed && !req.socket.destroyed) this.#apply(fault.then, req, res, body);
         });
-        return;
       case 'stallAfterForward':
-        sendUpstream(
-          req,
-          body,
-          () => undefined,
-          () => undefined,
-        );
-        return;
+        return this.#sendUpstream(req, body, () => undefined, () => undefined);
     }
   }
 
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const at = Date.now();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const fault = pick(method, path);
-      requests.push({ method, path, headers: req.headers, body: body.toString('utf8'), at, fault: fault.kind });
-      apply(fault, req, res, body);
+  /** Sends the request on; calls back with the upstream's answer, its body fully read. */
+  #sendUpstream(
+    req: http.IncomingMessage,
+    body: Buffer,
+    onAnswer: (res: http.IncomingMessage, answer: Buffer) => void,
+    onError: () => void,
+  ): void {
+    this.#forwarded += 1;
+    const target = this.#target;
+    const up = http.request({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, connection: 'close' },
+      agent: this.#agent,
     });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  // A reset or a client that leaves mid-request is expected here, not an error.
-  server.on('clientError', (_err, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+    this.#outgoing.add(up);
+    const failed = () => {
+      this.#outgoing.delete(up);
+      onError();
+    };
+    up.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        this.#outgoing.delete(up);
+        onAnswer(res, Buffer.concat(chunks));
+      });
+      res.on('error', failed);
     });
-  });
-  const { port } = server.address() as AddressInfo;
+    up.on('error', failed);
+    up.end(body);
+  }
+}
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    get forwarded() {
-      return forwarded;
-    },
-    next(fault, times = 1, match = everything) {
-      queue.push({ fault, remaining: times, match });
-    },
-    always(fault, match = everything) {
-      standing = { fault, match };
-    },
-    clear() {
-      queue.length = 0;
-      standing = undefined;
-    },
-    resetRecords() {
-      requests.length = 0;
-      forwarded = 0;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      queue.length = 0;
-      standing = undefined;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const up of outgoing) up.destroy();
-      outgoing.clear();
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      agent.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** Passes the upstream's answer on, framed anew (the proxy reads whole bodies). */
+function relay(res: http.ServerResponse, up: http.IncomingMessage, answer: Buffer): void {
+  if (res.destroyed) return;
+  const headers = { ...up.headers };
+  delete headers['transfer-encoding'];
+  delete headers.connection;
+  delete headers['keep-alive'];
+  res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': String(answer.length) });
+  res.end(answer);
+}
+
+export async function startFaultProxy(origin: string): Promise<FaultProxy> {
+  const proxy = new FaultProxyServer(origin);
+  await proxy.listen();
+  return proxy;
 }
 
 /**
