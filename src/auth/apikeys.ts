@@ -42,7 +42,9 @@ export function loadKeysFile(path: string): StoredKey[] {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`GATEWAY_API_KEYS_FILE: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`);
+    throw new Error(`GATEWAY_API_KEYS_FILE: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`, {
+      cause: error,
+    });
   }
   const keys = (parsed as { keys?: unknown })?.keys;
   if (!Array.isArray(keys)) throw new Error('GATEWAY_API_KEYS_FILE: expected an object with a "keys" array');

@@ -38,7 +38,9 @@ export function loadManifest(path: string): Manifest {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`);
+    throw new Error(`GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`, {
+      cause: error,
+    });
   }
   const entries: Array<[string, unknown]> = [];
   if (parsed && typeof parsed === 'object' && (parsed as { format?: unknown }).format === 'apollo-persisted-query-manifest') {

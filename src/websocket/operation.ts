@@ -11,7 +11,7 @@ import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLE
 import type { Logger } from 'pino';
 import type { Principal } from '../auth';
 import type { GatewayContext } from '../context';
-import { ErrorCode, GatewayError } from '../errors';
+import { GatewayError } from '../errors';
 import type { OperationPipeline, OperationRequest, Stage } from '../pipeline';
 
 export interface OperationEnv {

@@ -28,7 +28,7 @@ if (!HAVE_CHROMIUM) {
     `playground e2e: no Chromium at ${CHROMIUM_PATH}; ` +
     'run `bash scripts/install-chromium.sh` (or set CHROMIUM_PATH) to run the browser test.';
   if (process.env.CI) throw new Error(`${message} Under CI the browser test must run.`);
-  // eslint-disable-next-line no-console
+   
   console.warn(`${message} Skipping it.`);
 }
 
@@ -45,7 +45,7 @@ function editorValue(page: Page, selector: string): Promise<string | null> {
 /** Waits until the response pane holds JSON that `accept` likes; returns it. */
 async function waitForResponse(page: Page, accept: (json: any) => boolean, what: string): Promise<any> {
   const deadline = Date.now() + WAIT_MS;
-  let last: string | null = null;
+  let last: string | null;
   for (;;) {
     last = await editorValue(page, '.graphiql-response');
     if (last) {

@@ -2,7 +2,7 @@
  * Upstream call counts for the operation shapes the gateway promises (issue: batching through
  * DataLoader). Every count is exact: the emulator records each request it receives.
  */
-import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
+import { startHarness, useHarness, withHarness } from '../helpers/gateway';
 
 const h = useHarness();
 

@@ -10,7 +10,7 @@ import {
   SEED_SERVER_ID,
   NO_VALID_HOST,
 } from '../../src/emulators/compute';
-import { startHarness, TEST_OS_USER, useHarness, type Harness, withHarness } from '../helpers/gateway';
+import { TEST_OS_USER, useHarness, withHarness } from '../helpers/gateway';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

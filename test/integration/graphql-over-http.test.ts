@@ -3,7 +3,7 @@
  * Clients send Apollo's CSRF-prevention header, as real clients of this gateway must.
  */
 import { serverAudits } from 'graphql-http';
-import { startHarness, useHarness, type Harness } from '../helpers/gateway';
+import { useHarness } from '../helpers/gateway';
 
 /**
  * The SHOULDs Apollo Server deliberately answers differently: with `Accept: application/json` it uses

@@ -1,5 +1,5 @@
 /** invokeAction over HTTP against the emulator: finished, failed, long and rejected runs. */
-import { startHarness, useHarness, type Harness } from '../helpers/gateway';
+import { useHarness } from '../helpers/gateway';
 
 const INVOKE = `mutation($input: InvokeActionInput!) {
   invokeAction(input: $input) {

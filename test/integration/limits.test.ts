@@ -1,6 +1,6 @@
 /** Operation limits and HTTP-level safety: rejected before any upstream call, with clear errors. */
 import { request } from 'undici';
-import { startHarness, useHarness, withHarness, type Harness } from '../helpers/gateway';
+import { useHarness, withHarness } from '../helpers/gateway';
 
 async function send(url: string, body: string, headers: Record<string, string>) {
   const res = await request(url, { method: 'POST', headers, body });

@@ -28,7 +28,7 @@ const list = (server: string, query = ''): string => `/servers/${server}/os-inst
 /** Epoch ms of a naive Nova time string. */
 const ms = (novaTime: string): number => Date.parse(`${novaTime}Z`);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Item = Record<string, any>;
 
 let h: Harness;

@@ -149,7 +149,7 @@ describe('POST /v3/auth/tokens with an application credential', () => {
 });
 
 describe('the service catalog', () => {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   type Service = { type: string; name: string; id: string; endpoints: any[] };
 
   it('publishes identity, a compute_legacy decoy and compute with three interfaces in two regions', async () => {
