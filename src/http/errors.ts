@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { ErrorCode, errorEnvelope, MASKED_MESSAGE } from '../errors';
+import { envelopeText, ErrorCode, errorEnvelope, MASKED_MESSAGE } from '../errors';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -84,7 +84,7 @@ export function envelopeOf(payload: unknown, status: number, requestId: string, 
   }
   // Any other body (a stream, plain text, another JSON shape): the sentence of the status.
   const fallback = statusError(status);
-  return { body: JSON.stringify(errorEnvelope(fallback.code, fallback.message, requestId)), replaced: true };
+  return { body: envelopeText(fallback.code, fallback.message, requestId), replaced: true };
 }
 
 export async function ensureErrorEnvelope(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
@@ -134,7 +134,7 @@ export function clientErrorHandler(logger: Logger) {
     const { code, message } = statusError(status);
     logger.info({ requestId, status, reason: error.code ?? 'unknown', remoteAddress: socket.remoteAddress }, 'client request refused before it was read');
     if (socket.writable) {
-      const body = JSON.stringify(errorEnvelope(code, message, requestId));
+      const body = envelopeText(code, message, requestId);
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
           `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
