@@ -253,8 +253,8 @@ export type Query = {
   activation: Maybe<Activation>;
   /** One package by name, or null when it does not exist. Needs the scope `functions:read`. */
   package: Maybe<Package>;
-  /** Every package on the platform. Needs the scope `functions:read`. */
-  packages: Array<Package>;
+  /** Every package on the platform. Null, with its error, when Cloud Functions cannot be read: the operation's other root fields (a `server`, say) keep their data. Needs the scope `functions:read`. */
+  packages: Maybe<Array<Package>>;
   /** One server, by id, or null when the compute API does not know it. Servers that were deleted are still found (their actions stay readable), though their `name` and `status` are then null. Needs the scope `compute:read`. */
   server: Maybe<Server>;
 };
@@ -581,7 +581,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   actions?: Resolver<Maybe<Array<ResolversTypes['Action']>>, ParentType, ContextType, Partial<QueryActionsArgs>>;
   activation?: Resolver<Maybe<ResolversTypes['Activation']>, ParentType, ContextType, RequireFields<QueryActivationArgs, 'action' | 'id'>>;
   package?: Resolver<Maybe<ResolversTypes['Package']>, ParentType, ContextType, RequireFields<QueryPackageArgs, 'name'>>;
-  packages?: Resolver<Array<ResolversTypes['Package']>, ParentType, ContextType, Partial<QueryPackagesArgs>>;
+  packages?: Resolver<Maybe<Array<ResolversTypes['Package']>>, ParentType, ContextType, Partial<QueryPackagesArgs>>;
   server?: Resolver<Maybe<ResolversTypes['Server']>, ParentType, ContextType, RequireFields<QueryServerArgs, 'id'>>;
 };
 

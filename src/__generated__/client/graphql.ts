@@ -48,7 +48,7 @@ export type ServerHistoryQuery = { server: { id: string, name: string | null, st
 export type ListPackagesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ListPackagesQuery = { packages: Array<{ name: string, description: string | null, actions: Array<{ name: string, runtime: string | null }> }> };
+export type ListPackagesQuery = { packages: Array<{ name: string, description: string | null, actions: Array<{ name: string, runtime: string | null }> }> | null };
 
 export type PackageDetailQueryVariables = Exact<{
   name: string;
