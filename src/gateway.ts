@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { hideField, type CloudFunctionsConfig, type ComputeConfig, type GatewayConfig } from './config';
+import { hideField, isLoopbackHost, type CloudFunctionsConfig, type ComputeConfig, type GatewayConfig } from './config';
 import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
 import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
 import { GatewayMetrics, upstreamHooks } from './observability/metrics';
@@ -103,4 +103,22 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The security posture of a listening gateway, for its start-up log line: how clients
+ * authenticate, how many API keys are accepted, whether introspection and the playground are on,
+ * and where it listens. `exposed` is true when anyone who reaches the address may call it without a
+ * credential (GATEWAY_AUTH=none off loopback, with GATEWAY_ALLOW_UNAUTHENTICATED).
+ */
+export function securityPosture(gateway: Gateway, address: string) {
+  const { config, server } = gateway;
+  return {
+    auth: config.auth.mode,
+    ...(server.authenticator.keys !== undefined ? { apiKeys: server.authenticator.keys } : {}),
+    introspection: config.http.introspection,
+    playground: config.http.playground,
+    address,
+    exposed: config.auth.mode === 'none' && !isLoopbackHost(config.host),
+  };
 }

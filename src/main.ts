@@ -5,7 +5,7 @@
  * connections and workers close.
  */
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
-import { startGateway } from './gateway';
+import { securityPosture, startGateway } from './gateway';
 import { GRAPHQL_PATH } from './http/graphql';
 import { createLogger } from './logger';
 
@@ -33,6 +33,17 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const posture = securityPosture(gateway, `${shownHost}:${port}`);
+  logger.info(
+    posture,
+    `Security: auth ${posture.auth}${posture.apiKeys !== undefined ? ` (${posture.apiKeys} API keys)` : ''}, introspection ${posture.introspection ? 'on' : 'off'}, playground ${posture.playground ? 'on' : 'off'}, listening on ${posture.address}`,
+  );
+  if (posture.exposed) {
+    logger.warn(
+      { address: posture.address },
+      'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): anyone who reaches this address can read and invoke',
+    );
+  }
   logger.info(`Gateway ready: http://${shownHost}:${port}${GRAPHQL_PATH} (open it in a browser for the playground)`);
 
   let stopping = false;

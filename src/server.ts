@@ -21,7 +21,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startApollo } from './apollo';
-import { createAuthenticator } from './auth';
+import { createAuthenticator, type Authenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
 import { createHttpApp } from './http/app';
@@ -34,6 +34,7 @@ import { registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
 import { loadTypeDefs } from './schema';
 import type { Upstreams } from './upstream';
+import { versionInfo } from './version';
 import { GraphQLWebSocketServer } from './websocket/server';
 
 export { GRAPHQL_PATH } from './http/graphql';
@@ -48,6 +49,7 @@ export interface ServerDependencies {
 
 export interface GatewayServer {
   app: FastifyInstance;
+  authenticator: Authenticator;
   websocket: GraphQLWebSocketServer;
   /** Marks the server as not ready (readiness fails) before it is closed. */
   drain(): void;
@@ -91,13 +93,19 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   await sockets.register(app, config.limits.bodyLimitBytes);
   registerGraphQLRoutes(app, { apollo, pipeline, authenticator, websocket: sockets, metrics });
   if (config.http.playground) registerPlaygroundAssets(app);
-  registerProbes(app, { metrics: config.http.metrics ? metrics : undefined, isReady: () => lifecycle.ready && !lifecycle.draining });
+  registerProbes(app, {
+    metrics: config.http.metrics ? metrics : undefined,
+    isReady: () => lifecycle.ready && !lifecycle.draining,
+    version: versionInfo(pipeline.schema),
+    graphqlPath: GRAPHQL_PATH,
+  });
 
   await app.ready();
   lifecycle.ready = true;
 
   return {
     app,
+    authenticator,
     websocket: sockets,
     drain() {
       lifecycle.ready = false;

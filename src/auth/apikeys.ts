@@ -71,6 +71,11 @@ export class ApiKeyVerifier {
     this.#byId = new Map(keys.map((k) => [k.id, { hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes) }]));
   }
 
+  /** How many keys are accepted. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
   /** The key's principal, or null when the key is not valid. */
   verify(presented: string): Principal | null {
     const match = KEY_PATTERN.exec(presented);

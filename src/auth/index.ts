@@ -24,6 +24,8 @@ export interface Authenticator {
   readonly mode: AuthConfig['mode'];
   /** The caller's principal; throws an {@link AuthFailure} otherwise. */
   authenticate(headers: IncomingHttpHeaders): Promise<Principal>;
+  /** API keys accepted now (apikey mode). */
+  readonly keys?: number;
 }
 
 /** A refused credential: what the client is told, and why, for the server log. */
@@ -59,6 +61,9 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       const verifier = new ApiKeyVerifier(loadKeysFile(config.keysFile));
       return {
         mode: 'apikey',
+        get keys() {
+          return verifier.size;
+        },
         async authenticate(headers) {
           const header = headers['x-api-key'];
           const key = bearer(headers) ?? (typeof header === 'string' ? header.trim() : undefined);

@@ -27,7 +27,8 @@ export class ConfigError extends Error {
 export const SHUTDOWN_GRACE_MARGIN_MS = 5_000;
 
 const SERVER = {
-  nodeEnv: ['NODE_ENV', z.string().trim().default('development')],
+  // A typo such as `prod` must not silently mean development (introspection and the playground on).
+  nodeEnv: ['NODE_ENV', oneOf(['development', 'production', 'test']).default('development')],
   host: ['HOST', z.string().trim().min(1, { message: 'must not be empty' }).default('127.0.0.1')],
   port: ['PORT', intIn(0, 65535).default(4000)],
   logLevel: ['LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')],

@@ -1,19 +1,26 @@
 /**
- * probes: `/healthz` (alive: the process answers), `/readyz` (ready: started and not draining) and
- * `/metrics` (Prometheus, GATEWAY_METRICS). None of them calls an upstream or needs a credential;
+ * probes: `/healthz` (alive: the process answers), `/readyz` (ready: started and not draining),
+ * `/metrics` (Prometheus, GATEWAY_METRICS) and `/version` (package version, commit, schema hash);
+ * `/` sends a browser to the playground. None of them calls an upstream or needs a credential;
  * none carries data.
  */
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode } from '../errors';
 import type { GatewayMetrics } from '../observability/metrics';
+import type { VersionInfo } from '../version';
 import { sendError } from './errors';
 
 export interface ProbeOptions {
   metrics: GatewayMetrics | undefined;
   isReady: () => boolean;
+  version: VersionInfo;
+  /** Where `GET /` sends a browser. */
+  graphqlPath: string;
 }
 
-export function registerProbes(app: FastifyInstance, { metrics, isReady }: ProbeOptions): void {
+export function registerProbes(app: FastifyInstance, { metrics, isReady, version, graphqlPath }: ProbeOptions): void {
+  app.get('/', async (_request, reply) => reply.redirect(graphqlPath, 302));
+  app.get('/version', async () => version);
   if (metrics) {
     app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   }

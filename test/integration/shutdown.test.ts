@@ -3,39 +3,9 @@
  * readiness fails first, operations in flight (HTTP and WebSocket) still finish, WebSocket clients
  * are then told the gateway is going away (1001), and the process exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
 import { request } from 'undici';
 import WebSocket from 'ws';
-
-const ROOT = resolve(__dirname, '..', '..');
-
-function startGateway(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NCP_ACCESS_KEY: '', NCP_SECRET_KEY: '', OS_AUTH_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  child.stderr!.on('data', (chunk) => (out += chunk));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
-    const check = () => {
-      const match = /Gateway ready: (http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        child.stdout!.off('data', check);
-        resolvePromise({ child, origin: match[1]!, output: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gateway exited early (${code}):\n${out}`));
-    });
-  });
-}
+import { startGatewayProcess as startGateway } from '../helpers/process';
 
 async function status(url: string): Promise<number> {
   try {
