@@ -18,7 +18,7 @@ describe('upstream errors', () => {
       expect(res.body.data).toEqual({ legacy: null, ok: { name: 'package001' } });
       expect(res.body.errors).toEqual([
         {
-          message: 'The package exists on the other platform.',
+          message: 'The package "legacy" is not on the vpc platform: it exists on the other one.',
           locations: [{ line: 1, column: 3 }],
           path: ['legacy'],
           extensions: {
@@ -39,7 +39,7 @@ describe('upstream errors', () => {
     });
     try {
       const res = await h.gql('{ packages { name } }');
-      expect(res.body.data).toBeNull();
+      expect(res.body.data).toEqual({ packages: null });
       expect(res.body.errors?.[0]).toMatchObject({
         message: "The Cloud Functions API rejected the gateway's credentials.",
         extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401, errorCode: '200' } },

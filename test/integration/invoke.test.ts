@@ -105,14 +105,17 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
     expect(h.upstreamCalls()).toEqual([]);
   });
 
-  it('reports an action that does not exist as NOT_FOUND', async () => {
+  it('reports an action that does not exist as NOT_FOUND, naming it and its platform', async () => {
     const res = await h.gql(INVOKE, { input: { package: 'package003', action: 'missing' } });
     expect(res.body.errors).toEqual([
       expect.objectContaining({
+        message: 'No action "package003/missing" on the vpc platform.',
         path: ['invokeAction'],
         extensions: expect.objectContaining({ code: 'NOT_FOUND', upstream: { service: 'cloudfunctions', status: 404, errorCode: '80301' } }),
       }),
     ]);
+    const loose = await h.gql(INVOKE, { input: { action: 'nope', platform: 'CLASSIC' } });
+    expect(loose.body.errors[0]).toMatchObject({ message: 'No action "nope" on the classic platform.', extensions: { code: 'NOT_FOUND' } });
   });
 });
 

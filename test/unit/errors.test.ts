@@ -42,7 +42,7 @@ describe('NCP error bodies', () => {
   });
 
   it('passes Retry-After on as retryAfterSeconds', () => {
-    expect(ncpError(429, body('420'), 7).extensions).toEqual({
+    expect(ncpError(429, body('420'), { retryAfterSeconds: 7 }).extensions).toEqual({
       code: 'RATE_LIMITED',
       upstream: { service: 'cloudfunctions', status: 429, errorCode: '420' },
       retryAfterSeconds: 7,

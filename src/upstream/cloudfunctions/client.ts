@@ -24,7 +24,7 @@ import {
 } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
-import { ncpError, readNcpError } from './errors';
+import { ncpError, readNcpError, type NcpTarget } from './errors';
 import type { Signer } from './signer';
 import type {
   ActionDetail,
@@ -84,14 +84,14 @@ export class CloudFunctionsClient {
   }
 
   async listPackages(platform: Platform, call: CallOptions = {}): Promise<PackageSummary[]> {
-    const content = await this.#get('GET /packages', '/packages', platform, call);
+    const content = await this.#get('GET /packages', '/packages', { platform }, call);
     const list = Array.isArray(content) ? content : arrayField(content, 'packages');
     if (!list) throw badResponse();
     return list.filter(hasName);
   }
 
   async getPackage(key: PackageKey, call: CallOptions = {}): Promise<PackageDetail | null> {
-    const content = await this.#getOrNull('GET /packages/{pkg}', `/packages/${segment(key.package)}`, key.platform, call);
+    const content = await this.#getOrNull('GET /packages/{pkg}', `/packages/${segment(key.package)}`, key, call);
     if (content === null) return null;
     if (!hasName(content)) throw badResponse();
     return content as PackageDetail;
@@ -101,7 +101,7 @@ export class CloudFunctionsClient {
     const content = await this.#getOrNull(
       'GET /packages/{pkg}/actions',
       `/packages/${segment(key.package)}/actions`,
-      key.platform,
+      key,
       call,
     );
     if (content === null) return null;
@@ -114,7 +114,7 @@ export class CloudFunctionsClient {
     const content = await this.#getOrNull(
       'GET /packages/{pkg}/actions/{action}',
       actionPath(key),
-      key.platform,
+      key,
       call,
     );
     if (content === null) return null;
@@ -126,7 +126,7 @@ export class CloudFunctionsClient {
     const content = await this.#getOrNull(
       'GET /packages/{pkg}/actions/{action}/activations',
       `${actionPath(key)}/activations`,
-      key.platform,
+      key,
       call,
       [
         ['pageNo', query.pageNo],
@@ -149,7 +149,7 @@ export class CloudFunctionsClient {
     const content = await this.#getOrNull(
       'GET /packages/{pkg}/actions/{action}/activations/{id}',
       `${actionPath(key)}/activations/${segment(key.id)}`,
-      key.platform,
+      key,
       call,
     );
     if (content === null) return null;
@@ -194,30 +194,39 @@ export class CloudFunctionsClient {
       }
     }
     if (res.status >= 200 && res.status < 300) throw badResponse();
-    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']), [this.#opts.signer.accessKey]);
+    throw this.#error(res, key);
   }
 
-  async #get(route: string, path: string, platform: Platform, call: CallOptions): Promise<unknown> {
-    const content = await this.#getOrNull(route, path, platform, call);
-    if (content === null) throw ncpError(404, undefined);
+  /** The GatewayError of an error answer about `target` (named in not-found and platform messages). */
+  #error(res: Exchange, target: NcpTarget): GatewayError {
+    return ncpError(res.status, res.body, {
+      retryAfterSeconds: parseRetryAfter(res.headers['retry-after']),
+      redact: [this.#opts.signer.accessKey],
+      target,
+    });
+  }
+
+  async #get(route: string, path: string, target: NcpTarget, call: CallOptions): Promise<unknown> {
+    const content = await this.#getOrNull(route, path, target, call);
+    if (content === null) throw ncpError(404, undefined, { target });
     return content;
   }
 
   async #getOrNull(
     route: string,
     path: string,
-    platform: Platform,
+    target: NcpTarget,
     call: CallOptions,
     extraQuery: ReadonlyArray<readonly [string, string | number | undefined]> = [],
   ): Promise<unknown> {
-    const res = await this.send('GET', `${path}${buildQuery([['platform', platform], ...extraQuery])}`, { ...call, route });
+    const res = await this.send('GET', `${path}${buildQuery([['platform', target.platform], ...extraQuery])}`, { ...call, route });
     if (res.status === 404) return null;
     if (res.status >= 200 && res.status < 300) {
       const content = envelopeContent(res.body);
       if (content === undefined) throw badResponse();
       return content;
     }
-    throw ncpError(res.status, res.body, parseRetryAfter(res.headers['retry-after']), [this.#opts.signer.accessKey]);
+    throw this.#error(res, target);
   }
 
   /**

@@ -35,11 +35,28 @@ const TRANSIENT_CODES = new Set(['80031', '81311', '81312', '81313', '81314']);
 /** Statuses that say what went wrong whatever the errorCode. */
 const CLIENT_STATUSES = new Set([400, 401, 403, 404, 409, 413, 429]);
 
-/**
- * The GatewayError of an NCP error answer. `redact` lists what shown details must never carry (the
- * gateway's own access key, which an upstream might echo).
- */
-export function ncpError(status: number, body: unknown, retryAfterSeconds?: number, redact: readonly string[] = []): GatewayError {
+/** What a request was about, to name it in the messages that need to (not found, other platform). */
+export interface NcpTarget {
+  platform: string;
+  package?: string;
+  action?: string;
+}
+
+export interface NcpErrorOptions {
+  retryAfterSeconds?: number | undefined;
+  /** What shown details must never carry (the gateway's own access key, which an upstream might echo). */
+  redact?: readonly string[];
+  target?: NcpTarget;
+}
+
+/** `"pkg/action"`, or `"action"` for one in no package (`-`). */
+function actionLabel(target: NcpTarget): string {
+  return !target.package || target.package === '-' ? `"${target.action}"` : `"${target.package}/${target.action}"`;
+}
+
+/** The GatewayError of an NCP error answer. */
+export function ncpError(status: number, body: unknown, options: NcpErrorOptions = {}): GatewayError {
+  const { retryAfterSeconds, redact = [], target } = options;
   const { errorCode, details } = readNcpError(body);
   const upstream = { service: 'cloudfunctions' as const, status, ...(errorCode !== undefined ? { errorCode } : {}) };
   const make = (code: ErrorCode, message: string) =>
@@ -54,8 +71,18 @@ export function ncpError(status: number, body: unknown, retryAfterSeconds?: numb
         : "The action's VPC subnet connection is not ready; try again later.",
     );
   }
-  if (errorCode === '80102') return make(ErrorCode.BAD_USER_INPUT, 'The package exists on the other platform.');
-  if (errorCode === '80302') return make(ErrorCode.BAD_USER_INPUT, 'The action exists on the other platform.');
+  if (errorCode === '80102') {
+    const what = target?.package ? `The package "${target.package}"` : 'The package';
+    return make(ErrorCode.BAD_USER_INPUT, `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`);
+  }
+  if (errorCode === '80302') {
+    const what = target?.action ? `The action ${actionLabel(target)}` : 'The action';
+    return make(ErrorCode.BAD_USER_INPUT, `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`);
+  }
+  if (status === 404 && target && (target.action || target.package)) {
+    const what = target.action ? `action ${actionLabel(target)}` : `package "${target.package}"`;
+    return make(ErrorCode.NOT_FOUND, `No ${what} on the ${target.platform} platform.`);
+  }
   if (errorCode === '80109') return make(ErrorCode.CONFLICT, 'The package still contains actions.');
   // The API Gateway's "Endpoint Timeout" (errorCode 510), on a status that does not say more itself.
   const effective = errorCode === '510' && (status >= 500 || !CLIENT_STATUSES.has(status)) ? 504 : status;
