@@ -47,8 +47,9 @@ export class GatewayMetrics {
 
   readonly upstreamDuration = new Histogram({
     name: 'gateway_upstream_request_duration_seconds',
-    help: 'Upstream requests, by service, route and status (an HTTP status, or the transport error).',
-    labelNames: ['service', 'route', 'status'] as const,
+    help:
+      'Upstream requests, by service, route, status (an HTTP status, or the transport error) and failure: upstream (a 5xx or no answer: alert on these), action (a run that failed: the user code, not the upstream), none.',
+    labelNames: ['service', 'route', 'status', 'failure'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -151,7 +152,7 @@ export class GatewayMetrics {
 
   observeUpstream(event: UpstreamCallEvent): void {
     const status = event.status > 0 ? String(event.status) : (event.transportError ?? 'error');
-    this.upstreamDuration.observe({ service: event.service, route: event.route, status }, event.durationMs / 1000);
+    this.upstreamDuration.observe({ service: event.service, route: event.route, status, failure: event.failure ?? 'none' }, event.durationMs / 1000);
   }
 
   observeBreaker(service: string, state: BreakerState): void {

@@ -63,6 +63,11 @@ export interface UpstreamCallEvent {
   durationMs: number;
   /** The undici error code (or error name) when the exchange failed below HTTP. */
   transportError?: string;
+  /**
+   * Whose failure an error answer is: `upstream` (a 5xx, or no answer), or `action` (the run failed:
+   * an invoke's 502 that carries the run's record). Absent for answers that are not failures.
+   */
+  failure?: 'upstream' | 'action';
 }
 
 export type UpstreamObserver = (event: UpstreamCallEvent) => void;
@@ -211,6 +216,8 @@ export interface ExchangeContext {
   service: UpstreamErrorInfo['service'];
   route: string;
   observer?: UpstreamObserver;
+  /** Whether an answer is the upstream failing; default: any 5xx. */
+  isUpstreamFailure?: (res: Exchange) => boolean;
 }
 
 export interface Exchange {
@@ -233,15 +240,19 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
   const body = req.json;
   if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
   const started = performance.now();
-  const report = (status: number, failure?: unknown) =>
-    ctx.observer?.({
+  const report = (status: number, failure?: unknown, res?: Exchange) => {
+    if (!ctx.observer) return;
+    const upstreamFailed = res ? (ctx.isUpstreamFailure ? ctx.isUpstreamFailure(res) : status >= 500) : true;
+    ctx.observer({
       service: ctx.service,
       route: ctx.route,
       method: req.method,
       status,
       durationMs: performance.now() - started,
       ...(failure !== undefined ? { transportError: transportErrorName(failure) } : {}),
+      ...(upstreamFailed ? { failure: 'upstream' as const } : status >= 500 ? { failure: 'action' as const } : {}),
     });
+  };
   try {
     const res = await dispatcher.request({
       origin: req.origin,
@@ -253,8 +264,9 @@ export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx
       ...(req.headersTimeoutMs !== undefined ? { headersTimeout: req.headersTimeoutMs } : {}),
     });
     const text = await res.body.text();
-    report(res.statusCode);
-    return { status: res.statusCode, body: parseJson(text), headers: res.headers };
+    const answer = { status: res.statusCode, body: parseJson(text), headers: res.headers };
+    report(res.statusCode, undefined, answer);
+    return answer;
   } catch (error) {
     report(0, error);
     throw transportError(ctx.service, error, req.signal?.aborted ?? false);

@@ -115,7 +115,7 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
       }),
     ]);
     const loose = await h.gql(INVOKE, { input: { action: 'nope', platform: 'CLASSIC' } });
-    expect(loose.body.errors[0]).toMatchObject({ message: 'No action "nope" on the classic platform.', extensions: { code: 'NOT_FOUND' } });
+    expect(loose.body.errors?.[0]).toMatchObject({ message: 'No action "nope" on the classic platform.', extensions: { code: 'NOT_FOUND' } });
   });
 });
 

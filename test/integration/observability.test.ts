@@ -93,12 +93,27 @@ describe('metrics and logs', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(text).toMatch(/gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success",transport="http"\} [1-9]/);
     expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial",transport="http"} 1');
-    expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200"\} [1-9]/);
-    expect(text).toContain('gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400"} 1');
+    expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200",failure="none"\} [1-9]/);
+    expect(text).toContain('gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400",failure="none"} 1');
     expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');
     expect(text).toMatch(/gateway_loader_batch_size_count\{loader="functions.actions"\} [1-9]/);
     expect(text).toMatch(/gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/);
     expect(text).toMatch(/gateway_process_resident_memory_bytes \d+/);
+  });
+});
+
+describe('metrics tell a failed run from a failing upstream', () => {
+  it('counts the 502 that carries a failed run as failure="action", and a 5xx without one as failure="upstream"', async () => {
+    await withHarness({ env: { GATEWAY_RETRY_ATTEMPTS: '1' } }, async (h) => {
+      const failed = await h.gql('mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success } } }');
+      expect(failed.body).toEqual({ data: { invokeAction: { completed: true, activation: { success: false } } } });
+      const origin = new URL(h.url).origin;
+      const text = await (await request(`${origin}/metrics`)).body.text();
+      expect(text).toContain(
+        'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="POST /packages/{pkg}/actions/{action}",status="502",failure="action"} 1',
+      );
+      expect(text).not.toContain('failure="upstream"');
+    });
   });
 });
 

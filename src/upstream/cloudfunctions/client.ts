@@ -253,7 +253,7 @@ export class CloudFunctionsClient {
           ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
           ...(options.trace ? { trace: options.trace } : {}),
         },
-        { service: 'cloudfunctions', route: options.route, ...(observer ? { observer } : {}) },
+        { service: 'cloudfunctions', route: options.route, isUpstreamFailure, ...(observer ? { observer } : {}) },
       );
       return guard.run(attempt, {
         idempotent: method === 'GET',
