@@ -16,6 +16,7 @@ import { startTrace, type RequestTrace } from './observability/tracing';
 import type { CloudFunctionsClient } from './upstream/cloudfunctions/client';
 import type { NovaClient } from './upstream/compute/client';
 import type { ActivationWatcher } from './subscriptions/activation-watcher';
+import type { RunRegistry } from './subscriptions/runs';
 import type { Platform } from './upstream/cloudfunctions/types';
 
 export interface GatewayContext {
@@ -40,6 +41,8 @@ export interface GatewayContext {
   computeMicroversion: string;
   /** Waits for runs to finish (subscriptions); shared by every request. */
   watcher: ActivationWatcher;
+  /** The runs this gateway started that have not finished; shared by every request. */
+  runs: RunRegistry;
   /** GATEWAY_MAX_INPUT_DEPTH, for JSON arguments (an action's `params`). */
   maxInputDepth: number;
 }
@@ -48,6 +51,7 @@ export interface ContextDependencies {
   functions: CloudFunctionsClient;
   compute: NovaClient;
   watcher: ActivationWatcher;
+  runs: RunRegistry;
   defaultPlatform: Platform;
   requestTimeoutMs: number;
   upstreamConcurrency: number;
@@ -95,6 +99,7 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     functions: deps.functions,
     computeMicroversion: deps.compute.microversion,
     watcher: deps.watcher,
+    runs: deps.runs,
     maxInputDepth: deps.maxInputDepth,
   };
 }

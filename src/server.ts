@@ -72,6 +72,7 @@ function createPipeline(config: GatewayConfig, upstreams: Upstreams, metrics: Ga
       functions: upstreams.functions,
       compute: upstreams.compute,
       watcher: upstreams.watcher,
+      runs: upstreams.runs,
       defaultPlatform: config.cloudFunctions.defaultPlatform,
       requestTimeoutMs: config.requestTimeoutMs,
       upstreamConcurrency: config.upstreamConcurrency,

@@ -103,6 +103,21 @@ export type ActivationPage = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** A run's state, and the run once it has finished. */
+export type ActivationRunStatus = {
+  __typename?: 'ActivationRunStatus';
+  /** The finished run; null while pending or when not found. */
+  activation: Maybe<Activation>;
+  /** While pending: by when the run must have ended, from its action's time limit (null when the action does not say). */
+  endsBy: Maybe<Scalars['DateTime']['output']>;
+  /** When not found: why, in a sentence (no such action, or no such run of it). */
+  reason: Maybe<Scalars['String']['output']>;
+  /** While pending: when the run started, as this gateway saw it. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Finished, pending or not found. */
+  state: RunState;
+};
+
 /** How a run ended (OpenWhisk activation status). */
 export type ActivationStatus =
   /** The action failed: it threw, did not return an object, or exceeded its time limit. */
@@ -251,6 +266,8 @@ export type Query = {
   actions: Maybe<Array<Action>>;
   /** One run of an action, or null when it does not exist, is older than the upstream keeps (30 days), or is still running. Needs the scope `functions:read`. */
   activation: Maybe<Activation>;
+  /** Whether a run has finished, is still running, or does not exist, since `activation` is null for both of the last two. PENDING means this gateway started the run (`invokeAction` answered `completed: false`) and it has not finished; NOT_FOUND means no finished run has that id and this gateway did not start one: a typo, or a run started elsewhere moments ago (a subscription waits for such a run up to its action's time limit). Null, with its error, when Cloud Functions cannot be read. Needs the scope `functions:read`. */
+  activationStatus: Maybe<ActivationRunStatus>;
   /** One package by name, or null when it does not exist. Needs the scope `functions:read`. */
   package: Maybe<Package>;
   /** Every package on the platform. Null, with its error, when Cloud Functions cannot be read: the operation's other root fields (a `server`, say) keep their data. Needs the scope `functions:read`. */
@@ -285,6 +302,15 @@ export type QueryActivationArgs = {
 
 
 /** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
+export type QueryActivationStatusArgs = {
+  action: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  package?: InputMaybe<Scalars['String']['input']>;
+  platform?: InputMaybe<Platform>;
+};
+
+
+/** Everything you can read: Cloud Functions packages, actions and their runs, and OpenStack servers with the history of their actions. Something that does not exist is `null`, with no error. */
 export type QueryPackageArgs = {
   name: Scalars['String']['input'];
   platform?: InputMaybe<Platform>;
@@ -301,6 +327,15 @@ export type QueryPackagesArgs = {
 export type QueryServerArgs = {
   id: Scalars['ID']['input'];
 };
+
+/** Where a run is: see `Query.activationStatus`. */
+export type RunState =
+  /** The run has finished: `activation` holds it. */
+  | 'FINISHED'
+  /** No finished run has this id, and this gateway did not start one (or the action does not exist). */
+  | 'NOT_FOUND'
+  /** This gateway started the run and it has not finished yet. */
+  | 'PENDING';
 
 /** An OpenStack server (a Nova instance) and the history of what was done to it. */
 export type Server = {
@@ -425,6 +460,7 @@ export type ResolversTypes = {
   ActionLimits: ResolverTypeWrapper<ActionLimits>;
   Activation: ResolverTypeWrapper<ActivationSource>;
   ActivationPage: ResolverTypeWrapper<ActivationPageSource>;
+  ActivationRunStatus: ResolverTypeWrapper<Omit<ActivationRunStatus, 'activation'> & { activation?: Maybe<ResolversTypes['Activation']> }>;
   ActivationStatus: ActivationStatus;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -441,6 +477,7 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Platform: Platform;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RunState: RunState;
   Server: ResolverTypeWrapper<ServerSource>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -452,6 +489,7 @@ export type ResolversParentTypes = {
   ActionLimits: ActionLimits;
   Activation: ActivationSource;
   ActivationPage: ActivationPageSource;
+  ActivationRunStatus: Omit<ActivationRunStatus, 'activation'> & { activation?: Maybe<ResolversParentTypes['Activation']> };
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
@@ -514,6 +552,14 @@ export type ActivationPageResolvers<ContextType = GatewayContext, ParentType ext
   page?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   pageSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ActivationRunStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ActivationRunStatus'] = ResolversParentTypes['ActivationRunStatus']> = {
+  activation?: Resolver<Maybe<ResolversTypes['Activation']>, ParentType, ContextType>;
+  endsBy?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['RunState'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -580,6 +626,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   action?: Resolver<Maybe<ResolversTypes['Action']>, ParentType, ContextType, RequireFields<QueryActionArgs, 'name'>>;
   actions?: Resolver<Maybe<Array<ResolversTypes['Action']>>, ParentType, ContextType, Partial<QueryActionsArgs>>;
   activation?: Resolver<Maybe<ResolversTypes['Activation']>, ParentType, ContextType, RequireFields<QueryActivationArgs, 'action' | 'id'>>;
+  activationStatus?: Resolver<Maybe<ResolversTypes['ActivationRunStatus']>, ParentType, ContextType, RequireFields<QueryActivationStatusArgs, 'action' | 'id'>>;
   package?: Resolver<Maybe<ResolversTypes['Package']>, ParentType, ContextType, RequireFields<QueryPackageArgs, 'name'>>;
   packages?: Resolver<Maybe<Array<ResolversTypes['Package']>>, ParentType, ContextType, Partial<QueryPackagesArgs>>;
   server?: Resolver<Maybe<ResolversTypes['Server']>, ParentType, ContextType, RequireFields<QueryServerArgs, 'id'>>;
@@ -602,6 +649,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   ActionLimits?: ActionLimitsResolvers<ContextType>;
   Activation?: ActivationResolvers<ContextType>;
   ActivationPage?: ActivationPageResolvers<ContextType>;
+  ActivationRunStatus?: ActivationRunStatusResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InstanceAction?: InstanceActionResolvers<ContextType>;
   InstanceActionConnection?: InstanceActionConnectionResolvers<ContextType>;

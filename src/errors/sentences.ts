@@ -151,4 +151,10 @@ export const refusals = {
   runNotFinished: (waitedSeconds: number) =>
     new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The run did not finish within ${waitedSeconds} s of subscribing; read it later with Query.activation.`),
   subscriptionEnded: () => new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.'),
+  noSuchAction: (action: string, platform: string) => new GatewayError(ErrorCode.NOT_FOUND, `No action ${action} on the ${platform} platform.`),
+  noSuchRun: (id: string, action: string, limitSeconds: number) =>
+    new GatewayError(
+      ErrorCode.NOT_FOUND,
+      `No run ${id} of the action ${action}: a run of it ends within its time limit of ${limitSeconds} s, and none with this id has been recorded.`,
+    ),
 };

@@ -23,7 +23,11 @@ export const Mutation: MutationResolvers = {
     }
 
     const outcome = await ctx.functions.invoke(key, params, wait, { signal: ctx.signal, deadline: ctx.deadline, trace: ctx.trace });
-    if (!outcome.completed) return { activationId: outcome.activationId, completed: false, activation: null };
+    if (!outcome.completed) {
+      // Known to be pending: a subscription to it waits for it, and activationStatus says PENDING.
+      ctx.runs.noteStarted({ ...key, id: outcome.activationId });
+      return { activationId: outcome.activationId, completed: false, activation: null };
+    }
 
     const activation = { ...key, id: outcome.activationId, record: outcome.record };
     // A later `activation(id:)` in the same request needs no call.

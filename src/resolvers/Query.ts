@@ -2,6 +2,7 @@ import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { checkActivationId, checkName, checkPackage } from '../upstream/cloudfunctions/paths';
 import { platformOf } from './values';
 import { checkComputeId } from './compute-values';
+import { runStatus } from './run-status';
 import { existenceQuery } from './server-existence';
 
 export const Query: QueryResolvers = {
@@ -42,6 +43,16 @@ export const Query: QueryResolvers = {
     };
     const record = await ctx.loaders.functions.activation.load(key);
     return record ? { ...key, record } : null;
+  },
+
+  async activationStatus(_root, args, ctx) {
+    const key = {
+      platform: platformOf(args.platform, ctx),
+      package: checkPackage(args.package),
+      action: checkName('action', args.action),
+      id: checkActivationId(args.id),
+    };
+    return runStatus(key, ctx);
   },
 
   /**

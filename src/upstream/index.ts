@@ -5,6 +5,7 @@
  */
 import type { CloudFunctionsEndpoint, GatewayConfig, IdentityConfig } from '../config';
 import { ActivationWatcher } from '../subscriptions/activation-watcher';
+import { RunRegistry } from '../subscriptions/runs';
 import { CloudFunctionsClient } from './cloudfunctions/client';
 import { createSigner } from './cloudfunctions/signer';
 import { KeystoneAuth } from './compute/auth';
@@ -22,6 +23,8 @@ export interface Upstreams {
   keystone: KeystoneAuth;
   /** Waits for runs to finish (subscriptions): one poller per run, for the whole process. */
   watcher: ActivationWatcher;
+  /** The runs this gateway started and that have not finished yet. */
+  runs: RunRegistry;
   /** One guard (retries, circuit breaker) per upstream service. */
   guards: { cloudfunctions: UpstreamGuard; identity: UpstreamGuard; compute: UpstreamGuard };
   /** Lets queued requests finish, then closes every connection. */
@@ -98,5 +101,6 @@ export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets,
     maxIntervalMs: config.subscriptions.maxPollIntervalMs,
     maxPollers: config.subscriptions.maxPollers,
   });
-  return { functions, compute, keystone, watcher, guards, close: () => pools.close() };
+  const runs = new RunRegistry({ rememberMs: config.subscriptions.maxWaitMs });
+  return { functions, compute, keystone, watcher, runs, guards, close: () => pools.close() };
 }
