@@ -1,8 +1,18 @@
 // Demo data for `npm start` and for tests: the documented examples (package001, package003/action000),
 // one action per activation outcome, an action in no package, a classic-platform package, and some
-// history so "recent activations" is not empty on a fresh start.
-import { buildRecord, newActivationId } from './invoker';
+// history so "recent activations" is not empty on a fresh start. The history's activation ids are fixed, so the
+// README's examples (which read SEED_ACTIVATION_ID) run as written on every start.
+import { buildRecord } from './invoker';
 import type { ActionInput, EmulatorStore } from './store';
+
+/** The newest seeded run of package003/action000 (2 minutes before start, 12 ms): the id the README's examples read. */
+export const SEED_ACTIVATION_ID = '437a95a8ade56441a054f111f20c95c6';
+/** Every seeded run of package003/action000, newest first (as the activation list answers them). */
+export const SEED_ACTIVATION_IDS = [
+  SEED_ACTIVATION_ID,
+  '0f24d89e68681217924a50acd10ea664',
+  '462222de80230a550d6bdb6fb00cb341',
+] as const;
 
 const code = (lines: string[]): string => lines.join('\n');
 
@@ -125,13 +135,13 @@ export function seed(store: EmulatorStore, opts: { now: number; subject: string 
   const action = store.getAction('package003', 'action000');
   if (!action) return;
   const history = [
-    { ago: 24 * 60 * 60 * 1000, duration: 25 },
-    { ago: 60 * 60 * 1000, duration: 7 },
-    { ago: 2 * 60 * 1000, duration: 12 },
+    { id: SEED_ACTIVATION_IDS[2], ago: 24 * 60 * 60 * 1000, duration: 25 },
+    { id: SEED_ACTIVATION_IDS[1], ago: 60 * 60 * 1000, duration: 7 },
+    { id: SEED_ACTIVATION_IDS[0], ago: 2 * 60 * 1000, duration: 12 },
   ];
   for (const h of history) {
     const start = opts.now - h.ago;
-    const record = buildRecord(store, action, newActivationId(), opts.subject, {
+    const record = buildRecord(store, action, h.id, opts.subject, {
       status: 'success',
       result: { payload: 'abc' },
       logs: [],

@@ -7,7 +7,8 @@
 // - locked-1 (SEED_LOCKED_SERVER_ID): every list/show answers 403.
 // - foreign-1 (SEED_FOREIGN_SERVER_ID): in another project; 404 for non-admins, visible to admins.
 // - gone-1 (SEED_DELETED_SERVER_ID): deleted; 404 below microversion 2.21, readable from it.
-// Request ids are derived from the server name and position, so they are the same on every start.
+// Request ids are derived from the server name and position, so they are the same on every start; the one the
+// README's examples read, web-1's reboot (SEED_REBOOT_REQUEST_ID), is also written out below.
 import { hex32, uuidFrom } from './ids';
 import type { ActionEventInput, ComputeStore } from './store';
 
@@ -22,10 +23,12 @@ export const SEED_FOREIGN_PROJECT_ID = hex32('seed:foreign-project');
 export const SEED_FOREIGN_USER_ID = hex32('seed:foreign-user');
 
 /** Request id of the `index`-th action (0 = oldest) seeded on the server named `serverName`. */
-export const seedRequestId = (serverName: string, index: number): string => `req-${uuidFrom(`seed:${serverName}:${index}`)}`;
+export const seedRequestId = (serverName: string, index: number): string =>
+  `req-${uuidFrom(`seed:${serverName}:${index}`)}`;
 
 export const SEED_CREATE_REQUEST_ID = seedRequestId('web-1', 0);
-export const SEED_REBOOT_REQUEST_ID = seedRequestId('web-1', 1);
+/** web-1's reboot: the request id the README's examples read (what seedRequestId('web-1', 1) gives, written out). */
+export const SEED_REBOOT_REQUEST_ID = 'req-bd8c673d-0ce1-408d-8a58-51dac9c8fbf2';
 export const SEED_BUSY_ACTION_COUNT = 25;
 export const SEED_RESIZE_REQUEST_ID = seedRequestId('batch-1', 22);
 export const SEED_LOCK_REQUEST_ID = seedRequestId('batch-1', 23);
@@ -52,15 +55,11 @@ interface PlannedAction {
   ago: number;
   /** Event name, start offset and duration in ms (duration null: still running); optional failure. */
   events: Array<[string, number, number | null, { error?: boolean }?]>;
+  /** A documented request id; default seedRequestId(server name, position). */
+  requestId?: string;
 }
 
-function plan(
-  store: ComputeStore,
-  serverId: string,
-  serverName: string,
-  now: number,
-  actions: PlannedAction[],
-): void {
+function plan(store: ComputeStore, serverId: string, serverName: string, now: number, actions: PlannedAction[]): void {
   // Whole seconds of `now`, plus a per-action microsecond fraction, so the six fractional digits are realistic
   // and identical from one start to the next.
   const base = Math.floor(now / SECOND) * SECOND;
@@ -75,7 +74,12 @@ function plan(
       traceback: failure?.error ? SEED_TRACEBACK : null,
       details: failure?.error ? NO_VALID_HOST : null,
     }));
-    store.addAction(serverId, { action: a.action, requestId: seedRequestId(serverName, index), startTime: start, events });
+    store.addAction(serverId, {
+      action: a.action,
+      requestId: a.requestId ?? seedRequestId(serverName, index),
+      startTime: start,
+      events,
+    });
   });
 }
 
@@ -94,6 +98,7 @@ export function seed(store: ComputeStore, owner: { projectId: string; userId: st
     {
       action: 'reboot',
       ago: DAY,
+      requestId: SEED_REBOOT_REQUEST_ID,
       events: [
         ['schedule', 110, 290],
         ['compute_create', 520, 8_480],
@@ -101,7 +106,14 @@ export function seed(store: ComputeStore, owner: { projectId: string; userId: st
     },
   ]);
 
-  store.addServer({ id: SEED_BUSY_SERVER_ID, name: 'batch-1', projectId, userId, host: 'compute-02', status: 'REBOOT' });
+  store.addServer({
+    id: SEED_BUSY_SERVER_ID,
+    name: 'batch-1',
+    projectId,
+    userId,
+    host: 'compute-02',
+    status: 'REBOOT',
+  });
   const reboots: PlannedAction[] = Array.from({ length: 19 }, (_, i) => ({
     action: 'reboot',
     ago: 9 * DAY - i * 10 * HOUR,

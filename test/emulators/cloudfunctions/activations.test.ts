@@ -2,13 +2,20 @@
 // OpenWhisk-style record on each generation, 404 80401 for what cannot be seen, paging, the start/end filters
 // (epoch ms on v2.1, KST local time on v2.0) and the one-month retention.
 import type { ActivationRecord, CloudFunctionsEmulator, Platform } from '../../../src/emulators/cloudfunctions';
+import { SEED_ACTIVATION_ID, SEED_ACTIVATION_IDS } from '../../../src/emulators/cloudfunctions/seed';
 import { startHarness, type Harness } from './helpers';
 
 // 2025-06-15T03:00:00Z = 12:00:00 KST, on a whole second so the v2.0 strings below are exact.
 const NOW = Date.UTC(2025, 5, 15, 3, 0, 0);
 const kst = (ms: number): string => new Date(ms + 9 * 3600 * 1000).toISOString().slice(0, 19);
 
-function addRecord(em: CloudFunctionsEmulator, where: { platform: Platform; pkg: string; action: string }, start: number, duration: number, id: string): void {
+function addRecord(
+  em: CloudFunctionsEmulator,
+  where: { platform: Platform; pkg: string; action: string },
+  start: number,
+  duration: number,
+  id: string,
+): void {
   const record: ActivationRecord = {
     activationId: id,
     name: where.action,
@@ -51,6 +58,23 @@ describe('activation history of an action', () => {
       expect(Object.keys(a)).toEqual(['activationId', 'duration', 'status']);
       expect(a.activationId).toMatch(/^[0-9a-f]{32}$/);
       expect(a.status).toBe('success');
+    }
+  });
+
+  it('gives the seeded runs their fixed, documented ids on every start (the README reads SEED_ACTIVATION_ID)', async () => {
+    const r = await h.call('GET', base);
+    expect(r.json.content.activations.map((a: { activationId: string }) => a.activationId)).toEqual([
+      ...SEED_ACTIVATION_IDS,
+    ]);
+    expect(SEED_ACTIVATION_ID).toBe('437a95a8ade56441a054f111f20c95c6');
+    const again = await startHarness({ now: () => NOW });
+    try {
+      expect((await again.call('GET', `${base}/${SEED_ACTIVATION_ID}`)).json.content).toMatchObject({
+        activationId: SEED_ACTIVATION_ID,
+        duration: 12,
+      });
+    } finally {
+      await again.close();
     }
   });
 
@@ -101,7 +125,10 @@ describe('activation history of an action', () => {
     expect(wrongAction.json).toEqual(notFound);
     const right = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${hex(1)}`);
     expect(right.status).toBe(200);
-    const wrongPlatform = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${hex(1)}?platform=classic`);
+    const wrongPlatform = await h.call(
+      'GET',
+      `/ncf/api/v2/packages/examples/actions/echo/activations/${hex(1)}?platform=classic`,
+    );
     expect(wrongPlatform.status).toBe(404);
     const expired = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${hex(2000)}`);
     expect(expired.json).toEqual(notFound);
@@ -109,7 +136,9 @@ describe('activation history of an action', () => {
   });
 
   it('answers 80301 / 80101 when the action or package does not exist', async () => {
-    expect((await h.call('GET', '/ncf/api/v2/packages/examples/actions/nope/activations')).json.error.errorCode).toBe('80301');
+    expect((await h.call('GET', '/ncf/api/v2/packages/examples/actions/nope/activations')).json.error.errorCode).toBe(
+      '80301',
+    );
     expect((await h.call('GET', '/ncf/api/v2/packages/nope/actions/x/activations')).json.error.errorCode).toBe('80101');
   });
 });
@@ -137,18 +166,24 @@ describe('paging', () => {
     expect(max.json.content.activations).toHaveLength(45);
   });
 
-  it.each(['pageSize=0', 'pageSize=101', 'pageSize=abc', 'pageNo=0', 'pageNo=-1', 'pageNo=1.5'])('rejects %s', async (q) => {
-    const r = await h.call('GET', `${echo}?${q}`);
-    expect(r.status).toBe(400);
-    expect(r.json.error).toMatchObject({ errorCode: '100', message: 'Bad Request Exception' });
-  });
+  it.each(['pageSize=0', 'pageSize=101', 'pageSize=abc', 'pageNo=0', 'pageNo=-1', 'pageNo=1.5'])(
+    'rejects %s',
+    async (q) => {
+      const r = await h.call('GET', `${echo}?${q}`);
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatchObject({ errorCode: '100', message: 'Bad Request Exception' });
+    },
+  );
 
   it('lists every action of the platform on /activations', async () => {
     const vpc = await h.call('GET', '/ncf/api/v2/activations?pageSize=100');
     expect(vpc.json.content.totalCount).toBe(48); // 45 echo + 3 seeded
     expect(ids(vpc).slice(0, 3)).toEqual([hex(1), hex(2), hex(3)]);
     const classic = await h.call('GET', '/api/v2/activations');
-    expect(classic.json.content).toEqual({ activations: [{ activationId: hex(1000), duration: '3', status: 'success' }], totalCount: 1 });
+    expect(classic.json.content).toEqual({
+      activations: [{ activationId: hex(1000), duration: '3', status: 'success' }],
+      totalCount: 1,
+    });
   });
 
   it('filters by start/end as epoch ms on v2.1 (inclusive)', async () => {

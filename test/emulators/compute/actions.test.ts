@@ -17,6 +17,7 @@ import {
   SEED_RUNNING_REQUEST_ID,
   SEED_SERVER_ID,
   SEED_TRACEBACK,
+  seedRequestId,
   startComputeEmulator,
   userIdFor,
 } from '../../../src/emulators/compute';
@@ -28,7 +29,6 @@ const list = (server: string, query = ''): string => `/servers/${server}/os-inst
 /** Epoch ms of a naive Nova time string. */
 const ms = (novaTime: string): number => Date.parse(`${novaTime}Z`);
 
- 
 type Item = Record<string, any>;
 
 let h: Harness;
@@ -60,6 +60,9 @@ describe('the seeded example server (web-1)', () => {
     expect(ms(items[0]!.start_time) - (NOW - DAY)).toBeGreaterThanOrEqual(0);
     expect(ms(items[0]!.start_time) - (NOW - DAY)).toBeLessThan(1000);
     expect(SEED_CREATE_REQUEST_ID).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The README's documented reboot id, written out, is the one the derivation gives (so it never moved).
+    expect(SEED_REBOOT_REQUEST_ID).toBe('req-bd8c673d-0ce1-408d-8a58-51dac9c8fbf2');
+    expect(seedRequestId('web-1', 1)).toBe(SEED_REBOOT_REQUEST_ID);
   });
 
   it('shows the create with compute__do_build_and_run_instance, and the reboot with schedule and compute_create', async () => {
@@ -83,7 +86,15 @@ describe('the busy seeded server (batch-1)', () => {
     const r = await h.nova(list(SEED_BUSY_SERVER_ID), alice);
     const items: Item[] = r.json.instanceActions;
     expect(items).toHaveLength(SEED_BUSY_ACTION_COUNT);
-    expect(items.map((a) => a.action)).toEqual(['reboot', 'lock', 'resize', 'start', 'stop', ...Array(19).fill('reboot'), 'create']);
+    expect(items.map((a) => a.action)).toEqual([
+      'reboot',
+      'lock',
+      'resize',
+      'start',
+      'stop',
+      ...Array(19).fill('reboot'),
+      'create',
+    ]);
     const starts = items.map((a) => ms(a.start_time));
     expect([...starts].sort((a, b) => b - a)).toEqual(starts);
     expect(new Set(items.map((a) => a.request_id)).size).toBe(25);
@@ -156,7 +167,8 @@ describe('paging with limit and marker (2.58+)', () => {
   it('pages at max_limit (1000) without a limit, linking with the marker only', async () => {
     const id = 'bbbbbbbb-0000-4000-8000-000000001001';
     h.emulator.store.addServer({ id, projectId: TEAM_A });
-    for (let i = 0; i < 1001; i += 1) h.emulator.store.addAction(id, { action: 'reboot', startTime: NOW - (1001 - i) * 1000 });
+    for (let i = 0; i < 1001; i += 1)
+      h.emulator.store.addAction(id, { action: 'reboot', startTime: NOW - (1001 - i) * 1000 });
     const r = await h.nova(list(id), alice, '2.58');
     expect(r.json.instanceActions).toHaveLength(1000);
     const last = r.json.instanceActions[999].request_id;
@@ -195,7 +207,11 @@ describe('query validation (2.58+)', () => {
   it('rejects unknown parameters, before looking the server up', async () => {
     await bad('?foo=1', "Additional properties are not allowed ('foo' was unexpected)");
     await bad('?limit=1&foo=1&bar=2', "Additional properties are not allowed ('foo', 'bar' were unexpected)");
-    await bad('?changes-before=2026-11-25T00:00:00Z', "Additional properties are not allowed ('changes-before' was unexpected)", '2.65');
+    await bad(
+      '?changes-before=2026-11-25T00:00:00Z',
+      "Additional properties are not allowed ('changes-before' was unexpected)",
+      '2.65',
+    );
     await bad('?foo=1', "Additional properties are not allowed ('foo' was unexpected)", '2.58', 'no-such-server');
   });
 
@@ -203,14 +219,30 @@ describe('query validation (2.58+)', () => {
     await bad('?limit=abc', "Invalid input for query parameters limit. Value: abc. 'abc' does not match '^[0-9]*$'");
     await bad('?limit=-1', "Invalid input for query parameters limit. Value: -1. '-1' does not match '^[0-9]*$'");
     await bad('?limit=', "Invalid input for query parameters limit. Value: . '' is too short");
-    await bad('?limit=1&limit=2', "Invalid input for query parameters limit. Value: ['1', '2']. ['1', '2'] is too long");
+    await bad(
+      '?limit=1&limit=2',
+      "Invalid input for query parameters limit. Value: ['1', '2']. ['1', '2'] is too long",
+    );
   });
 
   it('rejects malformed times, including an unencoded + (it arrives as a space)', async () => {
-    await bad('?changes-since=yesterday', "Invalid input for query parameters changes-since. Value: yesterday. 'yesterday' is not a 'date-time'");
-    await bad('?changes-since=2026-02-30T00:00:00Z', "Invalid input for query parameters changes-since. Value: 2026-02-30T00:00:00Z. '2026-02-30T00:00:00Z' is not a 'date-time'");
-    await bad('?changes-since=2026-11-25T10:00:00+09:00', "Invalid input for query parameters changes-since. Value: 2026-11-25T10:00:00 09:00. '2026-11-25T10:00:00 09:00' is not a 'date-time'");
-    await bad('?changes-before=2026-13-01', "Invalid input for query parameters changes-before. Value: 2026-13-01. '2026-13-01' is not a 'date-time'", '2.66');
+    await bad(
+      '?changes-since=yesterday',
+      "Invalid input for query parameters changes-since. Value: yesterday. 'yesterday' is not a 'date-time'",
+    );
+    await bad(
+      '?changes-since=2026-02-30T00:00:00Z',
+      "Invalid input for query parameters changes-since. Value: 2026-02-30T00:00:00Z. '2026-02-30T00:00:00Z' is not a 'date-time'",
+    );
+    await bad(
+      '?changes-since=2026-11-25T10:00:00+09:00',
+      "Invalid input for query parameters changes-since. Value: 2026-11-25T10:00:00 09:00. '2026-11-25T10:00:00 09:00' is not a 'date-time'",
+    );
+    await bad(
+      '?changes-before=2026-13-01',
+      "Invalid input for query parameters changes-before. Value: 2026-13-01. '2026-13-01' is not a 'date-time'",
+      '2.66',
+    );
   });
 });
 
@@ -222,10 +254,25 @@ describe('changes-since and changes-before', () => {
   beforeAll(() => {
     h.emulator.store.addServer({ id, projectId: TEAM_A });
     // Updated at 10:00, 11:00:01.5, never (no events), 11:30; started in that order.
-    h.emulator.store.addAction(id, { action: 'a', requestId: 'req-a', startTime: '2026-11-25T09:00:00', events: at('2026-11-25T10:00:00') });
-    h.emulator.store.addAction(id, { action: 'b', requestId: 'req-b', startTime: '2026-11-25T09:10:00', events: at('2026-11-25T11:00:01.5') });
+    h.emulator.store.addAction(id, {
+      action: 'a',
+      requestId: 'req-a',
+      startTime: '2026-11-25T09:00:00',
+      events: at('2026-11-25T10:00:00'),
+    });
+    h.emulator.store.addAction(id, {
+      action: 'b',
+      requestId: 'req-b',
+      startTime: '2026-11-25T09:10:00',
+      events: at('2026-11-25T11:00:01.5'),
+    });
     h.emulator.store.addAction(id, { action: 'c', requestId: 'req-c', startTime: '2026-11-25T09:20:00' });
-    h.emulator.store.addAction(id, { action: 'd', requestId: 'req-d', startTime: '2026-11-25T09:30:00', events: at('2026-11-25T11:30:00') });
+    h.emulator.store.addAction(id, {
+      action: 'd',
+      requestId: 'req-d',
+      startTime: '2026-11-25T09:30:00',
+      events: at('2026-11-25T11:30:00'),
+    });
   });
   const names = async (query: string, version = '2.66'): Promise<string[]> => {
     const r = await h.nova(list(id, query), alice, version);
@@ -249,16 +296,25 @@ describe('changes-since and changes-before', () => {
   });
 
   it('answers 400 when changes-since is after changes-before', async () => {
-    const r = await h.nova(list(id, '?changes-since=2026-11-25T12:00:00Z&changes-before=2026-11-25T11:00:00Z'), alice, '2.66');
+    const r = await h.nova(
+      list(id, '?changes-since=2026-11-25T12:00:00Z&changes-before=2026-11-25T11:00:00Z'),
+      alice,
+      '2.66',
+    );
     expect(r.status).toBe(400);
-    expect(r.json).toEqual({ badRequest: { code: 400, message: 'The value of changes-since must be less than or equal to changes-before.' } });
+    expect(r.json).toEqual({
+      badRequest: { code: 400, message: 'The value of changes-since must be less than or equal to changes-before.' },
+    });
   });
 
   it('pages within the filter, carrying every parameter in the next link (sorted, form-encoded)', async () => {
     const r = await h.nova(list(id, '?limit=1&changes-since=2026-11-25T10:00:00Z'), alice, '2.66');
     expect(r.json.instanceActions.map((a: Item) => a.action)).toEqual(['d']);
     expect(r.json.links).toEqual([
-      { rel: 'next', href: `${h.emulator.computeUrl}${list(id)}?changes-since=2026-11-25T10%3A00%3A00Z&limit=1&marker=req-d` },
+      {
+        rel: 'next',
+        href: `${h.emulator.computeUrl}${list(id)}?changes-since=2026-11-25T10%3A00%3A00Z&limit=1&marker=req-d`,
+      },
     ]);
     const next = await h.nova(r.json.links[0].href.slice(h.emulator.computeUrl.length), alice, '2.66');
     expect(next.json.instanceActions.map((a: Item) => a.action)).toEqual(['b']);
@@ -269,19 +325,26 @@ describe('visibility and errors', () => {
   it('answers 404 itemNotFound for an unknown server and an unknown action', async () => {
     const server = await h.nova(list('00000000-0000-4000-8000-000000000000'), alice, '2.58');
     expect(server.status).toBe(404);
-    expect(server.json).toEqual({ itemNotFound: { code: 404, message: 'Instance 00000000-0000-4000-8000-000000000000 could not be found.' } });
+    expect(server.json).toEqual({
+      itemNotFound: { code: 404, message: 'Instance 00000000-0000-4000-8000-000000000000 could not be found.' },
+    });
     const action = await h.nova(`${list(SEED_SERVER_ID)}/req-nope`, alice);
     expect(action.status).toBe(404);
     expect(action.json).toEqual({ itemNotFound: { code: 404, message: 'Action req-nope not found' } });
     const otherServers = await h.nova(`${list(SEED_BUSY_SERVER_ID)}/${SEED_CREATE_REQUEST_ID}`, alice);
-    expect(otherServers.json).toEqual({ itemNotFound: { code: 404, message: `Action ${SEED_CREATE_REQUEST_ID} not found` } });
+    expect(otherServers.json).toEqual({
+      itemNotFound: { code: 404, message: `Action ${SEED_CREATE_REQUEST_ID} not found` },
+    });
   });
 
   it("hides another project's server from a non-admin (404) and shows it to an admin", async () => {
     const hidden = await h.nova(list(SEED_FOREIGN_SERVER_ID), alice);
     expect(hidden.status).toBe(404);
     expect(hidden.json.itemNotFound.message).toBe(`Instance ${SEED_FOREIGN_SERVER_ID} could not be found.`);
-    const bob = await h.nova(list(SEED_SERVER_ID), await h.login({ name: 'bob', password: 'bob-pw', project: 'team-b', domain: 'Partners' }));
+    const bob = await h.nova(
+      list(SEED_SERVER_ID),
+      await h.login({ name: 'bob', password: 'bob-pw', project: 'team-b', domain: 'Partners' }),
+    );
     expect(bob.status).toBe(404);
     const admin = await h.nova(list(SEED_FOREIGN_SERVER_ID), root);
     expect(admin.status).toBe(200);
@@ -291,11 +354,21 @@ describe('visibility and errors', () => {
   it('answers 403 forbidden for the locked server, naming the list or show policy', async () => {
     const l = await h.nova(list(SEED_LOCKED_SERVER_ID), alice, '2.58');
     expect(l.status).toBe(403);
-    expect(l.json).toEqual({ forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-instance-actions:list to be performed." } });
+    expect(l.json).toEqual({
+      forbidden: {
+        code: 403,
+        message: "Policy doesn't allow os_compute_api:os-instance-actions:list to be performed.",
+      },
+    });
     expect(l.headers['openstack-api-version']).toBe('compute 2.58');
     const s = await h.nova(`${list(SEED_LOCKED_SERVER_ID)}/req-anything`, alice);
     expect(s.status).toBe(403);
-    expect(s.json).toEqual({ forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:os-instance-actions:show to be performed." } });
+    expect(s.json).toEqual({
+      forbidden: {
+        code: 403,
+        message: "Policy doesn't allow os_compute_api:os-instance-actions:show to be performed.",
+      },
+    });
   });
 
   it('reads a deleted server only from 2.21', async () => {
@@ -307,14 +380,18 @@ describe('visibility and errors', () => {
 
   it('decodes percent-encoded path segments', async () => {
     const enc = (s: string): string => s.replace(/-/g, '%2D');
-    const r = await h.call('GET', `/compute/v2.1/servers/${enc(SEED_SERVER_ID)}/os-instance-actions/${enc(SEED_CREATE_REQUEST_ID)}`, {
-      headers: { 'x-auth-token': alice },
-    });
+    const r = await h.call(
+      'GET',
+      `/compute/v2.1/servers/${enc(SEED_SERVER_ID)}/os-instance-actions/${enc(SEED_CREATE_REQUEST_ID)}`,
+      {
+        headers: { 'x-auth-token': alice },
+      },
+    );
     expect(r.status).toBe(200);
     expect(r.json.instanceAction.request_id).toBe(SEED_CREATE_REQUEST_ID);
   });
 
-  it('accepts the legacy /v2.1/{project_id}/ form, and 400s a project id that is not the token\'s', async () => {
+  it("accepts the legacy /v2.1/{project_id}/ form, and 400s a project id that is not the token's", async () => {
     const r = await h.nova(`/${TEAM_A}${list(SEED_BUSY_SERVER_ID, '?limit=1')}`, alice, '2.58');
     expect(r.status).toBe(200);
     expect(r.json.links[0].href).toBe(
@@ -323,19 +400,35 @@ describe('visibility and errors', () => {
     const other = projectIdFor('ops');
     const bad = await h.nova(`/${other}${list(SEED_SERVER_ID)}`, alice);
     expect(bad.status).toBe(400);
-    expect(bad.json.badRequest.message).toBe(`Malformed request URL: URL's project_id '${other}' doesn't match Context's project_id '${TEAM_A}'`);
+    expect(bad.json.badRequest.message).toBe(
+      `Malformed request URL: URL's project_id '${other}' doesn't match Context's project_id '${TEAM_A}'`,
+    );
   });
 
   it('answers 404 for unknown routes (after the token check) and 405 badMethod for other methods', async () => {
-    for (const path of ['/servers', `/servers/${SEED_SERVER_ID}/other`, `${list(SEED_SERVER_ID)}/`, `${list(SEED_SERVER_ID)}/a/b`]) {
+    for (const path of [
+      '/servers',
+      `/servers/${SEED_SERVER_ID}/other`,
+      `${list(SEED_SERVER_ID)}/`,
+      `${list(SEED_SERVER_ID)}/a/b`,
+    ]) {
       const r = await h.nova(path, alice);
-      expect([path, r.status, r.json]).toEqual([path, 404, { itemNotFound: { code: 404, message: 'The resource could not be found.' } }]);
+      expect([path, r.status, r.json]).toEqual([
+        path,
+        404,
+        { itemNotFound: { code: 404, message: 'The resource could not be found.' } },
+      ]);
     }
     expect((await h.call('GET', '/compute/v2.1/servers')).status).toBe(401);
     expect((await h.call('GET', '/')).status).toBe(404);
-    const post = await h.call('POST', `/compute/v2.1${list(SEED_SERVER_ID)}`, { headers: { 'x-auth-token': alice }, body: {} });
+    const post = await h.call('POST', `/compute/v2.1${list(SEED_SERVER_ID)}`, {
+      headers: { 'x-auth-token': alice },
+      body: {},
+    });
     expect(post.status).toBe(405);
-    expect(post.json).toEqual({ badMethod: { code: 405, message: 'The method POST is not allowed for this resource.' } });
+    expect(post.json).toEqual({
+      badMethod: { code: 405, message: 'The method POST is not allowed for this resource.' },
+    });
     expect(post.headers.allow).toBe('GET');
   });
 
@@ -366,13 +459,23 @@ describe('the store', () => {
       startTime: NOW - HOUR,
       events: [{ event: 'compute_migrate', startTime: NOW - HOUR + 1000 }],
     });
-    store.addAction(id, { action: 'pause', requestId: 'req-p', startTime: NOW - 2 * HOUR, message: 'custom', updatedAt: NOW - 90 * 60 * 1000 });
+    store.addAction(id, {
+      action: 'pause',
+      requestId: 'req-p',
+      startTime: NOW - 2 * HOUR,
+      message: 'custom',
+      updatedAt: NOW - 90 * 60 * 1000,
+    });
     const get = async (): Promise<Item[]> => (await h.nova(list(id), alice, '2.58')).json.instanceActions;
     expect((await get()).map((a) => [a.request_id, a.message, a.updated_at])).toEqual([
       ['req-m', null, '2026-11-25T11:00:01.000000'],
       ['req-p', 'custom', '2026-11-25T10:30:00.000000'],
     ]);
-    store.finishEvent(id, 'req-m', 'compute_migrate', { finishTime: NOW - HOUR + 5000, result: 'Error', details: 'boom' });
+    store.finishEvent(id, 'req-m', 'compute_migrate', {
+      finishTime: NOW - HOUR + 5000,
+      result: 'Error',
+      details: 'boom',
+    });
     expect((await get())[0]).toMatchObject({ message: 'Error', updated_at: '2026-11-25T11:00:05.000000' });
     expect(() => store.addAction(id, { action: 'x', requestId: 'req-m', startTime: NOW })).toThrow('already exists');
     expect(() => store.addAction('nope', { action: 'x', startTime: NOW })).toThrow('no server nope');
@@ -400,7 +503,9 @@ describe('concurrency and lifecycle', () => {
       slow.emulator.resetRequests();
       expect(slow.emulator.peakInFlight).toBe(0);
       const started = Date.now();
-      const results: CallResult[] = await Promise.all(Array.from({ length: 8 }, () => slow.nova(list(SEED_SERVER_ID), token)));
+      const results: CallResult[] = await Promise.all(
+        Array.from({ length: 8 }, () => slow.nova(list(SEED_SERVER_ID), token)),
+      );
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
       expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
       expect(slow.emulator.peakInFlight).toBe(8);
@@ -464,7 +569,11 @@ describe('GET /servers/{id}', () => {
   it('answers 404 for deleted, foreign (to non-admins) and unknown servers', async () => {
     for (const id of [SEED_DELETED_SERVER_ID, SEED_FOREIGN_SERVER_ID, 'no-such-server']) {
       const r = await h.nova(`/servers/${id}`, alice);
-      expect([id, r.status, r.json]).toEqual([id, 404, { itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } }]);
+      expect([id, r.status, r.json]).toEqual([
+        id,
+        404,
+        { itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } },
+      ]);
     }
     expect((await h.nova(`/servers/${SEED_FOREIGN_SERVER_ID}`, root)).status).toBe(200);
   });
