@@ -11,6 +11,7 @@ import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
 import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
 import { GatewayMetrics, upstreamHooks } from './observability/metrics';
 import { buildServer, type GatewayServer } from './server';
+import { startTelemetry } from './telemetry';
 import { createUpstreams, type UpstreamTargets, type Upstreams } from './upstream';
 
 export interface GatewayOptions {
@@ -84,7 +85,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       compute: options.targets?.compute ?? (await computeTarget(config.compute, logger, cleanups)),
     };
     const metrics = new GatewayMetrics();
-    const upstreams = createUpstreams(config, targets, { ...upstreamHooks(metrics), ...(options.now ? { now: options.now } : {}) });
+    // Tracing (src/telemetry), before the clients that make spans; closing flushes its last spans.
+    const telemetry = startTelemetry(config.telemetry, logger);
+    cleanups.push(() => telemetry.shutdown());
+    const upstreams = createUpstreams(config, targets, { ...upstreamHooks(metrics), telemetry, ...(options.now ? { now: options.now } : {}) });
     const server = await buildServer({ config, logger, upstreams, metrics });
     return {
       config,

@@ -1,8 +1,12 @@
 /**
  * logger: structured JSON logs (pino), with every place a credential could appear redacted.
  * Paths are exact (no user input) and case-sensitive; header names are lower case in Node.
+ *
+ * While the gateway traces (src/telemetry), a line written during an operation carries the
+ * active span's `trace_id` and `span_id`, so logs and traces join; otherwise lines are unchanged.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { mergeTraceFields, traceLogFields } from './telemetry/context';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -27,6 +31,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      mixin: traceLogFields,
+      mixinMergeStrategy: mergeTraceFields,
     },
     destination,
   );

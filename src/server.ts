@@ -68,6 +68,7 @@ function createPipeline(config: GatewayConfig, upstreams: Upstreams, metrics: Ga
     config,
     manifest: config.http.persistedDocuments ? loadManifest(config.http.persistedDocuments) : undefined,
     metrics,
+    telemetry: upstreams.telemetry,
     contextDeps: {
       functions: upstreams.functions,
       compute: upstreams.compute,
@@ -86,7 +87,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const { config, logger, upstreams, metrics } = deps;
   const authenticator = createAuthenticator(config.auth);
   const lifecycle = { ready: false, draining: false, closing: false };
-  const app = await createHttpApp({ config, logger, metrics, lifecycle });
+  const app = await createHttpApp({ config, logger, metrics, lifecycle, telemetry: upstreams.telemetry });
   metrics.sample('pollers', () => upstreams.watcher.pollers);
   const pipeline = createPipeline(config, upstreams, metrics);
   const apollo = await startApollo({ pipeline, config, logger, graphqlPath: GRAPHQL_PATH });

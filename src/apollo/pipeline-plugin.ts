@@ -15,7 +15,11 @@ export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<
       const startedAt = performance.now();
       let name: string | undefined;
       let type: string | undefined;
+      let documentHash: string | undefined;
       return {
+        async didResolveSource({ queryHash }) {
+          documentHash = queryHash;
+        },
         async didResolveOperation({ operation, operationName, document, request, queryHash }) {
           name = operationName ?? operation?.name?.value;
           type = operation?.operation;
@@ -34,7 +38,10 @@ export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<
         async willSendResponse({ response, contextValue }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (result?.errors) {
-            result.errors = result.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+            result.errors = result.errors.map((e) => ({
+              ...e,
+              extensions: { ...e.extensions, requestId: contextValue.requestId },
+            }));
           }
           pipeline.finish({
             transport: 'http',
@@ -44,6 +51,7 @@ export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<
             type,
             errors: result?.errors ?? [],
             hasData: result?.data !== undefined && result.data !== null,
+            ...(documentHash !== undefined ? { documentHash } : {}),
           });
         },
       };

@@ -9,12 +9,24 @@
  */
 import { z } from 'zod';
 import { readAuth, type AuthConfig } from './auth';
-import { deepFreeze, flag, intIn, oneOf, optionalFlag, optionalText, readSection, type Env, type SectionOf } from './fields';
+import {
+  deepFreeze,
+  flag,
+  intIn,
+  oneOf,
+  optionalFlag,
+  optionalText,
+  readSection,
+  type Env,
+  type SectionOf,
+} from './fields';
+import { readTelemetry, type TelemetryConfig } from './telemetry';
 import { readCloudFunctions, readCompute, type CloudFunctionsConfig, type ComputeConfig } from './upstreams';
 
 export { hideField, isLoopbackHost } from './fields';
 export { JWT_ALGORITHMS, type AuthConfig } from './auth';
 export * from './upstreams';
+export type { TelemetryConfig, TracingOn } from './telemetry';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -124,7 +136,10 @@ export type UpstreamHttpConfig = SectionOf<typeof UPSTREAM_HTTP>;
 export type ResilienceConfig = SectionOf<typeof RESILIENCE>;
 export type LimitsConfig = SectionOf<typeof LIMITS>;
 export type WebSocketConfig = SectionOf<typeof WEBSOCKET>;
-export type HttpConfig = Omit<SectionOf<typeof HTTP>, 'corsOrigins' | 'introspection' | 'playground' | 'persistedDocuments'> & {
+export type HttpConfig = Omit<
+  SectionOf<typeof HTTP>,
+  'corsOrigins' | 'introspection' | 'playground' | 'persistedDocuments'
+> & {
   /** Origins allowed to call from a browser (CORS, and the WebSocket upgrade); empty: none. */
   corsOrigins: string[];
   introspection: boolean;
@@ -145,14 +160,20 @@ export type GatewayConfig = Omit<SectionOf<typeof SERVER>, 'logLevel' | 'shutdow
   sharing: SectionOf<typeof SHARING>;
   subscriptions: SectionOf<typeof SUBSCRIPTIONS>;
   websocket: WebSocketConfig;
+  /** OpenTelemetry tracing (OTEL_* variables, ./telemetry). */
+  telemetry: TelemetryConfig;
 };
 
 function parseOrigins(raw: string, problems: string[]): string[] {
   const origins: string[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       const url = new URL(item);
-      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, '')) throw new Error('not an origin');
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== item.replace(/\/$/, ''))
+        throw new Error('not an origin');
       origins.push(url.origin);
     } catch {
       problems.push(`GATEWAY_CORS_ORIGINS: ${JSON.stringify(item)} is not an origin such as https://app.example.com`);
@@ -165,7 +186,9 @@ function readHttp(env: Env, production: boolean, problems: string[]): HttpConfig
   const e = readSection(HTTP, env, problems);
   if (!e) return undefined;
   if (e.persistedDocumentsOnly && !e.persistedDocuments) {
-    problems.push('GATEWAY_PERSISTED_DOCUMENTS_ONLY: needs GATEWAY_PERSISTED_DOCUMENTS (the manifest of allowed operations)');
+    problems.push(
+      'GATEWAY_PERSISTED_DOCUMENTS_ONLY: needs GATEWAY_PERSISTED_DOCUMENTS (the manifest of allowed operations)',
+    );
   }
   const { persistedDocuments, ...rest } = e;
   return {
@@ -193,13 +216,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const sharing = readSection(SHARING, present, problems);
   const subscriptions = readSection(SUBSCRIPTIONS, present, problems);
   const websocket = readSection(WEBSOCKET, present, problems);
+  const telemetry = readTelemetry(present, problems);
   if (resilience && resilience.retryMaxDelayMs < resilience.retryBaseDelayMs) {
     problems.push('GATEWAY_RETRY_MAX_DELAY_MS: must not be less than GATEWAY_RETRY_BASE_DELAY_MS');
   }
   if (websocket && websocket.maxConnectionsPerClient > websocket.maxConnections) {
     problems.push('GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: must not be more than GATEWAY_WS_MAX_CONNECTIONS');
   }
-  if (problems.length > 0 || !server || !cloudFunctions || !compute || !upstreamHttp || !resilience || !auth || !limits || !http || !sharing || !subscriptions || !websocket) {
+  if (
+    problems.length > 0 ||
+    !server ||
+    !cloudFunctions ||
+    !compute ||
+    !upstreamHttp ||
+    !resilience ||
+    !auth ||
+    !limits ||
+    !http ||
+    !sharing ||
+    !subscriptions ||
+    !websocket ||
+    !telemetry
+  ) {
     throw new ConfigError(problems);
   }
   return deepFreeze({
@@ -217,5 +255,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     sharing,
     subscriptions,
     websocket,
+    telemetry,
   });
 }

@@ -8,7 +8,8 @@
  *   - 503 SHUTTING_DOWN once the gateway is closing;
  *   - security headers on HTML, `connection: close` while draining, HTTP metrics;
  *   - every error answer in the one envelope (./errors), including Fastify's own and unknown routes;
- *   - compression and the CORS allowlist.
+ *   - compression and the CORS allowlist;
+ *   - traced (src/telemetry), a server span per request (./tracing).
  */
 import { randomUUID } from 'node:crypto';
 import { constants as zlib } from 'node:zlib';
@@ -20,8 +21,10 @@ import { isLoopbackHost, type GatewayConfig } from '../config';
 import { ErrorCode } from '../errors';
 import type { GatewayMetrics } from '../observability/metrics';
 import { PLAYGROUND_CSP } from '../playground';
+import type { Telemetry } from '../telemetry';
 import { clientErrorHandler, ensureErrorEnvelope, handleFastifyError, sendError } from './errors';
 import { isOwnLoopbackHost } from './guards';
+import { traceHttpRequests } from './tracing';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,9 +42,16 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: GatewayMetrics;
   lifecycle: Lifecycle;
+  telemetry?: Telemetry;
 }
 
-export async function createHttpApp({ config, logger, metrics, lifecycle }: HttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp({
+  config,
+  logger,
+  metrics,
+  lifecycle,
+  telemetry,
+}: HttpAppOptions): Promise<FastifyInstance> {
   const clientTimeout = config.http.clientTimeoutMs;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -61,6 +71,8 @@ export async function createHttpApp({ config, logger, metrics, lifecycle }: Http
     },
   });
 
+  // First, so that the span covers every other hook.
+  if (telemetry?.tracer) traceHttpRequests(app, telemetry.tracer);
   addRequestHooks(app, { config, metrics, lifecycle });
   app.setErrorHandler(handleFastifyError);
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404));
@@ -117,7 +129,6 @@ function addRequestHooks(app: FastifyInstance, { config, metrics, lifecycle }: O
     }
     return ensureErrorEnvelope(request, reply, payload);
   });
-
 }
 
 /** gzip or brotli, and the CORS allowlist. */

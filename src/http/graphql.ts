@@ -3,9 +3,11 @@
  * WebSocket upgrade of GET goes to graphql-ws (src/websocket). Before Apollo sees a request, its
  * preHandler authenticates the client (401 or 503 in the error envelope, logged at warn with the
  * reason and never the credential) and runs the pipeline's first stage (input bound, persisted and
- * trusted documents), handing Apollo the document a `documentId` names.
+ * trusted documents), handing Apollo the document a `documentId` names. Traced, both run in the
+ * request's server span (./tracing), the operation's parent.
  */
 import type { ApolloServer } from '@apollo/server';
+import type { Context } from '@opentelemetry/api';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthFailure, type Authenticator, type Principal } from '../auth';
@@ -15,6 +17,7 @@ import type { GatewayMetrics } from '../observability/metrics';
 import { startTrace } from '../observability/tracing';
 import type { OperationPipeline, OperationRequest } from '../pipeline';
 import type { GraphQLWebSocketServer } from '../websocket/server';
+import { inRequestSpan, requestSpanContext, requestTraceparent } from './tracing';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -63,7 +66,23 @@ function sendFailure(reply: FastifyReply, error: GatewayError) {
   return reply
     .code(http?.status ?? 400)
     .type('application/json; charset=utf-8')
-    .send(errorEnvelope(error.code, error.message, reply.request.id, error.extensions.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.extensions.retryAfterSeconds } : {}));
+    .send(
+      errorEnvelope(
+        error.code,
+        error.message,
+        reply.request.id,
+        error.extensions.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: error.extensions.retryAfterSeconds }
+          : {},
+      ),
+    );
+}
+
+/** The trace an operation continues: the request's server span when traced, else the client's `traceparent`. */
+function traceScope(request: FastifyRequest): { traceparent?: string | string[]; parent?: Context } {
+  const parent = requestSpanContext(request);
+  const traceparent = requestTraceparent(request);
+  return { ...(traceparent ? { traceparent } : {}), ...(parent ? { parent } : {}) };
 }
 
 export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRouteOptions): void {
@@ -77,7 +96,10 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
       if (error instanceof AuthFailure) {
         const unavailable = error.code === ErrorCode.AUTH_UNAVAILABLE;
         metrics.authFailures.inc({ outcome: unavailable ? 'unavailable' : 'unauthenticated', transport: 'http' });
-        request.log.warn({ transport: 'http', code: error.code, reason: error.reason }, 'request refused: credential not accepted');
+        request.log.warn(
+          { transport: 'http', code: error.code, reason: error.reason },
+          'request refused: credential not accepted',
+        );
       }
       throw error;
     }
@@ -113,8 +135,13 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
         // Refused by the pipeline's first stage: still an operation, with its log line.
         pipeline.finish({
           transport: 'http',
-          context: { logger: request.log as GatewayContext['logger'], principal: request.principal, trace: startTrace(request.headers.traceparent) },
+          context: {
+            logger: request.log as GatewayContext['logger'],
+            principal: request.principal,
+            trace: startTrace(requestTraceparent(request)),
+          },
           startedAt,
+          parent: requestSpanContext(request),
           name: typeof operation.operationName === 'string' ? operation.operationName : undefined,
           type: undefined,
           errors: [{ message: error.message, extensions: { code: error.code } }],
@@ -137,9 +164,12 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
         principal: request.principal ?? (await authenticate(request)),
         // 'close' follows the end of every response, sent or cut off.
         onEnd: (end) => reply.raw.once('close', end),
-        ...(request.headers.traceparent ? { traceparent: request.headers.traceparent } : {}),
+        ...traceScope(request),
       }),
   });
-  app.route({ url: GRAPHQL_PATH, method: 'GET', handler, wsHandler: websocket.handler, preHandler: admit });
-  app.route({ url: GRAPHQL_PATH, method: ['POST', 'OPTIONS'], handler, preHandler: admit });
+  const traced = pipeline.telemetry.tracer !== undefined;
+  const routeHandler = traced ? inRequestSpan(handler) : handler;
+  const preHandler = traced ? inRequestSpan(admit) : admit;
+  app.route({ url: GRAPHQL_PATH, method: 'GET', handler: routeHandler, wsHandler: websocket.handler, preHandler });
+  app.route({ url: GRAPHQL_PATH, method: ['POST', 'OPTIONS'], handler: routeHandler, preHandler });
 }

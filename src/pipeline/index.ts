@@ -16,6 +16,10 @@
  *
  * Authentication is the transport's (once per HTTP request, once per WebSocket connection); scopes
  * are enforced inside execution, per field (src/auth/scopes).
+ *
+ * Traced (src/telemetry), stage 4 opens the operation's span (a child of the transport's server
+ * span), the upstream calls of the operation hang below it, and stage 7 names and ends it; the
+ * operation's log lines carry its trace_id and span_id.
  */
 import {
   getOperationAST,
@@ -30,15 +34,18 @@ import {
   type OperationDefinitionNode,
   type ValidationRule,
 } from 'graphql';
+import { context as otelContext, trace, type Context } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import type { GatewayConfig } from '../config';
 import { createContext, type ContextDependencies, type GatewayContext, type RequestScope } from '../context';
 import { createErrorFormatter, ErrorCode, refusals, type ErrorFormatter, type GatewayError } from '../errors';
 import type { GatewayMetrics } from '../observability/metrics';
+import { TELEMETRY_OFF, type Telemetry } from '../telemetry';
+import { bindOperation, endOperationSpan, operationContext, startOperationSpan } from '../telemetry/spans';
 import { DocumentPolicy, sha256Hex, type Manifest, type OperationRequest } from './documents';
 import { exceedsDepth, tooDeep } from './input';
 import { CostMeter, validationRules } from './limits';
-import { recordOperation, reportErrors, type FinishedOperation, type Transport } from './observe';
+import { outcomeOf, recordOperation, reportErrors, type FinishedOperation, type Transport } from './observe';
 
 export type { OperationRequest } from './documents';
 export type { FinishedOperation, Transport } from './observe';
@@ -49,6 +56,15 @@ export interface PipelineOptions {
   manifest: Manifest | undefined;
   metrics: GatewayMetrics;
   contextDeps: ContextDependencies;
+  telemetry?: Telemetry;
+}
+
+/** What a transport knows of an operation when it asks for its context (stage 4). */
+export interface PipelineScope extends RequestScope {
+  /** Traced: the transport's server span, the operation span's parent. */
+  parent?: Context;
+  /** performance.now() when the operation arrived, when that was before its context. */
+  startedAt?: number;
 }
 
 /** The stage an error comes from, when the error itself does not carry a code. */
@@ -71,6 +87,8 @@ export class OperationPipeline {
   readonly validationRules: ValidationRule[];
   readonly formatError: ErrorFormatter;
   readonly metrics: GatewayMetrics;
+  /** The gateway's tracing; the transports make their server spans with it. */
+  readonly telemetry: Telemetry;
   readonly #allRules: ValidationRule[];
   readonly #documents: DocumentPolicy;
   readonly #cost: CostMeter;
@@ -82,6 +100,7 @@ export class OperationPipeline {
     const { limits, http } = options.config;
     this.schema = options.schema;
     this.metrics = options.metrics;
+    this.telemetry = options.telemetry ?? TELEMETRY_OFF;
     this.parseOptions = { maxTokens: limits.maxTokens };
     this.validationRules = validationRules(limits, http.introspection);
     this.#allRules = [...specifiedRules, ...this.validationRules];
@@ -112,12 +131,16 @@ export class OperationPipeline {
   /** Stage 2: the parsed, validated document, or its errors (coded by {@link present} with their stage). */
   prepare(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[]; stage: Stage } {
     const known = this.#prepared.get(query);
-    if (known !== undefined) return Array.isArray(known) ? { errors: known, stage: 'validation' } : { document: known as DocumentNode };
+    if (known !== undefined)
+      return Array.isArray(known) ? { errors: known, stage: 'validation' } : { document: known as DocumentNode };
     let document: DocumentNode;
     try {
       document = parse(query, this.parseOptions);
     } catch (error) {
-      return { errors: [error instanceof GraphQLError ? error : new GraphQLError('The document is not valid GraphQL.')], stage: 'parse' };
+      return {
+        errors: [error instanceof GraphQLError ? error : new GraphQLError('The document is not valid GraphQL.')],
+        stage: 'parse',
+      };
     }
     const errors = validate(this.schema, document, this.#allRules);
     if (query.length <= PREPARED_MAX_QUERY_LENGTH) this.#prepared.set(query, errors.length > 0 ? errors : document);
@@ -154,9 +177,13 @@ export class OperationPipeline {
     });
   }
 
-  /** Stage 4: the context of one operation. */
-  createContext(scope: RequestScope): GatewayContext {
-    return createContext(this.#contextDeps, scope);
+  /** Stage 4: the context of one operation (traced: its span opens, see the header). */
+  createContext(scope: PipelineScope): GatewayContext {
+    const context = createContext(this.#contextDeps, scope);
+    const tracer = this.telemetry.tracer;
+    if (tracer)
+      bindOperation(context.trace, startOperationSpan(tracer, scope.parent ?? otelContext.active(), scope.startedAt));
+    return context;
   }
 
   /**
@@ -173,14 +200,33 @@ export class OperationPipeline {
     });
   }
 
-  /** Logs what clients do not see of these errors (./observe). */
+  /** Logs what clients do not see of these errors (./observe), in the operation's span. */
   reportErrors(errors: readonly GraphQLError[], context: GatewayContext): void {
-    reportErrors(errors, context);
+    const traced = operationContext(context.trace);
+    if (traced) otelContext.with(traced, reportErrors, undefined, errors, context);
+    else reportErrors(errors, context);
   }
 
-  /** Stage 7: the log line and metrics of an operation that has ended. */
+  /**
+   * Stage 7: the log line and metrics of an operation that has ended; traced, its span is named
+   * and ended (one is made now for an operation refused before it had a context).
+   */
   finish(operation: FinishedOperation): void {
-    recordOperation(this.metrics, operation);
+    const tracer = this.telemetry.tracer;
+    if (!tracer) return recordOperation(this.metrics, operation);
+    const traced =
+      operationContext(operation.context.trace) ??
+      startOperationSpan(tracer, operation.parent ?? otelContext.active(), operation.startedAt);
+    otelContext.with(traced, recordOperation, undefined, this.metrics, operation);
+    endOperationSpan(trace.getSpan(traced)!, {
+      transport: operation.transport,
+      name: operation.name,
+      type: operation.type,
+      documentHash: operation.documentHash,
+      outcome: outcomeOf(operation),
+      upstreamCalls: operation.context.trace.upstreamCalls,
+      errors: operation.errors,
+    });
   }
 }
 
@@ -198,7 +244,10 @@ function withStageCode(error: GraphQLError, stage: Stage): GraphQLError {
     });
   }
   if (error.extensions?.code === undefined && isBadVariableError(error)) {
-    return new GraphQLError(error.message, { nodes: error.nodes ?? null, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    return new GraphQLError(error.message, {
+      nodes: error.nodes ?? null,
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    });
   }
   return error;
 }
@@ -208,5 +257,7 @@ function isBadVariableError(error: GraphQLError): boolean {
   const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
   if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
   const prefix = `Variable "$${node.variable.name.value}" `;
-  return ['has invalid value', 'got invalid value ', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(prefix + rest));
+  return ['has invalid value', 'got invalid value ', 'of required type ', 'of non-null type '].some((rest) =>
+    error.message.startsWith(prefix + rest),
+  );
 }

@@ -8,6 +8,7 @@
  * transport cause of upstream failures, its undici code only) is logged here.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { Context } from '@opentelemetry/api';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context';
 import { isDeliberateError, isGatewayError } from '../errors';
@@ -31,13 +32,25 @@ export interface FinishedOperation {
   hasData: boolean;
   /** Cut short before it could answer (the client went away). */
   cancelled?: boolean;
+  /** sha256 of the document's text, when known (traced: the operation span's document hash). */
+  documentHash?: string;
+  /** Traced, refused before it had a context: the transport's server span. */
+  parent?: Context;
+}
+
+/** success, partial (data with errors), error, or cancelled (the client went away first). */
+export function outcomeOf(op: Pick<FinishedOperation, 'cancelled' | 'errors' | 'hasData'>): string {
+  return op.cancelled ? 'cancelled' : op.errors.length === 0 ? 'success' : op.hasData ? 'partial' : 'error';
 }
 
 export function recordOperation(metrics: GatewayMetrics, op: FinishedOperation): void {
   const durationMs = performance.now() - op.startedAt;
-  const outcome = op.cancelled ? 'cancelled' : op.errors.length === 0 ? 'success' : op.hasData ? 'partial' : 'error';
+  const outcome = outcomeOf(op);
   const operation = metrics.operationLabel(op.name);
-  metrics.operationDuration.observe({ operation, type: op.type ?? 'none', outcome, transport: op.transport }, durationMs / 1000);
+  metrics.operationDuration.observe(
+    { operation, type: op.type ?? 'none', outcome, transport: op.transport },
+    durationMs / 1000,
+  );
   metrics.operationUpstreamCalls.observe({ operation }, op.context.trace.upstreamCalls);
   op.context.logger.info(
     {

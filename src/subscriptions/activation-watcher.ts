@@ -9,8 +9,14 @@
  * While the run is going, the upstream answers 404 (the record does not exist yet); a transient
  * failure (unreachable, timeout, breaker open) is waited out like "not yet"; any other error
  * (forbidden, bad credentials) ends the wait at once.
+ *
+ * Traced, a poller is a `poll activation` span, child of the span active when its first
+ * subscriber asked (the subscription's operation), around the client spans of its reads.
  */
+import type { Context } from '@opentelemetry/api';
 import { ErrorCode, isGatewayError, refusals } from '../errors';
+import { ATTR } from '../telemetry/spans';
+import { endInternal, type UpstreamSpans } from '../telemetry/upstream';
 import { systemClock, type Clock } from '../time';
 import type { CloudFunctionsClient } from '../upstream/cloudfunctions/client';
 import type { ActivationKey, ActivationRecord } from '../upstream/cloudfunctions/types';
@@ -26,6 +32,8 @@ export interface WatcherOptions {
   maxWaitMs: number;
   /** Most runs polled at once (GATEWAY_SUBSCRIPTION_MAX_POLLERS); a subscriber to one more is refused. */
   maxPollers: number;
+  /** Traced only: the pollers' spans. */
+  spans?: UpstreamSpans;
 }
 
 const TRANSIENT = new Set<string>([ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.RATE_LIMITED]);
@@ -51,7 +59,11 @@ export class ActivationWatcher {
     if (!this.#polls.has(id) && this.#polls.size >= this.#opts.maxPollers) {
       return Promise.reject(refusals.tooManyWatchedRuns(this.#opts.maxPollers));
     }
-    return this.#polls.join(id, (stop) => this.#poll(key, stop), signal, refusals.subscriptionEnded).result;
+    const spans = this.#opts.spans;
+    const poll = spans
+      ? (stop: AbortSignal) => this.#tracedPoll(spans, key, stop)
+      : (stop: AbortSignal) => this.#poll(key, stop);
+    return this.#polls.join(id, poll, signal, refusals.subscriptionEnded).result;
   }
 
   /** Runs being polled now. */
@@ -59,14 +71,45 @@ export class ActivationWatcher {
     return this.#polls.size;
   }
 
-  async #poll(key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
+  /** {@link #poll} in a span: how many reads it took, and how it ended. */
+  async #tracedPoll(spans: UpstreamSpans, key: ActivationKey, signal: AbortSignal): Promise<ActivationRecord> {
+    const ctx = spans.startInternal('poll activation', spans.parentOf({}), {
+      [ATTR.UPSTREAM_SERVICE]: 'cloudfunctions',
+    });
+    const reads = { count: 0 };
+    try {
+      const record = await this.#poll(key, signal, ctx, reads);
+      endInternal(ctx, { [ATTR.POLL_READS]: reads.count, [ATTR.OUTCOME]: 'finished' });
+      return record;
+    } catch (error) {
+      const outcome = signal.aborted ? 'ended' : 'failed';
+      endInternal(
+        ctx,
+        { [ATTR.POLL_READS]: reads.count, [ATTR.OUTCOME]: outcome },
+        outcome === 'failed' ? failureCode(error) : undefined,
+      );
+      throw error;
+    }
+  }
+
+  async #poll(
+    key: ActivationKey,
+    signal: AbortSignal,
+    parent?: Context,
+    reads = { count: 0 },
+  ): Promise<ActivationRecord> {
     const clock = this.#clock;
     const giveUpAt = clock.now() + this.#opts.maxWaitMs;
     let interval = POLL_INITIAL_MS;
     for (;;) {
       if (signal.aborted) throw refusals.subscriptionEnded();
       try {
-        const record = await this.#client.getActivation(key, { signal, deadline: giveUpAt });
+        reads.count += 1;
+        const record = await this.#client.getActivation(key, {
+          signal,
+          deadline: giveUpAt,
+          ...(parent ? { parent } : {}),
+        });
         if (record) return record;
       } catch (error) {
         if (signal.aborted) throw error;
@@ -78,4 +121,8 @@ export class ActivationWatcher {
       interval = Math.min(this.#opts.maxIntervalMs, interval * POLL_FACTOR);
     }
   }
+}
+
+function failureCode(error: unknown): string {
+  return isGatewayError(error) ? error.code : 'Error';
 }

@@ -6,6 +6,7 @@
  * Nothing here knows a REST API. Nothing here ever puts a URL, header or body into an error: the
  * client sees a code and a sentence, the server log sees the undici error code.
  */
+import type { Context } from '@opentelemetry/api';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { UpstreamHttpConfig } from '../config';
 import { refusals, upstreamFailure, type GatewayError, type UpstreamErrorInfo } from '../errors';
@@ -20,6 +21,9 @@ export function createPool(origin: string, http: UpstreamHttpConfig): Pool {
     keepAliveTimeout: http.keepAliveTimeoutMs,
     keepAliveMaxTimeout: Math.max(http.keepAliveTimeoutMs, 60_000),
     maxResponseSize: http.maxResponseBytes,
+    // undici 8 would speak HTTP/2 to a TLS upstream that offers it; the pool sizes, timeouts and
+    // measurements here are HTTP/1.1 keep-alive ones, so it stays HTTP/1.1 as with undici 7.
+    allowH2: false,
   });
 }
 
@@ -162,7 +166,11 @@ const NOT_SENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 
  * request that went out are marked as the upstream's ({@link isUpstreamFailure}); a request undici
  * refused to send is not.
  */
-export function transportError(service: UpstreamErrorInfo['service'], error: unknown, deadlinePassed: boolean): GatewayError {
+export function transportError(
+  service: UpstreamErrorInfo['service'],
+  error: unknown,
+  deadlinePassed: boolean,
+): GatewayError {
   const name = transportErrorName(error);
   const kind =
     deadlinePassed || TIMEOUT_CODES.has(name) || name === 'TimeoutError'
@@ -187,7 +195,6 @@ export function serializeBody(value: unknown): string {
   }
 }
 
-
 /** What an operation hands every upstream call it makes. */
 export interface CallOptions {
   /** Aborts at the operation's deadline or when the client goes away. */
@@ -196,6 +203,8 @@ export interface CallOptions {
   deadline?: number;
   /** The operation's trace: counts its upstream calls and is passed on as traceparent. */
   trace?: RequestTrace;
+  /** The span the call is made for when it is not the operation's (the poller's); traced only. */
+  parent?: Context;
 }
 
 export interface ExchangeRequest {
@@ -210,6 +219,8 @@ export interface ExchangeRequest {
   headersTimeoutMs?: number;
   /** The operation this request serves: counted, and its trace passed on (W3C traceparent). */
   trace?: RequestTrace;
+  /** Traced: the `traceparent` of this request's own span (src/upstream/resilience), sent as is. */
+  traceparent?: string;
 }
 
 export interface ExchangeContext {
@@ -233,10 +244,9 @@ export interface Exchange {
  */
 export async function exchange(dispatcher: Dispatcher, req: ExchangeRequest, ctx: ExchangeContext): Promise<Exchange> {
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-  if (req.trace) {
-    req.trace.upstreamCalls += 1;
-    headers.traceparent = req.trace.childTraceparent();
-  }
+  if (req.trace) req.trace.upstreamCalls += 1;
+  const traceparent = req.traceparent ?? req.trace?.childTraceparent();
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   const body = req.json;
   if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
   const started = performance.now();

@@ -1,9 +1,11 @@
 /**
  * upstream: builds the process-wide upstream clients from configuration: one keep-alive Pool per
  * origin (shared registry), one signer per credential, one Keystone token cache, and the run
- * watcher that polls for subscriptions; created once at start-up and closed at shutdown.
+ * watcher that polls for subscriptions; created once at start-up and closed at shutdown. Traced
+ * (src/telemetry), the guards, the token cache and the watcher make their spans.
  */
 import type { CloudFunctionsEndpoint, GatewayConfig, IdentityConfig } from '../config';
+import { TELEMETRY_OFF, type Telemetry } from '../telemetry';
 import { ActivationWatcher } from '../subscriptions/activation-watcher';
 import { RunRegistry } from '../subscriptions/runs';
 import { CloudFunctionsClient } from './cloudfunctions/client';
@@ -27,6 +29,8 @@ export interface Upstreams {
   runs: RunRegistry;
   /** One guard (retries, circuit breaker) per upstream service. */
   guards: { cloudfunctions: UpstreamGuard; identity: UpstreamGuard; compute: UpstreamGuard };
+  /** The gateway's tracing (off: {@link TELEMETRY_OFF}); its spans are flushed by the gateway's close. */
+  telemetry: Telemetry;
   /** Lets queued requests finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -49,19 +53,25 @@ export interface UpstreamOptions {
   onSharedRead?: (service: 'cloudfunctions' | 'compute' | 'identity', outcome: SharedOutcome) => void;
   /** Clock for token expiry (tests); default Date.now. */
   now?: () => number;
+  telemetry?: Telemetry;
 }
 
-export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets, options: UpstreamOptions = {}): Upstreams {
-  const { observer, now, events, onSharedRead } = options;
+export function createUpstreams(
+  config: GatewayConfig,
+  targets: UpstreamTargets,
+  options: UpstreamOptions = {},
+): Upstreams {
+  const { observer, now, events, onSharedRead, telemetry = TELEMETRY_OFF } = options;
+  const spans = telemetry.upstream;
   const shared = new SharedReads({
     dedupe: config.sharing.dedupe,
     ttlMs: config.sharing.cacheTtlMs,
     ...(onSharedRead ? { onOutcome: onSharedRead } : {}),
   });
   const guards = {
-    cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, { events }),
-    identity: new UpstreamGuard('identity', config.resilience, { events }),
-    compute: new UpstreamGuard('compute', config.resilience, { events }),
+    cloudfunctions: new UpstreamGuard('cloudfunctions', config.resilience, { events, spans }),
+    identity: new UpstreamGuard('identity', config.resilience, { events, spans }),
+    compute: new UpstreamGuard('compute', config.resilience, { events, spans }),
   };
   const cf = targets.cloudFunctions;
   const { identity } = targets.compute;
@@ -87,6 +97,7 @@ export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets,
     guard: guards.identity,
     ...(observer ? { observer } : {}),
     ...(now ? { now } : {}),
+    ...(spans ? { spans } : {}),
   });
   const compute = new NovaClient({
     auth: keystone,
@@ -100,7 +111,8 @@ export function createUpstreams(config: GatewayConfig, targets: UpstreamTargets,
     maxWaitMs: config.subscriptions.maxWaitMs,
     maxIntervalMs: config.subscriptions.maxPollIntervalMs,
     maxPollers: config.subscriptions.maxPollers,
+    ...(spans ? { spans } : {}),
   });
   const runs = new RunRegistry({ rememberMs: config.subscriptions.maxWaitMs });
-  return { functions, compute, keystone, watcher, runs, guards, close: () => pools.close() };
+  return { functions, compute, keystone, watcher, runs, guards, telemetry, close: () => pools.close() };
 }

@@ -19,10 +19,23 @@
  * calls fail at once with UPSTREAM_UNAVAILABLE for GATEWAY_BREAKER_COOLDOWN_MS, then one trial call
  * decides whether it closes again. A call aborted by the gateway itself (deadline, client gone) is
  * not the upstream's failure and is not counted.
+ *
+ * Traced (src/telemetry/upstream), every attempt is a client span whose id its request carries
+ * (`attempt(traceparent)`), with the retry that follows it and any breaker change as events.
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { Span } from '@opentelemetry/api';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { ResilienceConfig } from '../config';
 import { isGatewayError, upstreamFailure, type UpstreamErrorInfo } from '../errors';
+import { traceparentOf } from '../telemetry';
+import type { TracedCall, UpstreamSpans } from '../telemetry/upstream';
 import { systemClock, type Clock } from '../time';
 import { isUpstreamFailure, parseRetryAfter, transportErrorName, type Exchange } from './http';
 
@@ -41,9 +54,16 @@ const CONNECTION_ERRORS = new Set([
   'UND_ERR_CLOSED',
 ]);
 /** Failures that prove the request never reached the upstream. */
-const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
-export interface GuardedCall {
+export interface GuardedCall extends TracedCall {
   /** GET-like: safe to send again. */
   idempotent: boolean;
   signal?: AbortSignal;
@@ -66,6 +86,8 @@ export interface GuardOptions {
   random?: () => number;
   /** Where retries wait (tests); default the system clock. The breaker's cooldown uses Date.now. */
   clock?: Clock;
+  /** Spans of the attempts; absent when tracing is off. */
+  spans?: UpstreamSpans;
 }
 
 export interface GuardEvents {
@@ -93,11 +115,13 @@ export class UpstreamGuard {
   readonly #random: () => number;
   readonly #clock: Clock;
   readonly #events: GuardEvents;
+  readonly #spans: UpstreamSpans | undefined;
   /** Answers judged failures by their call's rule, for the breaker's result filter. */
   readonly #failed = new WeakSet<Exchange>();
 
   constructor(service: UpstreamErrorInfo['service'], config: ResilienceConfig, options: GuardOptions = {}) {
     const { events = {}, random = Math.random, clock = systemClock } = options;
+    this.#spans = options.spans;
     this.#clock = clock;
     this.service = service;
     this.#config = config;
@@ -116,14 +140,23 @@ export class UpstreamGuard {
     return stateName(this.#breaker.state);
   }
 
-  async run(attempt: () => Promise<Exchange>, call: GuardedCall): Promise<Exchange> {
+  /**
+   * Runs `attempt` until it succeeds, may not be retried, or runs out of attempts. Traced, it is
+   * given the `traceparent` of its attempt's span.
+   */
+  async run(attempt: (traceparent?: string) => Promise<Exchange>, call: GuardedCall): Promise<Exchange> {
+    const spans = this.#spans;
+    const parent = spans?.parentOf(call);
     for (let n = 1; ; n++) {
       let res: Exchange | undefined;
       let error: unknown;
+      let span: Span | undefined;
+      const stateBefore = this.#breaker.state;
       try {
         res = await this.#breaker.execute(async () => {
+          if (spans) span = spans.startAttempt(parent!, this.service, call, n);
           try {
-            const answer = await attempt();
+            const answer = await attempt(span && traceparentOf(span));
             if (call.isFailure ? call.isFailure(answer) : answer.status >= 500) this.#failed.add(answer);
             return answer;
           } catch (e) {
@@ -132,6 +165,7 @@ export class UpstreamGuard {
         });
       } catch (e) {
         if (e instanceof BrokenCircuitError) {
+          spans?.breakerRefused(parent!, this.service);
           throw upstreamFailure('breakerOpen', this.service, { cause: e });
         }
         error = e instanceof CallerAborted ? e.original : e;
@@ -139,6 +173,14 @@ export class UpstreamGuard {
 
       const reason = this.#retryReason(res, error, call);
       const wait = reason === undefined ? undefined : this.#waitBefore(n + 1, res, call);
+      if (span)
+        this.#endAttempt(
+          span,
+          res,
+          error,
+          stateBefore,
+          reason !== undefined && wait !== undefined ? { reason, delayMs: wait } : undefined,
+        );
       if (reason === undefined || wait === undefined) {
         if (res) return res;
         throw error;
@@ -146,6 +188,23 @@ export class UpstreamGuard {
       this.#events.onRetry?.(this.service, reason);
       if (!(await this.#clock.sleep(wait, call.signal))) throw upstreamFailure('timeout', this.service);
     }
+  }
+
+  #endAttempt(
+    span: Span,
+    res: Exchange | undefined,
+    error: unknown,
+    stateBefore: CircuitState,
+    retry?: { reason: string; delayMs: number },
+  ): void {
+    const state = this.#breaker.state;
+    this.#spans!.endAttempt(span, {
+      ...(res
+        ? { status: res.status }
+        : { failure: causeName(error) ?? (isGatewayError(error) ? error.code : 'Error') }),
+      ...(state !== stateBefore ? { breaker: stateName(state) } : {}),
+      ...(retry ? { retry } : {}),
+    });
   }
 
   /** Why this outcome may be retried, or undefined. */

@@ -5,14 +5,28 @@
  * Its context (deadline timer, abort signal, loaders) belongs to the operation, not to the socket:
  * it is released the moment the operation ends (answered, completed by the client, failed, or cut
  * by the socket closing), so a long-lived socket holds only the operations in flight.
+ *
+ * Traced, an operation has a server span (./tracing) from its message to its end, the parent of the
+ * operation span the pipeline makes.
  */
 import { randomUUID } from 'node:crypto';
-import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { IncomingHttpHeaders } from 'node:http';
+import { trace, type Context } from '@opentelemetry/api';
+import type {
+  ExecutionArgs,
+  ExecutionResult,
+  FormattedExecutionResult,
+  GraphQLError,
+  GraphQLFormattedError,
+} from 'graphql';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth';
 import type { GatewayContext } from '../context';
 import { GatewayError } from '../errors';
 import type { OperationPipeline, OperationRequest, Stage } from '../pipeline';
+import { sha256Hex } from '../pipeline/documents';
+import { traceparentOf } from '../telemetry';
+import { startWsServerSpan } from './tracing';
 
 export interface OperationEnv {
   pipeline: OperationPipeline;
@@ -37,6 +51,9 @@ export class WsOperation {
   readonly #errors: GraphQLFormattedError[] = [];
   #hasData = false;
   #ended = false;
+  /** Traced: the server span's context, and the document's hash. */
+  #span: Context | undefined;
+  #documentHash: string | undefined;
 
   constructor(
     readonly id: string,
@@ -44,6 +61,8 @@ export class WsOperation {
     private readonly env: OperationEnv,
     /** Called once, when the operation has ended. */
     private readonly onEnd: (operation: WsOperation) => void,
+    /** The upgrade request's headers: the trace an operation continues when its message names none. */
+    private readonly upgradeHeaders?: IncomingHttpHeaders,
   ) {}
 
   /** Whether it got as far as execution. */
@@ -66,6 +85,8 @@ export class WsOperation {
    */
   start(payload: OperationRequest, refusal: GatewayError | undefined): ExecutionArgs | GraphQLError[] {
     const { pipeline } = this.env;
+    const tracer = pipeline.telemetry.tracer;
+    if (tracer) this.#span = startWsServerSpan(tracer, this.id, payload.extensions, this.upgradeHeaders);
     this.#name = typeof payload.operationName === 'string' ? payload.operationName : undefined;
     if (refusal) return this.#refuse([refusal]);
     let query: string;
@@ -81,14 +102,24 @@ export class WsOperation {
     this.type = operation.operation;
     this.#name = operation.name?.value ?? this.#name;
     const variables = isObject(payload.variables) ? payload.variables : undefined;
-    const check = pipeline.checkOperation({ transport: 'ws', document: prepared.document, operation, variables, query });
+    const documentKey = sha256Hex(query);
+    if (tracer) this.#documentHash = documentKey;
+    const check = pipeline.checkOperation({
+      transport: 'ws',
+      document: prepared.document,
+      operation,
+      variables,
+      documentKey,
+    });
     if (check) return this.#refuse([check]);
 
     this.#executing = true;
     return {
       schema: pipeline.schema,
       document: prepared.document,
-      contextValue: this.#contextFor(this.type === 'subscription' ? this.env.subscriptionTimeoutMs : this.env.requestTimeoutMs),
+      contextValue: this.#contextFor(
+        this.type === 'subscription' ? this.env.subscriptionTimeoutMs : this.env.requestTimeoutMs,
+      ),
       ...(variables ? { variableValues: variables } : {}),
       ...(operation.name ? { operationName: operation.name.value } : {}),
     };
@@ -130,7 +161,9 @@ export class WsOperation {
       errors: this.#errors,
       hasData: this.#hasData,
       cancelled,
+      ...(this.#documentHash !== undefined ? { documentHash: this.#documentHash } : {}),
     });
+    if (this.#span) trace.getSpan(this.#span)?.end();
     this.onEnd(this);
   }
 
@@ -147,6 +180,7 @@ export class WsOperation {
         principal: this.principal,
         logger: this.env.logger.child({ requestId: this.requestId }),
         timeoutMs,
+        ...this.#traceScope(),
         onEnd: (release) => {
           this.#release = release;
         },
@@ -156,10 +190,15 @@ export class WsOperation {
     }
     return this.#context;
   }
+
+  /** Traced: the trace the operation's context continues, its span's parent and start. */
+  #traceScope(): { traceparent?: string; parent?: Context; startedAt?: number } {
+    const span = this.#span && trace.getSpan(this.#span);
+    if (!span) return {};
+    return { traceparent: traceparentOf(span), parent: this.#span!, startedAt: this.startedAt };
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-

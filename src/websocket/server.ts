@@ -13,7 +13,8 @@
  *     each through the one pipeline (./operation), with HTTP's deadline for queries and mutations;
  *   - slow readers, keep-alive, maximum lifetime, shutdown: ./connection;
  *   - socket errors (an oversized frame, a broken client) are logged as JSON lines, at warn, with
- *     their code and never a stack trace; ws itself closes such sockets (1009 for a frame too big).
+ *     their code and never a stack trace; ws itself closes such sockets (1009 for a frame too big);
+ *   - traced (src/telemetry): a server span per operation, execution in its span (./tracing).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import websocket from '@fastify/websocket';
@@ -30,6 +31,7 @@ import type { GatewayMetrics } from '../observability/metrics';
 import type { OperationPipeline, OperationRequest } from '../pipeline';
 import { CLOSE, Connection, type CloseReason } from './connection';
 import { WsOperation, type OperationEnv } from './operation';
+import { tracedExecution } from './tracing';
 
 /** A subscription's budget beyond its longest wait for a run. */
 const SUBSCRIPTION_MARGIN_MS = 30_000;
@@ -102,10 +104,16 @@ export class GraphQLWebSocketServer {
    * the error envelope, an Origin that may not open a socket.
    */
   checkUpgrade = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    if (isAllowedOrigin(request.headers.origin, request.headers.host, this.#opts.config.http.corsOrigins)) return undefined;
+    if (isAllowedOrigin(request.headers.origin, request.headers.host, this.#opts.config.http.corsOrigins))
+      return undefined;
     this.#opts.metrics.wsRefused.inc({ reason: 'origin' });
     request.log.warn({ origin: request.headers.origin }, 'WebSocket upgrade refused: origin not allowed');
-    return sendError(reply, 403, ErrorCode.FORBIDDEN, 'This origin may not open a WebSocket to the gateway (see GATEWAY_CORS_ORIGINS).');
+    return sendError(
+      reply,
+      403,
+      ErrorCode.FORBIDDEN,
+      'This origin may not open a WebSocket to the gateway (see GATEWAY_CORS_ORIGINS).',
+    );
   };
 
   /** The @fastify/websocket handler of an opened socket. */
@@ -117,7 +125,10 @@ export class GraphQLWebSocketServer {
       { maxOperations: websocket.maxOperationsPerConnection, maxBufferedBytes: websocket.maxBufferedBytes },
       (slow) => {
         this.#opts.metrics.wsRefused.inc({ reason: 'slow_reader' });
-        this.#opts.logger.warn({ connectionId: slow.id, principal: slow.principal?.id }, 'WebSocket closed: the client is not reading');
+        this.#opts.logger.warn(
+          { connectionId: slow.id, principal: slow.principal?.id },
+          'WebSocket closed: the client is not reading',
+        );
       },
     );
     socket.once('close', (code) => this.#closed(connection, code));
@@ -125,8 +136,11 @@ export class GraphQLWebSocketServer {
     this.#connections.add(connection);
     this.#count(connection.clientKey, +1);
     if (this.#connections.size > websocket.maxConnections) return this.#refuse(connection, CLOSE.BUSY, 'connections');
-    if (this.#countOf(connection.clientKey) > websocket.maxConnectionsPerClient) return this.#refuse(connection, CLOSE.CLIENT_BUSY, 'client_connections');
-    connection.after(websocket.maxLifetimeMs, () => connection.retire(CLOSE.LIFETIME, undefined, this.#opts.config.requestTimeoutMs));
+    if (this.#countOf(connection.clientKey) > websocket.maxConnectionsPerClient)
+      return this.#refuse(connection, CLOSE.CLIENT_BUSY, 'client_connections');
+    connection.after(websocket.maxLifetimeMs, () =>
+      connection.retire(CLOSE.LIFETIME, undefined, this.#opts.config.requestTimeoutMs),
+    );
 
     const closed = this.#protocol.opened(
       {
@@ -149,7 +163,10 @@ export class GraphQLWebSocketServer {
   /** An error on an upgraded socket, before or after the handler (for @fastify/websocket). */
   onSocketError = (error: Error & { code?: string }, socket: WebSocket): void => {
     const connection = this.#bySocket.get(socket);
-    this.#opts.logger.warn({ ...(connection ? { connectionId: connection.id } : {}), code: error.code ?? error.name }, 'WebSocket error');
+    this.#opts.logger.warn(
+      { ...(connection ? { connectionId: connection.id } : {}), code: error.code ?? error.name },
+      'WebSocket error',
+    );
     socket.terminate();
   };
 
@@ -174,18 +191,27 @@ export class GraphQLWebSocketServer {
   #makeProtocol() {
     return makeServer<Record<string, unknown>, Extra>({
       schema: this.#opts.pipeline.schema,
+      ...(this.#opts.pipeline.telemetry.tracer ? tracedExecution() : {}),
       onConnect: (ctx) => this.#authenticate(ctx),
       onSubscribe: (ctx, id, payload) => {
         const { connection } = ctx.extra;
-        const operation = new WsOperation(id, connection.principal!, this.#env, (ended) => this.#operationEnded(connection, ended));
+        const operation = new WsOperation(
+          id,
+          connection.principal!,
+          this.#env,
+          (ended) => this.#operationEnded(connection, ended),
+          ctx.extra.request.headers,
+        );
         const refusal = this.#refusalFor(connection);
         connection.operations.set(id, operation);
         const started = operation.start(payload as OperationRequest, refusal);
         if (operation.isLiveSubscription) this.#liveSubscriptions += 1;
         return started;
       },
-      onNext: (ctx, id, _payload, _args, result) => ctx.extra.connection.operations.get(id)?.answerResult(result) ?? result,
-      onError: (ctx, id, _payload, errors) => ctx.extra.connection.operations.get(id)?.answerErrors(errors) ?? errors.map((e) => e.toJSON()),
+      onNext: (ctx, id, _payload, _args, result) =>
+        ctx.extra.connection.operations.get(id)?.answerResult(result) ?? result,
+      onError: (ctx, id, _payload, errors) =>
+        ctx.extra.connection.operations.get(id)?.answerErrors(errors) ?? errors.map((e) => e.toJSON()),
       onComplete: (ctx, id) => ctx.extra.connection.operations.get(id)?.end(),
     });
   }
@@ -210,9 +236,17 @@ export class GraphQLWebSocketServer {
     } catch (error) {
       const failure = error instanceof AuthFailure ? error : undefined;
       const unavailable = failure?.code === ErrorCode.AUTH_UNAVAILABLE;
-      this.#opts.metrics.authFailures.inc({ outcome: unavailable ? 'unavailable' : 'unauthenticated', transport: 'ws' });
+      this.#opts.metrics.authFailures.inc({
+        outcome: unavailable ? 'unavailable' : 'unauthenticated',
+        transport: 'ws',
+      });
       this.#opts.logger.warn(
-        { connectionId: connection.id, transport: 'ws', code: failure?.code ?? 'error', reason: failure?.reason ?? 'error' },
+        {
+          connectionId: connection.id,
+          transport: 'ws',
+          code: failure?.code ?? 'error',
+          reason: failure?.reason ?? 'error',
+        },
         'WebSocket connection refused: credential not accepted',
       );
       if (unavailable) connection.close(CLOSE.AUTH_UNAVAILABLE);
@@ -233,7 +267,9 @@ export class GraphQLWebSocketServer {
       const left = Math.max(0, principal.expiresAt - Date.now());
       // Past the lifetime the socket retires anyway (and a timer cannot wait beyond ~24 days).
       if (left < this.#opts.config.websocket.maxLifetimeMs) {
-        connection.after(left, () => connection.retire(CLOSE.EXPIRED, refusals.credentialExpired(), this.#opts.config.requestTimeoutMs));
+        connection.after(left, () =>
+          connection.retire(CLOSE.EXPIRED, refusals.credentialExpired(), this.#opts.config.requestTimeoutMs),
+        );
       }
     }
     return true;
@@ -241,7 +277,10 @@ export class GraphQLWebSocketServer {
 
   #refuse(connection: Connection, close: CloseReason, reason: string): void {
     this.#opts.metrics.wsRefused.inc({ reason });
-    this.#opts.logger.warn({ connectionId: connection.id, remoteAddress: connection.remoteAddress, reason }, 'WebSocket connection refused');
+    this.#opts.logger.warn(
+      { connectionId: connection.id, remoteAddress: connection.remoteAddress, reason },
+      'WebSocket connection refused',
+    );
     connection.close(close);
   }
 
@@ -257,7 +296,12 @@ export class GraphQLWebSocketServer {
     connection.closedNow();
     this.#opts.metrics.wsClosed.inc({ code: String(code) });
     this.#opts.logger.info(
-      { connectionId: connection.id, principal: connection.principal?.id ?? null, code, durationMs: Date.now() - connection.openedAt },
+      {
+        connectionId: connection.id,
+        principal: connection.principal?.id ?? null,
+        code,
+        durationMs: Date.now() - connection.openedAt,
+      },
       'WebSocket closed',
     );
     if (this.#connections.size === 0) this.#allClosed?.();

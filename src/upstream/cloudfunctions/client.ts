@@ -111,18 +111,17 @@ export class CloudFunctionsClient {
   }
 
   async getAction(key: ActionKey, call: CallOptions = {}): Promise<ActionDetail | null> {
-    const content = await this.#getOrNull(
-      'GET /packages/{pkg}/actions/{action}',
-      actionPath(key),
-      key,
-      call,
-    );
+    const content = await this.#getOrNull('GET /packages/{pkg}/actions/{action}', actionPath(key), key, call);
     if (content === null) return null;
     if (!hasName(content)) throw badResponse();
     return content as ActionDetail;
   }
 
-  async listActivations(key: ActionKey, query: ActivationQuery, call: CallOptions = {}): Promise<ActivationList | null> {
+  async listActivations(
+    key: ActionKey,
+    query: ActivationQuery,
+    call: CallOptions = {},
+  ): Promise<ActivationList | null> {
     const content = await this.#getOrNull(
       'GET /packages/{pkg}/actions/{action}/activations',
       `${actionPath(key)}/activations`,
@@ -165,7 +164,12 @@ export class CloudFunctionsClient {
    * an activationId (outlived the wait, still running); 502 with a record whose response.success is
    * false (the action ran and failed: a result, not an error).
    */
-  async invoke(key: ActionKey, params: Record<string, unknown>, waitMs: number | undefined, call: CallOptions = {}): Promise<InvokeOutcome> {
+  async invoke(
+    key: ActionKey,
+    params: Record<string, unknown>,
+    waitMs: number | undefined,
+    call: CallOptions = {},
+  ): Promise<InvokeOutcome> {
     const query = buildQuery([
       ['platform', key.platform],
       ['timeout', waitMs],
@@ -219,7 +223,10 @@ export class CloudFunctionsClient {
     call: CallOptions,
     extraQuery: ReadonlyArray<readonly [string, string | number | undefined]> = [],
   ): Promise<unknown> {
-    const res = await this.send('GET', `${path}${buildQuery([['platform', target.platform], ...extraQuery])}`, { ...call, route });
+    const res = await this.send('GET', `${path}${buildQuery([['platform', target.platform], ...extraQuery])}`, {
+      ...call,
+      route,
+    });
     if (res.status === 404) return null;
     if (res.status >= 200 && res.status < 300) {
       const content = envelopeContent(res.body);
@@ -233,34 +240,44 @@ export class CloudFunctionsClient {
    * One signed exchange. `pathAndQuery` is relative to the base path and already encoded; the
    * string signed is the string sent.
    */
-  protected send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', pathAndQuery: string, options: SendOptions): Promise<Exchange> {
+  protected send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    pathAndQuery: string,
+    options: SendOptions,
+  ): Promise<Exchange> {
     const { dispatcher, signer, observer, basePath, origin, guard, shared } = this.#opts;
     const path = `${basePath}${pathAndQuery}`;
     // Written once, before the breaker: a body that cannot be written is not the upstream failing.
     const json = options.body !== undefined ? serializeBody(options.body) : undefined;
     const run = (signal: AbortSignal | undefined) => {
-      const attempt = () =>
+      const attempt = (traceparent?: string) =>
         exchange(
-        dispatcher,
-        {
-          origin,
-          path,
-          method,
-          // Signed per attempt: a retry carries a fresh timestamp.
-          headers: signer.sign(method, path),
-          ...(json !== undefined ? { json } : {}),
-          ...(signal ? { signal } : {}),
-          ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
-          ...(options.trace ? { trace: options.trace } : {}),
-        },
-        { service: 'cloudfunctions', route: options.route, isUpstreamFailure, ...(observer ? { observer } : {}) },
-      );
+          dispatcher,
+          {
+            origin,
+            path,
+            method,
+            // Signed per attempt: a retry carries a fresh timestamp.
+            headers: signer.sign(method, path),
+            ...(json !== undefined ? { json } : {}),
+            ...(signal ? { signal } : {}),
+            ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+            ...(options.trace ? { trace: options.trace } : {}),
+            ...(traceparent !== undefined ? { traceparent } : {}),
+          },
+          { service: 'cloudfunctions', route: options.route, isUpstreamFailure, ...(observer ? { observer } : {}) },
+        );
       return guard.run(attempt, {
         idempotent: method === 'GET',
         isTransient: isTransientAnswer,
         isFailure: isUpstreamFailure,
         ...(signal ? { signal } : {}),
         ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+        // For the attempt's span (traced only): what it is, and whom it serves.
+        route: options.route,
+        method,
+        trace: options.trace,
+        parent: options.parent,
       });
     };
     if (method !== 'GET' || !shared?.enabled) return run(options.signal);

@@ -12,10 +12,14 @@
  *   region) unless NOVA_URL overrides it.
  *
  * The password, the application credential secret and the tokens stay here and in the request
- * headers: never in an error, the GraphQL context, or a log line.
+ * headers: never in an error, the GraphQL context, a log line or a span. Traced, an issue is a
+ * `keystone token` span (child of the operation that needed it) around its request's span.
  */
+import type { Context } from '@opentelemetry/api';
 import type { ComputeConfig, IdentityConfig } from '../../config';
-import { ErrorCode, GatewayError, upstreamFailure } from '../../errors';
+import { ErrorCode, GatewayError, isGatewayError, upstreamFailure } from '../../errors';
+import { ATTR } from '../../telemetry/spans';
+import { endInternal, type TracedCall, type UpstreamSpans } from '../../telemetry/upstream';
 import { exchange, parseRetryAfter, serializeBody, type PoolRegistry, type UpstreamObserver } from '../http';
 import type { UpstreamGuard } from '../resilience';
 import { keystoneError } from './errors';
@@ -38,6 +42,8 @@ export interface KeystoneAuthOptions {
   guard: UpstreamGuard;
   observer?: UpstreamObserver;
   now?: () => number;
+  /** Traced only: the token fetch's span. */
+  spans?: UpstreamSpans;
 }
 
 /** Renew this long before expiry at most. */
@@ -59,19 +65,28 @@ export class KeystoneAuth {
   /** Who the gateway is to Keystone (no secret): part of shared-read keys. */
   get identity(): string {
     const { credentials: c, scope, authUrl } = this.#opts.identity;
-    const who = c.method === 'application_credential' ? `appcred:${c.id}` : `user:${c.userId ?? `${c.userDomainId ?? c.userDomainName}/${c.username}`}`;
-    const project = !scope ? '' : 'projectId' in scope ? scope.projectId : `${scope.projectDomainId ?? scope.projectDomainName}/${scope.projectName}`;
+    const who =
+      c.method === 'application_credential'
+        ? `appcred:${c.id}`
+        : `user:${c.userId ?? `${c.userDomainId ?? c.userDomainName}/${c.username}`}`;
+    const project = !scope
+      ? ''
+      : 'projectId' in scope
+        ? scope.projectId
+        : `${scope.projectDomainId ?? scope.projectDomainName}/${scope.projectName}`;
     return `${authUrl} ${who} ${project}`;
   }
 
-  /** A valid session: the cached one, or a shared renewal. */
-  async session(signal?: AbortSignal): Promise<ComputeSession> {
+  /** A valid session: the cached one, or a shared renewal (traced as a child of `call`'s operation). */
+  async session(signal?: AbortSignal, call?: TracedCall): Promise<ComputeSession> {
     const current = this.#current;
     if (current && this.#now() < current.refreshAt) return current;
     if (!this.#pending) {
-      this.#pending = this.#issue().finally(() => {
-        this.#pending = undefined;
-      });
+      this.#pending = (this.#opts.spans ? this.#issueTraced(this.#opts.spans, call ?? {}) : this.#issue()).finally(
+        () => {
+          this.#pending = undefined;
+        },
+      );
     }
     const pending = this.#pending;
     if (!signal) return pending;
@@ -84,24 +99,50 @@ export class KeystoneAuth {
     if (this.#current?.token === token) this.#current = undefined;
   }
 
-  async #issue(): Promise<CachedSession> {
+  async #issueTraced(spans: UpstreamSpans, call: TracedCall): Promise<CachedSession> {
+    const method = this.#opts.identity.credentials.method;
+    const ctx = spans.startInternal('keystone token', spans.parentOf(call), {
+      [ATTR.UPSTREAM_SERVICE]: 'identity',
+      [ATTR.KEYSTONE_METHOD]: method,
+    });
+    try {
+      const session = await this.#issue(ctx);
+      endInternal(ctx, {});
+      return session;
+    } catch (error) {
+      endInternal(ctx, {}, isGatewayError(error) ? error.code : 'Error');
+      throw error;
+    }
+  }
+
+  async #issue(parent?: Context): Promise<CachedSession> {
     const { identity, pools, observer, compute, guard } = this.#opts;
     const url = new URL(`${identity.authUrl}/auth/tokens`);
     if (compute.novaUrl) url.search = '?nocatalog';
+    const route = 'POST /v3/auth/tokens';
     // Issuing a token twice is harmless, so this POST is retried like a read.
     const res = await guard.run(
-      () =>
+      (traceparent?: string) =>
         exchange(
           pools.get(url.origin),
-          { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers: {}, json: serializeBody(requestBody(identity)) },
-          { service: 'identity', route: 'POST /v3/auth/tokens', ...(observer ? { observer } : {}) },
+          {
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: 'POST',
+            headers: {},
+            json: serializeBody(requestBody(identity)),
+            ...(traceparent !== undefined ? { traceparent } : {}),
+          },
+          { service: 'identity', route, ...(observer ? { observer } : {}) },
         ),
-      { idempotent: true },
+      { idempotent: true, route, method: 'POST', parent },
     );
-    if (res.status !== 201 && res.status !== 200) throw keystoneError(res.status, parseRetryAfter(res.headers['retry-after']));
+    if (res.status !== 201 && res.status !== 200)
+      throw keystoneError(res.status, parseRetryAfter(res.headers['retry-after']));
     const header = res.headers['x-subject-token'];
     const token = Array.isArray(header) ? header[0] : header;
-    const body = (res.body as { token?: { expires_at?: unknown; issued_at?: unknown; catalog?: unknown } } | undefined)?.token;
+    const body = (res.body as { token?: { expires_at?: unknown; issued_at?: unknown; catalog?: unknown } } | undefined)
+      ?.token;
     const expiresAt = typeof body?.expires_at === 'string' ? Date.parse(withZone(body.expires_at)) : NaN;
     if (!token || !body || Number.isNaN(expiresAt)) {
       throw upstreamFailure('badResponse', 'identity', { status: res.status });
@@ -124,17 +165,30 @@ function withZone(time: string): string {
 function requestBody(identity: IdentityConfig): unknown {
   const c = identity.credentials;
   if (c.method === 'application_credential') {
-    return { auth: { identity: { methods: ['application_credential'], application_credential: { id: c.id, secret: c.secret } } } };
+    return {
+      auth: {
+        identity: { methods: ['application_credential'], application_credential: { id: c.id, secret: c.secret } },
+      },
+    };
   }
   const user = c.userId
     ? { id: c.userId, password: c.password }
-    : { name: c.username, domain: c.userDomainId ? { id: c.userDomainId } : { name: c.userDomainName ?? 'Default' }, password: c.password };
+    : {
+        name: c.username,
+        domain: c.userDomainId ? { id: c.userDomainId } : { name: c.userDomainName ?? 'Default' },
+        password: c.password,
+      };
   const s = identity.scope;
   const scope = !s
     ? undefined
     : 'projectId' in s
       ? { project: { id: s.projectId } }
-      : { project: { name: s.projectName, domain: s.projectDomainId ? { id: s.projectDomainId } : { name: s.projectDomainName ?? 'Default' } } };
+      : {
+          project: {
+            name: s.projectName,
+            domain: s.projectDomainId ? { id: s.projectDomainId } : { name: s.projectDomainName ?? 'Default' },
+          },
+        };
   return { auth: { identity: { methods: ['password'], password: { user } }, ...(scope ? { scope } : {}) } };
 }
 

@@ -10,7 +10,16 @@
  * whether Nova sends a `next` link on the last full page.
  */
 import { upstreamFailure, type GatewayError } from '../../errors';
-import { buildQuery, exchange, parseRetryAfter, segment, type CallOptions, type Exchange, type PoolRegistry, type UpstreamObserver } from '../http';
+import {
+  buildQuery,
+  exchange,
+  parseRetryAfter,
+  segment,
+  type CallOptions,
+  type Exchange,
+  type PoolRegistry,
+  type UpstreamObserver,
+} from '../http';
 import type { UpstreamGuard } from '../resilience';
 import type { SharedReads } from '../shared-reads';
 import type { KeystoneAuth } from './auth';
@@ -47,14 +56,22 @@ export class NovaClient {
     return server as unknown as NovaServer;
   }
 
-  async listInstanceActions(serverId: string, query: InstanceActionQuery, call: CallOptions = {}): Promise<InstanceActionPage | null> {
+  async listInstanceActions(
+    serverId: string,
+    query: InstanceActionQuery,
+    call: CallOptions = {},
+  ): Promise<InstanceActionPage | null> {
     const q = buildQuery([
       ['limit', query.limit + 1],
       ['marker', query.marker],
       ['changes-since', query.changesSince === undefined ? undefined : new Date(query.changesSince).toISOString()],
       ['changes-before', query.changesBefore === undefined ? undefined : new Date(query.changesBefore).toISOString()],
     ]);
-    const body = await this.#get('GET /servers/{id}/os-instance-actions', `/servers/${segment(serverId)}/os-instance-actions${q}`, call);
+    const body = await this.#get(
+      'GET /servers/{id}/os-instance-actions',
+      `/servers/${segment(serverId)}/os-instance-actions${q}`,
+      call,
+    );
     if (body === null) return null;
     const list = (body as { instanceActions?: unknown }).instanceActions;
     if (!Array.isArray(list)) throw badResponse();
@@ -62,7 +79,11 @@ export class NovaClient {
     return { actions: actions.slice(0, query.limit), hasNextPage: actions.length > query.limit };
   }
 
-  async getInstanceAction(serverId: string, requestId: string, call: CallOptions = {}): Promise<NovaInstanceAction | null> {
+  async getInstanceAction(
+    serverId: string,
+    requestId: string,
+    call: CallOptions = {},
+  ): Promise<NovaInstanceAction | null> {
     const body = await this.#get(
       'GET /servers/{id}/os-instance-actions/{request_id}',
       `/servers/${segment(serverId)}/os-instance-actions/${segment(requestId)}`,
@@ -91,35 +112,46 @@ export class NovaClient {
 
   async #send(route: string, pathAndQuery: string, call: CallOptions): Promise<Exchange & { token: string }> {
     const { auth, pools, observer, microversion, guard, shared } = this.#opts;
-    const session = await auth.session(call.signal);
+    const session = await auth.session(call.signal, call);
     const base = new URL(session.computeUrl);
     const path = `${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`;
     const run = (signal: AbortSignal | undefined) => {
-      const attempt = () =>
+      const attempt = (traceparent?: string) =>
         exchange(
-        pools.get(base.origin),
-        {
-          origin: base.origin,
-          path,
-          method: 'GET',
-          headers: {
-            'x-auth-token': session.token,
-            'openstack-api-version': `compute ${microversion}`,
-            'x-openstack-nova-api-version': microversion,
+          pools.get(base.origin),
+          {
+            origin: base.origin,
+            path,
+            method: 'GET',
+            headers: {
+              'x-auth-token': session.token,
+              'openstack-api-version': `compute ${microversion}`,
+              'x-openstack-nova-api-version': microversion,
+            },
+            ...(signal ? { signal } : {}),
+            ...(call.trace ? { trace: call.trace } : {}),
+            ...(traceparent !== undefined ? { traceparent } : {}),
           },
-          ...(signal ? { signal } : {}),
-          ...(call.trace ? { trace: call.trace } : {}),
-        },
-        { service: 'compute', route, ...(observer ? { observer } : {}) },
-      );
+          { service: 'compute', route, ...(observer ? { observer } : {}) },
+        );
       return guard.run(attempt, {
         idempotent: true,
         ...(signal ? { signal } : {}),
         ...(call.deadline !== undefined ? { deadline: call.deadline } : {}),
+        // For the attempt's span (traced only).
+        route,
+        method: 'GET',
+        trace: call.trace,
+        parent: call.parent,
       });
     };
     const res = shared?.enabled
-      ? await shared.read('compute', `compute ${auth.identity} ${microversion} GET ${base.origin}${path}`, call.signal, run)
+      ? await shared.read(
+          'compute',
+          `compute ${auth.identity} ${microversion} GET ${base.origin}${path}`,
+          call.signal,
+          run,
+        )
       : await run(call.signal);
     return { ...res, token: session.token };
   }
