@@ -8,7 +8,9 @@ module.exports = {
   transform: {
     '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
   },
-  // ESM-only packages (e.g. `cookie` pulled in by Fastify) must be transformed to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|set-cookie-parser)/)'],
+  // ESM-only packages: Node 24 require()s them, Jest's module loader does not (only with Node's experimental
+  // --experimental-vm-modules), so under Jest alone they are transformed to CommonJS: jose 6 and cockatiel 4,
+  // and `cookie`, which Fastify pulls in.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|jose|cockatiel)/)'],
   testTimeout: 30000,
 };

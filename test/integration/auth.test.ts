@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
@@ -15,7 +15,11 @@ const QUERY = `{ packages { name } server(id: "${SEED_SERVER_ID}") { id } }`;
 const INVOKE = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }';
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as any };
 }
 
@@ -35,7 +39,12 @@ describe('GATEWAY_AUTH=apikey', () => {
 
   it('answers 401 UNAUTHENTICATED without a key, with a bad key, or a forged one, and calls nothing upstream', async () => {
     const forged = `${reader.key.slice(0, -4)}AAAA`;
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${forged}` }, { 'x-api-key': forged }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Bearer ${forged}` },
+      { 'x-api-key': forged },
+    ];
     for (const headers of attempts) {
       const res = await post(h.url, { query: QUERY }, headers);
       expect(res.status).toBe(401);
@@ -52,9 +61,16 @@ describe('GATEWAY_AUTH=apikey', () => {
   it('lets a key read what its scopes allow, and answers FORBIDDEN on the other fields only', async () => {
     const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${reader.key}` });
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }], server: null });
+    expect(res.body.data).toEqual({
+      packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }],
+      server: null,
+    });
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ message: 'This field needs the scope compute:read.', path: ['server'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+      expect.objectContaining({
+        message: 'This field needs the scope compute:read.',
+        path: ['server'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
     ]);
     expect(h.computeCalls()).toEqual([]);
   });
@@ -63,7 +79,9 @@ describe('GATEWAY_AUTH=apikey', () => {
     const denied = await post(h.url, { query: INVOKE }, { 'x-api-key': reader.key });
     expect(denied.body).toEqual({
       data: null,
-      errors: [expect.objectContaining({ path: ['invokeAction'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })],
+      errors: [
+        expect.objectContaining({ path: ['invokeAction'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+      ],
     });
     expect(h.upstreamCalls()).toEqual([]);
     const allowed = await post(h.url, { query: INVOKE }, { authorization: `Bearer ${invoker.key}` });
@@ -74,12 +92,15 @@ describe('GATEWAY_AUTH=apikey', () => {
 describe('GATEWAY_AUTH=jwt', () => {
   let h: Harness;
   let jwks: Server;
-  let privateKey: KeyLike;
-  let otherKey: KeyLike;
+  let privateKey: CryptoKey;
+  let otherKey: CryptoKey;
   const ISSUER = 'https://issuer.test/';
   const AUDIENCE = 'ncf-gateway';
 
-  const sign = (claims: Record<string, unknown>, opts: { key?: KeyLike; kid?: string; issuer?: string; audience?: string; exp?: string | number | null } = {}) => {
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { key?: CryptoKey; kid?: string; issuer?: string; audience?: string; exp?: string | number | null } = {},
+  ) => {
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid: opts.kid ?? 'k1' })
       .setSubject('user-42')
@@ -153,7 +174,12 @@ describe('GATEWAY_AUTH=jwt', () => {
     const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${forever}` });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({
-      errors: [{ message: 'The bearer token is not valid.', extensions: { code: 'UNAUTHENTICATED', requestId: res.headers['x-request-id'] } }],
+      errors: [
+        {
+          message: 'The bearer token is not valid.',
+          extensions: { code: 'UNAUTHENTICATED', requestId: res.headers['x-request-id'] },
+        },
+      ],
     });
     expect(res.headers['www-authenticate']).toBe('Bearer realm="ncf-gateway", error="invalid_token"');
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === res.headers['x-request-id']);
@@ -165,7 +191,11 @@ describe('GATEWAY_AUTH=jwt', () => {
   it('closes a WebSocket when its token expires (4403), having served it until then', async () => {
     const soon = await sign({ scope: 'functions:read' }, { exp: Math.floor(Date.now() / 1000) + 2 });
     const outcome = await socketOutcome(h, soon, '{ packages { name } }');
-    expect(outcome).toEqual({ code: 4403, reason: 'The credential has expired', answered: { data: { packages: expect.any(Array) } } });
+    expect(outcome).toEqual({
+      code: 4403,
+      reason: 'The credential has expired',
+      answered: { data: { packages: expect.any(Array) } },
+    });
   });
 });
 
@@ -173,16 +203,25 @@ describe('GATEWAY_AUTH=jwt', () => {
  * Opens a graphql-ws socket with this token, runs `query` when given, and waits for the socket to
  * be closed by the gateway: its close code and reason, and the answer to the query.
  */
-async function socketOutcome(h: Harness, token: string, query?: string): Promise<{ code: number; reason: string; answered?: unknown }> {
+async function socketOutcome(
+  h: Harness,
+  token: string,
+  query?: string,
+): Promise<{ code: number; reason: string; answered?: unknown }> {
   const socket = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   let answered: unknown;
-  socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+  socket.on('open', () =>
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+  );
   socket.on('message', (data) => {
     const message = JSON.parse(String(data));
-    if (message.type === 'connection_ack' && query) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+    if (message.type === 'connection_ack' && query)
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
     if (message.type === 'next') answered = message.payload;
   });
-  const closed = await new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   return { ...closed, ...(answered !== undefined ? { answered } : {}) };
 }
 
@@ -190,7 +229,7 @@ describe('GATEWAY_AUTH=jwt with an identity provider that cannot be asked', () =
   const ISSUER = 'https://issuer.test/';
   const AUDIENCE = 'ncf-gateway';
   let token: string;
-  let privateKey: KeyLike;
+  let privateKey: CryptoKey;
 
   beforeAll(async () => {
     privateKey = (await generateKeyPair('ES256')).privateKey;
@@ -204,13 +243,21 @@ describe('GATEWAY_AUTH=jwt with an identity provider that cannot be asked', () =
   });
 
   /** A gateway whose JWKS is served by `handler` (or nothing listens at all). */
-  async function withJwks(handler: ((req: unknown, res: import('node:http').ServerResponse) => void) | 'closed', run: (h: Harness) => Promise<void>) {
+  async function withJwks(
+    handler: ((req: unknown, res: import('node:http').ServerResponse) => void) | 'closed',
+    run: (h: Harness) => Promise<void>,
+  ) {
     const server = createServer(handler === 'closed' ? () => undefined : handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     if (handler === 'closed') await new Promise((resolve) => server.close(resolve));
     const options: HarnessOptions = {
-      env: { GATEWAY_AUTH: 'jwt', GATEWAY_JWKS_URL: `http://127.0.0.1:${port}/jwks`, GATEWAY_JWT_ISSUER: ISSUER, GATEWAY_JWT_AUDIENCE: AUDIENCE },
+      env: {
+        GATEWAY_AUTH: 'jwt',
+        GATEWAY_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+        GATEWAY_JWT_ISSUER: ISSUER,
+        GATEWAY_JWT_AUDIENCE: AUDIENCE,
+      },
     };
     const h = await startHarness(options);
     try {
@@ -226,27 +273,40 @@ describe('GATEWAY_AUTH=jwt with an identity provider that cannot be asked', () =
 
   it.each([
     ['hangs', (() => undefined) as (req: unknown, res: import('node:http').ServerResponse) => void, 'ERR_JWKS_TIMEOUT'],
-    ['answers 500', ((_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(500).end('oops')) as (req: unknown, res: import('node:http').ServerResponse) => void, 'ERR_JOSE_GENERIC'],
+    [
+      'answers 500',
+      ((_req: unknown, res: import('node:http').ServerResponse) => res.writeHead(500).end('oops')) as (
+        req: unknown,
+        res: import('node:http').ServerResponse,
+      ) => void,
+      'ERR_JOSE_GENERIC',
+    ],
     ['is not listening', 'closed' as const, 'ECONNREFUSED'],
-  ])('answers 503 AUTH_UNAVAILABLE, quickly and logged, when the JWKS %s; a WebSocket closes with 1013', async (_name, handler, reason) => {
-    await withJwks(handler, async (h) => {
-      const started = Date.now();
-      const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${token}` });
-      expect(Date.now() - started).toBeLessThan(3_500);
-      expect(res.status).toBe(503);
-      expect(res.headers['retry-after']).toBe('5');
-      expect(res.body).toEqual({
-        errors: [
-          {
-            message: 'The identity provider could not be reached to check the token; try again shortly.',
-            extensions: { code: 'AUTH_UNAVAILABLE', requestId: res.headers['x-request-id'] },
-          },
-        ],
+  ])(
+    'answers 503 AUTH_UNAVAILABLE, quickly and logged, when the JWKS %s; a WebSocket closes with 1013',
+    async (_name, handler, reason) => {
+      await withJwks(handler, async (h) => {
+        const started = Date.now();
+        const res = await post(h.url, { query: QUERY }, { authorization: `Bearer ${token}` });
+        expect(Date.now() - started).toBeLessThan(3_500);
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+        expect(res.body).toEqual({
+          errors: [
+            {
+              message: 'The identity provider could not be reached to check the token; try again shortly.',
+              extensions: { code: 'AUTH_UNAVAILABLE', requestId: res.headers['x-request-id'] },
+            },
+          ],
+        });
+        const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === res.headers['x-request-id']);
+        expect(line).toMatchObject({ level: 'warn', code: 'AUTH_UNAVAILABLE', reason });
+        expect(h.upstreamCalls()).toEqual([]);
+        expect(await socketOutcome(h, token)).toEqual({
+          code: 1013,
+          reason: 'The identity provider is unavailable; try again later',
+        });
       });
-      const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === res.headers['x-request-id']);
-      expect(line).toMatchObject({ level: 'warn', code: 'AUTH_UNAVAILABLE', reason });
-      expect(h.upstreamCalls()).toEqual([]);
-      expect(await socketOutcome(h, token)).toEqual({ code: 1013, reason: 'The identity provider is unavailable; try again later' });
-    });
-  });
+    },
+  );
 });
