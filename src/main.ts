@@ -4,6 +4,8 @@
  * gracefully on SIGTERM/SIGINT: readiness fails first, in-flight operations finish, then
  * connections and workers close.
  */
+// First, before any other module: on a Node older than 22.19 it says what to run, and exits.
+import './preflight';
 import { ConfigError, loadConfig, type GatewayConfig } from './config';
 import { securityPosture, startGateway } from './gateway';
 import { GRAPHQL_PATH } from './http/graphql';
