@@ -11,6 +11,7 @@
  * Exporter headers often carry a collector's API key: they are non-enumerable (no log or JSON of
  * the configuration carries them) and, like every value, never echoed in a problem.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { checkBaseUrl, flag, hideField, intIn, oneOf, optionalText, readSection, type Env } from './fields';
 
@@ -53,6 +54,8 @@ export interface TracingOn {
   /** OTEL_RESOURCE_ATTRIBUTES, service.name set from serviceName. */
   resourceAttributes: Record<string, string>;
   batch: BatchConfig;
+  /** PEM files for https: the CA to trust, and a client certificate and key (mutual TLS). */
+  tls: { ca?: string; cert?: string; key?: string };
 }
 
 export interface TracingOff {
@@ -84,6 +87,12 @@ const OTEL = {
   exportTimeoutMs: ['OTEL_BSP_EXPORT_TIMEOUT', intIn(1, 600_000).default(30_000)],
   maxQueueSize: ['OTEL_BSP_MAX_QUEUE_SIZE', intIn(1, 1_000_000).default(2_048)],
   maxExportBatchSize: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE', intIn(1, 1_000_000).default(512)],
+  certificate: ['OTEL_EXPORTER_OTLP_CERTIFICATE', optionalText],
+  tracesCertificate: ['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', optionalText],
+  clientCertificate: ['OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', optionalText],
+  tracesClientCertificate: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', optionalText],
+  clientKey: ['OTEL_EXPORTER_OTLP_CLIENT_KEY', optionalText],
+  tracesClientKey: ['OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', optionalText],
 } as const;
 
 type OtelVars = NonNullable<ReturnType<typeof readSection<typeof OTEL>>>;
@@ -137,6 +146,45 @@ function samplerRatio(e: OtelVars, problems: string[]): number {
   return ratio;
 }
 
+/** The TLS files, the traces variables winning; each must be a readable file (its path is not echoed). */
+function tlsFiles(e: OtelVars, problems: string[]): TracingOn['tls'] {
+  const files = [
+    [
+      'ca',
+      'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
+      e.tracesCertificate,
+      'OTEL_EXPORTER_OTLP_CERTIFICATE',
+      e.certificate,
+    ],
+    [
+      'cert',
+      'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
+      e.tracesClientCertificate,
+      'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE',
+      e.clientCertificate,
+    ],
+    ['key', 'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', e.tracesClientKey, 'OTEL_EXPORTER_OTLP_CLIENT_KEY', e.clientKey],
+  ] as const;
+  const tls: TracingOn['tls'] = {};
+  for (const [field, specific, specificPath, general, generalPath] of files) {
+    const path = specificPath ?? generalPath;
+    if (path === undefined) continue;
+    try {
+      if (!statSync(path).isFile()) throw new Error('not a file');
+      accessSync(path, constants.R_OK);
+      tls[field] = path;
+    } catch {
+      problems.push(`${specificPath !== undefined ? specific : general}: the file does not exist or cannot be read`);
+    }
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    problems.push(
+      'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: needs OTEL_EXPORTER_OTLP_CLIENT_KEY, and the other way round',
+    );
+  }
+  return tls;
+}
+
 /** Both header variables, the traces one winning per name; undefined (a problem) when malformed. */
 function exportHeaders(env: Env, problems: string[]): Record<string, string> | undefined {
   const general = parseKeyValues(env.OTEL_EXPORTER_OTLP_HEADERS);
@@ -166,6 +214,7 @@ export function readTelemetry(env: Env, problems: string[]): TelemetryConfig | u
   }
   const endpoint = tracesUrl(e, problems);
   const ratio = samplerRatio(e, problems);
+  const tls = tlsFiles(e, problems);
   if (problems.length > before || !attributes || !headers) return undefined;
   const serviceName = e.serviceName ?? attributes['service.name'] ?? DEFAULT_SERVICE_NAME;
   if (e.disabled) return { enabled: false, serviceName, reason: 'OTEL_SDK_DISABLED' };
@@ -188,6 +237,7 @@ export function readTelemetry(env: Env, problems: string[]): TelemetryConfig | u
       maxQueueSize: e.maxQueueSize,
       maxExportBatchSize: e.maxExportBatchSize,
     },
+    tls,
   };
   return hideField(on, 'headers');
 }

@@ -42,16 +42,20 @@ export interface TelemetryOptions {
   exporter?: SpanExporter;
 }
 
-/** OpenTelemetry's own diagnostics (an export that failed) go to the gateway's log, at warn. */
+/**
+ * OpenTelemetry's own diagnostics go to the gateway's log at warn, at most one line a minute (a
+ * batch that could not be exported is reported by ./exporter, and again here by the SDK).
+ */
 function routeDiagnostics(logger: Logger): void {
+  let lastAt = -Infinity;
+  const write = (message: string) => {
+    const now = Date.now();
+    if (now - lastAt < 60_000) return;
+    lastAt = now;
+    logger.warn({ component: 'opentelemetry' }, message);
+  };
   diag.setLogger(
-    {
-      error: (message) => logger.warn({ component: 'opentelemetry' }, message),
-      warn: (message) => logger.warn({ component: 'opentelemetry' }, message),
-      info: () => undefined,
-      debug: () => undefined,
-      verbose: () => undefined,
-    },
+    { error: write, warn: write, info: () => undefined, debug: () => undefined, verbose: () => undefined },
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 }
@@ -63,7 +67,7 @@ export function startTelemetry(config: TelemetryConfig, logger: Logger, options:
     return TELEMETRY_OFF;
   }
   routeDiagnostics(logger);
-  const provider = createProvider(config, options.exporter);
+  const provider = createProvider(config, logger, options.exporter);
   acquireContext();
   const tracer = provider.getTracer('ncf-gateway');
   let stopped: Promise<void> | undefined;

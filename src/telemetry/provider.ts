@@ -2,7 +2,7 @@
  * provider: the OpenTelemetry trace SDK as the gateway runs it when tracing is on. A tracer
  * provider of its own (never the global one: two gateways in one process, as in the tests, each
  * export to their own collector), the configured sampler, one batch span processor and one OTLP/HTTP
- * exporter (protobuf or JSON). No auto-instrumentation: the spans are the gateway's own (see
+ * exporter (protobuf or JSON, ./exporter). No auto-instrumentation: the spans are the gateway's own (see
  * ./index), so nothing patches a module and the hot path pays only for the spans it makes.
  *
  * Built only from a configuration with tracing on (src/config/telemetry): off, none of this is
@@ -10,8 +10,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -24,9 +22,9 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Logger } from 'pino';
 import type { TracingOn } from '../config/telemetry';
-
-type ExporterOptions = NonNullable<ConstructorParameters<typeof ProtobufExporter>[0]>;
+import { OtlpHttpTraceExporter } from './exporter';
 
 /** OTEL_TRACES_SAMPLER and its argument, as the SDK specification defines them. */
 export function samplerFor(config: Pick<TracingOn, 'sampler' | 'samplerRatio'>): Sampler {
@@ -46,22 +44,6 @@ export function samplerFor(config: Pick<TracingOn, 'sampler' | 'samplerRatio'>):
   }
 }
 
-/**
- * The OTLP/HTTP exporter of the configured protocol. URL, headers, timeout and compression are
- * passed explicitly (they win over the SDK's own reading of the environment); TLS files
- * (OTEL_EXPORTER_OTLP_CERTIFICATE and the client pair) are left to the SDK, which reads them itself.
- */
-export function exporterFor(config: TracingOn): SpanExporter {
-  const options: ExporterOptions = {
-    url: config.endpoint,
-    headers: { ...config.headers },
-    timeoutMillis: config.timeoutMs,
-    // The SDK's enum has exactly these two string values.
-    compression: config.compression as ExporterOptions['compression'],
-  };
-  return config.protocol === 'http/json' ? new JsonExporter(options) : new ProtobufExporter(options);
-}
-
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(resolve(__dirname, '..', '..'), 'package.json'), 'utf8')) as {
@@ -74,7 +56,7 @@ function packageVersion(): string {
 }
 
 /** The provider: resource (service name and version, OTEL_RESOURCE_ATTRIBUTES), sampler, batching exporter. */
-export function createProvider(config: TracingOn, exporter: SpanExporter = exporterFor(config)): TracerProvider {
+export function createProvider(config: TracingOn, logger?: Logger, exporter?: SpanExporter): TracerProvider {
   return new TracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_VERSION]: packageVersion(),
@@ -84,7 +66,7 @@ export function createProvider(config: TracingOn, exporter: SpanExporter = expor
     sampler: samplerFor(config),
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter,
+        exporter: exporter ?? new OtlpHttpTraceExporter(config, logger),
         scheduledDelayMillis: config.batch.scheduledDelayMs,
         exportTimeoutMillis: config.batch.exportTimeoutMs,
         maxQueueSize: config.batch.maxQueueSize,
