@@ -16,13 +16,18 @@ import { pipelinePlugin } from './pipeline-plugin';
 
 export interface ApolloOptions {
   pipeline: OperationPipeline;
-  config: Pick<GatewayConfig, 'http'>;
+  config: Pick<GatewayConfig, 'http' | 'auth'>;
   logger: Logger;
   /** Where the playground page is served (its requests go there too). */
   graphqlPath: string;
 }
 
-export async function startApollo({ pipeline, config, logger, graphqlPath }: ApolloOptions): Promise<ApolloServer<GatewayContext>> {
+export async function startApollo({
+  pipeline,
+  config,
+  logger,
+  graphqlPath,
+}: ApolloOptions): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     schema: pipeline.schema,
     formatError: pipeline.formatError,
@@ -38,7 +43,9 @@ export async function startApollo({ pipeline, config, logger, graphqlPath }: Apo
     logger,
     plugins: [
       ...cacheControlPlugins(config.http.cacheMaxAgeSeconds),
-      config.http.playground ? playgroundLandingPage(graphqlPath) : ApolloServerPluginLandingPageDisabled(),
+      config.http.playground
+        ? playgroundLandingPage(graphqlPath, { authMode: config.auth.mode })
+        : ApolloServerPluginLandingPageDisabled(),
       pipelinePlugin(pipeline),
     ],
   });

@@ -6,7 +6,8 @@
  * What the operation files do not say lives here: the comment each tab opens with, and variables
  * that work against the built-in emulators' seed data (src/emulators/cloudfunctions/seed.ts and
  * src/emulators/compute/seed.ts). Tabs come in the order of TAB_EXAMPLES; an operation it does not
- * list still gets a tab, after them, with no variables.
+ * list still gets a tab, after them, with no variables. A tab may also show other operations after
+ * its own (`with`), for a walk-through of two steps: GraphiQL's Run button then asks which to run.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,15 +21,23 @@ export interface PlaygroundTab {
 export interface TabExample {
   /** What the tab shows: the comment lines it opens with (short: the editor is narrow). */
   note: string[];
-  /** Variables the tab is prefilled with. */
+  /** Variables the tab is prefilled with (shared by its operations: each takes the ones it declares). */
   variables?: Record<string, unknown>;
+  /** Operations shown in the same tab, after the tab's own (they keep their own tabs too). */
+  with?: string[];
 }
 
-/** The seed's documented example action (src/emulators/cloudfunctions/seed.ts): it returns `{ payload: 'abc' }` and has three past runs. */
+/**
+ * The seed's documented example action (src/emulators/cloudfunctions/seed.ts): it returns
+ * `{ payload: 'abc' }` and has three past runs.
+ */
 const EXAMPLE_ACTION = { package: 'package003', action: 'action000' };
 /** web-1, the compute emulator's documented example server (SEED_SERVER_ID in src/emulators/compute/seed.ts). */
 const EXAMPLE_SERVER_ID = '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e';
-/** Stands for an id only a run produces; not a valid activation id, so running the tab unchanged says so (BAD_USER_INPUT). */
+/**
+ * Stands for an id only a run produces; not a valid activation id, so running the tab unchanged
+ * says so (BAD_USER_INPUT).
+ */
 const PASTE_ACTIVATION_ID = 'paste an activationId here';
 
 /** By operation name, in tab order. */
@@ -43,23 +52,38 @@ export const TAB_EXAMPLES: Record<string, TabExample> = {
     variables: { package: EXAMPLE_ACTION.package, name: EXAMPLE_ACTION.action, page: 1, pageSize: 5 },
   },
   ActivationDetail: {
-    note: ['One run in full. Paste an id from the ActionDetail tab', '(its nodes) or the activationId an invoke answered.'],
+    note: [
+      'One run in full. Paste an id from the ActionDetail tab',
+      '(its nodes) or the activationId an invoke answered.',
+    ],
     variables: { package: EXAMPLE_ACTION.package, action: EXAMPLE_ACTION.action, id: PASTE_ACTIVATION_ID },
   },
   InvokeAction: {
     note: [
       'Runs an action and waits up to 10 s for its result.',
       'A run that outlives the wait answers completed: false',
-      'and its activationId: try examples/slow with timeoutMs 0,',
-      'then the ActivationCompleted tab.',
+      'and its activationId: the StartRun tab waits for one.',
     ],
     variables: { input: { ...EXAMPLE_ACTION, params: {}, timeoutMs: 10_000 } },
+  },
+  StartRun: {
+    note: [
+      'Starts a slow run (examples/slow, about 3 s) and waits',
+      'for it over WebSocket, in two steps:',
+      '1. Press ▶ and pick StartRun. It answers at once:',
+      "   completed: false and the run's activationId, which",
+      '   the playground copies into "id" under Variables.',
+      '2. Press ▶ and pick ActivationCompleted. When the run',
+      '   ends: status SUCCESS and result { done: true }.',
+    ],
+    with: ['ActivationCompleted'],
+    variables: { package: 'examples', action: 'slow', id: PASTE_ACTIVATION_ID },
   },
   ActivationCompleted: {
     note: [
       'Waits for a run to finish (over WebSocket), answers once.',
-      'Start one in the InvokeAction tab: examples/slow with',
-      'timeoutMs 0; then paste its activationId below.',
+      'Start one in the StartRun tab (or InvokeAction with',
+      'timeoutMs 0), then paste its activationId below.',
     ],
     variables: { package: 'examples', action: 'slow', id: PASTE_ACTIVATION_ID },
   },
@@ -69,7 +93,10 @@ export const TAB_EXAMPLES: Record<string, TabExample> = {
   },
 };
 
-/** The operations directory, at the repository root: two levels up from src/playground/ (ts-jest, tsx) and dist/playground/ (compiled). */
+/**
+ * The operations directory, at the repository root: two levels up from src/playground/ (ts-jest,
+ * tsx) and dist/playground/ (compiled).
+ */
 export function operationsDirectory(): string {
   const dir = resolve(__dirname, '..', '..', 'operations');
   if (!existsSync(dir)) throw new Error(`operations directory not found at ${dir}`);
@@ -83,6 +110,10 @@ export interface OperationSource {
   operation: OperationDefinitionNode;
   /** The operation as written in its file, followed by the fragments it uses (if any). */
   text: string;
+  /** The operation alone, as written. */
+  operationText: string;
+  /** The fragments it uses, directly or not, in first-use order, as written. */
+  fragments: Array<{ name: string; text: string }>;
 }
 
 /** Every named operation of operations/*.graphql, files in name order, operations in file order. */
@@ -107,6 +138,8 @@ export function loadOperations(dir: string = operationsDirectory()): OperationSo
         file,
         operation: definition,
         text: [definition, ...used].map(textOf).join('\n\n'),
+        operationText: textOf(definition),
+        fragments: used.map((fragment) => ({ name: fragment.name.value, text: textOf(fragment) })),
       });
     }
   }
@@ -114,7 +147,10 @@ export function loadOperations(dir: string = operationsDirectory()): OperationSo
 }
 
 /** The fragments `operation` spreads, directly or through other fragments, in first-use order. */
-function fragmentsUsed(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+function fragmentsUsed(
+  operation: OperationDefinitionNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
   const found = new Map<string, FragmentDefinitionNode>();
   const walk = (node: OperationDefinitionNode | FragmentDefinitionNode) =>
     visit(node, {
@@ -139,9 +175,17 @@ export function exampleTabs(dir: string = operationsDirectory()): PlaygroundTab[
   return [...listed, ...unlisted].map((name) => {
     const example = TAB_EXAMPLES[name];
     const note = example ? example.note.map((line) => `# ${line}\n`).join('') : '';
-    const tab: PlaygroundTab = { query: `${note}${operations.get(name)!.text}\n` };
+    const shown = [name, ...(example?.with ?? []).filter((other) => other !== name && operations.has(other))].map((n) =>
+      operations.get(n)!,
+    );
+    // Each fragment once, after the operations, even when several of them spread it.
+    const fragments = new Map<string, string>();
+    for (const op of shown)
+      for (const fragment of op.fragments)
+        if (!fragments.has(fragment.name)) fragments.set(fragment.name, fragment.text);
+    const text = [...shown.map((op) => op.operationText), ...fragments.values()].join('\n\n');
+    const tab: PlaygroundTab = { query: `${note}${text}\n` };
     if (example?.variables) tab.variables = JSON.stringify(example.variables, null, 2);
     return tab;
   });
 }
-

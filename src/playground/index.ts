@@ -3,13 +3,20 @@
  *
  * The page is Apollo Server's landing page (what a browser gets for `GET /graphql` with
  * `Accept: text/html`); its scripts and styles are served from `/graphiql/*` out of the installed
- * `graphiql`, `react` and `react-dom` packages. The page has no inline script, so it runs under a
- * strict Content-Security-Policy; its settings travel in a JSON data block.
+ * `graphiql`, `react`, `react-dom` and `graphql-ws` packages. The page has no inline script, so it
+ * runs under a strict Content-Security-Policy; its settings travel in a JSON data block, and its
+ * own script is ./boot.
+ *
+ * With auth on (GATEWAY_AUTH=apikey or jwt, passed in as `authMode`) the page says so in a banner,
+ * opens with the Headers pane showing {@link AUTH_HEADERS_TEMPLATE}, and fetches the schema again
+ * when the headers change; the gateway's 401 on introspection is explained where Docs would be.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
+import type { AuthConfig } from '../config';
+import { BOOT_SCRIPT } from './boot';
 import { exampleTabs } from './examples';
 
 export const ASSET_PREFIX = '/graphiql';
@@ -20,6 +27,8 @@ const ASSETS: Record<string, [string, string, string]> = {
   'react-dom.js': ['react-dom', 'umd/react-dom.production.min.js', 'text/javascript; charset=utf-8'],
   'graphiql.js': ['graphiql', 'graphiql.min.js', 'text/javascript; charset=utf-8'],
   'graphiql.css': ['graphiql', 'graphiql.min.css', 'text/css; charset=utf-8'],
+  // The same graphql-ws as the server's; its browser build defines the global `graphqlWs`.
+  'graphql-ws.js': ['graphql-ws', 'umd/graphql-ws.min.js', 'text/javascript; charset=utf-8'],
 };
 
 /** A file of an installed package (resolved through its package.json, which every package exports). */
@@ -40,32 +49,88 @@ export const PLAYGROUND_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-const BOOT_SCRIPT = `(function () {
-  var config = JSON.parse(document.getElementById('playground-config').textContent);
-  // Subscriptions (the ActivationCompleted tab) go over graphql-ws at the same URL; the socket opens
-  // only when one runs, and the headers editor's headers travel as its connectionParams.
-  var socketUrl = new URL(config.endpoint, location.href);
-  socketUrl.protocol = socketUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-  var fetcher = GraphiQL.createFetcher({ url: config.endpoint, subscriptionUrl: socketUrl.href });
-  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
-  root.render(React.createElement(GraphiQL, {
-    fetcher: fetcher,
-    defaultTabs: config.tabs,
-    defaultEditorToolsVisibility: true,
-    isHeadersEditorEnabled: true,
-    schemaDescription: true,
-    shouldPersistHeaders: false
-  }));
-})();
+export type PlaygroundAuthMode = AuthConfig['mode'];
+type AuthOn = Exclude<PlaygroundAuthMode, 'none'>;
+
+export interface PlaygroundOptions {
+  /** How the gateway authenticates clients (GATEWAY_AUTH); default `none`. */
+  authMode?: PlaygroundAuthMode;
+}
+
+/** What the Headers pane shows, for the user to replace, when auth is on. */
+export const AUTH_PLACEHOLDER = '<paste your API key or token here>';
+/**
+ * The Headers pane's first content with auth on, in both modes: `Authorization: Bearer` is what
+ * the gateway takes for an API key and for a JWT alike (X-API-Key only for keys), what its 401
+ * says to send, and the header graphql-ws carries as a connection parameter for subscriptions.
+ */
+export const AUTH_HEADERS_TEMPLATE = `{"Authorization": "Bearer ${AUTH_PLACEHOLDER}"}`;
+
+/** The words the page uses for the credential it needs (the banner, Docs, a refused subscription). */
+const AUTH_WORDING: Record<AuthOn, { needs: string; credential: string; example: string; banner: string }> = {
+  apikey: {
+    needs: 'an API key',
+    credential: 'your API key',
+    example: '{"Authorization": "Bearer ncfgw_…"}',
+    banner: 'with your API key (<code>ncfgw_…</code>; <code>npm run apikey:create</code> makes one)',
+  },
+  jwt: {
+    needs: 'a bearer token',
+    credential: 'a bearer token (JWT)',
+    example: '{"Authorization": "Bearer eyJ…"}',
+    banner: 'with an access token (a JWT) from your identity provider',
+  },
+};
+
+/** The settings block's `auth`: null when the gateway takes anonymous requests. */
+function authSettings(mode: PlaygroundAuthMode) {
+  if (mode === 'none') return null;
+  const { credential, example } = AUTH_WORDING[mode];
+  return { mode, credential, example, placeholder: AUTH_PLACEHOLDER, headers: AUTH_HEADERS_TEMPLATE };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The banner over GraphiQL when auth is on: what to paste where (./boot adds how the last try went). */
+function authBanner(mode: PlaygroundAuthMode): string {
+  if (mode === 'none') return '';
+  const { needs, banner } = AUTH_WORDING[mode];
+  return `<div id="playground-auth" role="note">
+<strong>This gateway needs ${needs}.</strong>
+In <strong>Headers</strong>, under the query editor, replace <code>${escapeHtml(AUTH_PLACEHOLDER)}</code> ${banner}.
+Queries, Docs and subscriptions all send it; the schema loads as soon as you stop typing.
+<span id="playground-auth-status" role="status" aria-live="polite"></span>
+</div>
 `;
+}
+
+const PAGE_STYLE = `html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; }
+#graphiql { flex: 1 1 auto; min-height: 0; }
+.graphiql-container .graphiql-footer:empty { display: none; }
+#playground-auth { padding: 8px 16px; font: 14px/1.5 system-ui, sans-serif; }
+#playground-auth { background: #fff5d1; color: #3b2f00; border-bottom: 1px solid #e3c04f; }
+#playground-auth code, .playground-docs-auth code { font-family: ui-monospace, monospace; }
+#playground-auth code, .playground-docs-auth code { background: rgba(127, 127, 127, 0.15); }
+#playground-auth code, .playground-docs-auth code { padding: 0 3px; border-radius: 3px; }
+#playground-auth-status:not(:empty) { display: block; font-weight: 600; }
+#playground-auth-status[data-state="ok"] { color: #0b6b2e; }
+#playground-auth-status[data-state="error"] { color: #a3001a; }
+.playground-docs-auth p { margin: 0 0 8px; }
+.playground-docs-auth p:last-child { margin-bottom: 0; }
+body.graphiql-dark #playground-auth { background: #3a3113; color: #f3e6b5; border-color: #6b5a1c; }
+body.graphiql-dark #playground-auth-status[data-state="ok"] { color: #7fdc9c; }
+body.graphiql-dark #playground-auth-status[data-state="error"] { color: #ff8f8f; }`;
 
 function escapeForScriptBlock(json: string): string {
   return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 /** The page, with one tab per operation of operations/*.graphql (read now: call it at start-up). */
-export function renderPlaygroundHtml(endpoint: string): string {
-  const config = escapeForScriptBlock(JSON.stringify({ endpoint, tabs: exampleTabs() }));
+export function renderPlaygroundHtml(endpoint: string, { authMode = 'none' }: PlaygroundOptions = {}): string {
+  const config = escapeForScriptBlock(JSON.stringify({ endpoint, auth: authSettings(authMode), tabs: exampleTabs() }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -74,23 +139,26 @@ export function renderPlaygroundHtml(endpoint: string): string {
 <title>Cloud Functions gateway · GraphiQL</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSET_PREFIX}/graphiql.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+<style>
+${PAGE_STYLE}
+</style>
 </head>
 <body>
-<div id="graphiql">Loading the playground…</div>
+${authBanner(authMode)}<div id="graphiql">Loading the playground…</div>
 <script type="application/json" id="playground-config">${config}</script>
 <script src="${ASSET_PREFIX}/react.js"></script>
 <script src="${ASSET_PREFIX}/react-dom.js"></script>
 <script src="${ASSET_PREFIX}/graphiql.js"></script>
-<script src="${ASSET_PREFIX}/boot.js"></script>
+<script src="${ASSET_PREFIX}/graphql-ws.js"></script>
+<script type="module" src="${ASSET_PREFIX}/boot.js"></script>
 </body>
 </html>
 `;
 }
 
-/** Apollo landing-page plugin: the GraphiQL page for browsers. */
-export function playgroundLandingPage(endpoint: string): ApolloServerPlugin {
-  const html = renderPlaygroundHtml(endpoint);
+/** Apollo landing-page plugin: the GraphiQL page for browsers (`authMode`: the gateway's GATEWAY_AUTH). */
+export function playgroundLandingPage(endpoint: string, options: PlaygroundOptions = {}): ApolloServerPlugin {
+  const html = renderPlaygroundHtml(endpoint, options);
   return {
     async serverWillStart() {
       return {
