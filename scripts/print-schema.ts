@@ -21,7 +21,7 @@ const HEADER = '# The schema the gateway serves, printed by `npm run schema:prin
 const printed = HEADER + printSchema(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never })) + '\n';
 
 if (process.argv.includes('--check')) {
-  let committed = '';
+  let committed: string;
   try {
     committed = readFileSync(OUT, 'utf8');
   } catch {

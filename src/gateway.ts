@@ -1,11 +1,14 @@
 /**
  * gateway: starts one gateway from its configuration, the same way for the process (main.ts) and
  * for the tests (test/helpers/gateway.ts): the embedded emulators where an upstream has no
- * credentials configured, the metrics once, the upstream clients, then the server. Listening and
- * signals are the caller's.
+ * credentials configured, the metrics once, the upstream clients, then the server, and (apikey
+ * mode) the watch that re-reads the keys file when it changes. Listening and signals are the
+ * caller's (main.ts calls {@link Gateway.reload} on SIGHUP).
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Authenticator } from './auth';
+import { watchKeysFile } from './auth/apikeys';
 import { hideField, isLoopbackHost, type CloudFunctionsConfig, type ComputeConfig, type GatewayConfig } from './config';
 import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
 import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
@@ -32,6 +35,11 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The upstreams in use, resolved. */
   targets: UpstreamTargets;
+  /**
+   * Re-reads what may change without a restart: the API keys file (apikey mode), logging the
+   * outcome; in other modes, logs that there is nothing to reload. `trigger` is for the log (`SIGHUP`).
+   */
+  reload(trigger: string): Promise<void>;
   /**
    * Stops the server (operations in flight finish, up to `graceMs`), the upstream connections and
    * any emulator it started. Resolves false when the grace period ran out.
@@ -90,13 +98,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     cleanups.push(() => telemetry.shutdown());
     const upstreams = createUpstreams(config, targets, { ...upstreamHooks(metrics), telemetry, ...(options.now ? { now: options.now } : {}) });
     const server = await buildServer({ config, logger, upstreams, metrics });
+    const keys = reloadingKeys(config, server.authenticator, logger);
     return {
       config,
       server,
       upstreams,
       metrics,
       targets,
+      reload: keys.reload,
       async close(graceMs) {
+        keys.close();
         const clean = await server.close(graceMs);
         await upstreams.close();
         for (const cleanup of cleanups) await cleanup();
@@ -107,6 +118,58 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+// --- Reloading the API keys file (apikey mode) -------------------------------------------------
+
+interface KeysReloading {
+  reload(trigger: string): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Re-reads the keys file when it changes (watched, debounced) and when asked (`reload`, on SIGHUP),
+ * and logs each outcome: info with the number of keys, or warn with what is wrong with the file
+ * (the previous keys stay in use). Never a key, a hash or the file's text. A change seen by the
+ * watch is logged only when the file's content did change; an asked-for reload always is.
+ */
+function reloadingKeys(config: GatewayConfig, authenticator: Authenticator, logger: Logger): KeysReloading {
+  const reloadKeys = authenticator.reload?.bind(authenticator);
+  if (config.auth.mode !== 'apikey' || !reloadKeys) {
+    const mode = config.auth.mode;
+    return {
+      async reload(trigger) {
+        logger.info({ trigger, auth: mode }, `${trigger}: nothing to reload with GATEWAY_AUTH=${mode}; ignored`);
+      },
+      close() {},
+    };
+  }
+  const file = config.auth.keysFile;
+  const plural = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
+  const reload = async (trigger: string, onlyIfChanged = false): Promise<void> => {
+    const outcome = await reloadKeys();
+    if (onlyIfChanged && !outcome.changed) return;
+    if (outcome.ok) {
+      const withdrawn = outcome.withdrawn.length > 0 ? `, ${outcome.withdrawn.length} withdrawn` : '';
+      logger.info(
+        { trigger, file, keys: outcome.keys, withdrawn: outcome.withdrawn },
+        `API keys reloaded (${trigger}): ${plural(outcome.keys)}${withdrawn}`,
+      );
+    } else {
+      logger.warn(
+        { trigger, file, keys: outcome.keys, error: outcome.error },
+        `API keys file not reloaded (${trigger}): ${outcome.error}; the ${plural(outcome.keys)} in use stay`,
+      );
+    }
+  };
+  const watch = watchKeysFile(file, () => void reload('change', true), {
+    onWatchError: (error) =>
+      logger.warn(
+        { file, error: error.message },
+        'Cannot watch the API keys file directory; polling the file instead (SIGHUP reloads at once)',
+      ),
+  });
+  return { reload: (trigger) => reload(trigger), close: () => watch.close() };
 }
 
 /**

@@ -2,7 +2,8 @@
  * main: the process. Reads the configuration, starts the gateway (src/gateway.ts: the built-in
  * emulators when no cloud credentials are set, the embedded default), listens, and shuts down
  * gracefully on SIGTERM/SIGINT: readiness fails first, in-flight operations finish, then
- * connections and workers close.
+ * connections and workers close. SIGHUP re-reads the API keys file (GATEWAY_AUTH=apikey) without a
+ * restart; in other modes it is logged and ignored.
  */
 // First, before any other module: on a Node older than 22.19 it says what to run, and exits.
 import './preflight';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, { logger });
+  process.on('SIGHUP', () => void gateway.reload('SIGHUP'));
   const { app } = gateway.server;
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

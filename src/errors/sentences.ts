@@ -139,6 +139,7 @@ export const refusals = {
   missingScope: (scope: string) => new GatewayError(ErrorCode.FORBIDDEN, `This field needs the scope ${scope}.`),
   tooManyOperations: (limit: number) =>
     new GatewayError(ErrorCode.RATE_LIMITED, `Too many operations in flight on this connection (the limit is ${limit}); wait for one to end.`),
+  credentialRevoked: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The API key of this connection has been revoked; reconnect with another one.'),
   credentialExpired: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The credential of this connection has expired; reconnect with a new one.'),
   shuttingDown: () =>
     new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).'),

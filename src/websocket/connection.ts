@@ -4,7 +4,7 @@
  *   - keep-alive: a ping every {@link KEEPALIVE_MS}; a socket that does not answer is terminated;
  *   - slow readers: a send while more than GATEWAY_WS_MAX_BUFFERED_BYTES are still unsent closes
  *     the socket (the client is not reading; buffering for it would grow without bound);
- *   - retirement: at its maximum lifetime, when its credential expires, or when the gateway shuts
+ *   - retirement: at its maximum lifetime, when its credential expires or is revoked, or when the gateway shuts
  *     down, a socket stops taking new operations (where that is asked), lets its queries and
  *     mutations in flight finish, then closes with a code that tells the client what to do.
  *     Subscriptions are not completed: the client re-subscribes after reconnecting.
@@ -31,6 +31,8 @@ export const CLOSE = {
   AUTH_UNAVAILABLE: { code: 1013, reason: 'The identity provider is unavailable; try again later' },
   /** Forbidden (graphql-ws's code): the credential expired; reconnect with a fresh one. */
   EXPIRED: { code: 4403, reason: 'The credential has expired' },
+  /** Forbidden: the API key was revoked (removed from the keys file); reconnect with another. */
+  REVOKED: { code: 4403, reason: 'The credential has been revoked' },
 } as const;
 
 export type CloseReason = (typeof CLOSE)[keyof typeof CLOSE];

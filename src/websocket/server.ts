@@ -64,6 +64,7 @@ export class GraphQLWebSocketServer {
   readonly #env: OperationEnv;
   #liveSubscriptions = 0;
   #allClosed: (() => void) | undefined;
+  readonly #stopWatchingKeys: (() => void) | undefined;
 
   constructor(options: WebSocketServerOptions) {
     this.#opts = options;
@@ -75,6 +76,7 @@ export class GraphQLWebSocketServer {
       subscriptionTimeoutMs: config.subscriptions.maxWaitMs + SUBSCRIPTION_MARGIN_MS,
     };
     this.#protocol = this.#makeProtocol();
+    this.#stopWatchingKeys = options.authenticator.onKeysWithdrawn?.((ids) => this.#retireWithdrawn(ids));
     options.metrics.sample('connections', () => this.#connections.size);
     options.metrics.sample('subscriptions', () => this.#liveSubscriptions);
   }
@@ -175,12 +177,29 @@ export class GraphQLWebSocketServer {
    * closes with 1001. Resolves when every socket has closed.
    */
   async close(graceMs: number): Promise<void> {
+    this.#stopWatchingKeys?.();
     if (this.#connections.size === 0) return;
     const done = new Promise<void>((resolve) => {
       this.#allClosed = resolve;
     });
     for (const connection of this.#connections) connection.retire(CLOSE.SHUTDOWN, refusals.shuttingDown(), graceMs);
     await done;
+  }
+
+  /**
+   * API keys removed from the keys file (a reload): their open sockets stop taking operations, let
+   * those in flight finish, and close with 4403, as for an expired credential.
+   */
+  #retireWithdrawn(ids: ReadonlySet<string>): void {
+    for (const connection of this.#connections) {
+      const { principal } = connection;
+      if (principal?.kind !== 'apikey' || !ids.has(principal.id)) continue;
+      this.#opts.logger.info(
+        { connectionId: connection.id, principal: principal.id },
+        'WebSocket retired: its API key was revoked',
+      );
+      connection.retire(CLOSE.REVOKED, refusals.credentialRevoked(), this.#opts.config.requestTimeoutMs);
+    }
   }
 
   /** Cuts every socket at once (the shutdown grace is over). */
