@@ -16,8 +16,14 @@ export const PLATFORM = 'vpc';
 /** 20 packages, each with ACTIONS_PER_PACKAGE actions. */
 export const PACKAGE_COUNT = 20;
 export const ACTIONS_PER_PACKAGE = 3;
-export const PACKAGE_NAMES: readonly string[] = Array.from({ length: PACKAGE_COUNT }, (_, i) => `package${String(i).padStart(3, '0')}`);
-export const ACTION_NAMES: readonly string[] = Array.from({ length: ACTIONS_PER_PACKAGE }, (_, i) => `action${String(i).padStart(3, '0')}`);
+export const PACKAGE_NAMES: readonly string[] = Array.from(
+  { length: PACKAGE_COUNT },
+  (_, i) => `package${String(i).padStart(3, '0')}`,
+);
+export const ACTION_NAMES: readonly string[] = Array.from(
+  { length: ACTIONS_PER_PACKAGE },
+  (_, i) => `action${String(i).padStart(3, '0')}`,
+);
 
 /** The action shape (c) invokes, and its parameters. */
 export const INVOKE_PACKAGE = 'package000';
@@ -71,7 +77,8 @@ export function checkGatewayAnswer(shape: ShapeId, body: unknown): string | unde
   if (!data) return 'no data';
   if (shape === 'c') {
     const payload = data.invokeAction as { completed?: boolean; activation?: { success?: boolean } } | undefined;
-    if (!payload?.completed || payload.activation?.success !== true) return `unexpected invokeAction: ${JSON.stringify(payload)}`;
+    if (!payload?.completed || payload.activation?.success !== true)
+      return `unexpected invokeAction: ${JSON.stringify(payload)}`;
     return undefined;
   }
   const packages = data.packages as Array<{ name?: string; actions?: Array<{ name?: string }> }> | undefined;
@@ -84,7 +91,12 @@ export function checkGatewayAnswer(shape: ShapeId, body: unknown): string | unde
 
 /** A latency histogram in microseconds (1 µs to 60 s, 3 significant digits). */
 export function latencyHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 }
 
 /** Records a duration given in milliseconds (fractional) into a microsecond histogram. */
@@ -117,9 +129,7 @@ export function summarise(histogram: Histogram, ops: number, errors: number, ela
 
 /** Messages between bench/run.ts and its children (over the fork IPC channel). */
 export type UpstreamRequest =
-  | { type: 'delay'; id: number; ms: number }
-  | { type: 'reset'; id: number }
-  | { type: 'stats'; id: number };
+  { type: 'delay'; id: number; ms: number } | { type: 'reset'; id: number } | { type: 'stats'; id: number };
 
 export interface UpstreamStats {
   packages: number;
@@ -145,7 +155,8 @@ export interface DirectRun {
   durationMs: number;
 }
 
-export type DirectRequest = DirectInit | DirectRun | { type: 'go' } | { type: 'hop'; origin: string; connections: number };
+export type DirectRequest =
+  DirectInit | DirectRun | { type: 'go' } | { type: 'hop'; origin: string; connections: number };
 
 export type DirectReply =
   | { type: 'ready' }

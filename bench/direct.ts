@@ -82,7 +82,8 @@ export class DirectClient {
     }
     const res = await this.#pool.request({ path: full, method, headers, body });
     const text = await res.body.text();
-    if (res.statusCode < 200 || res.statusCode >= 300) throw new UpstreamFailure(`${method} ${path}: ${res.statusCode}`);
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new UpstreamFailure(`${method} ${path}: ${res.statusCode}`);
     const parsed = JSON.parse(text) as { content?: unknown };
     if (parsed.content === undefined) throw new UpstreamFailure(`${method} ${path}: no content`);
     return parsed.content;
@@ -102,10 +103,18 @@ export class DirectClient {
       case 'b': {
         const list = (await this.#call('GET', '/packages')) as Array<{ name: string }>;
         const actions = await Promise.all(
-          list.map((p) => this.#call('GET', `/packages/${encodeURIComponent(p.name)}/actions`) as Promise<{ actions: Array<{ name: string }> }>),
+          list.map(
+            (p) =>
+              this.#call('GET', `/packages/${encodeURIComponent(p.name)}/actions`) as Promise<{
+                actions: Array<{ name: string }>;
+              }>,
+          ),
         );
-        if (actions.length !== PACKAGE_COUNT || !actions.every((a) => Array.isArray(a.actions))) throw new UpstreamFailure('actions');
-        return { packages: list.map((p, i) => ({ name: p.name, actions: actions[i]!.actions.map((a) => ({ name: a.name })) })) };
+        if (actions.length !== PACKAGE_COUNT || !actions.every((a) => Array.isArray(a.actions)))
+          throw new UpstreamFailure('actions');
+        return {
+          packages: list.map((p, i) => ({ name: p.name, actions: actions[i]!.actions.map((a) => ({ name: a.name })) })),
+        };
       }
       case 'c': {
         const record = (await this.#call(
@@ -113,7 +122,8 @@ export class DirectClient {
           `/packages/${encodeURIComponent(INVOKE_PACKAGE)}/actions/${encodeURIComponent(INVOKE_ACTION)}`,
           INVOKE_PARAMS,
         )) as { activationId?: string; response?: { success?: boolean; status?: string; result?: unknown } };
-        if (typeof record.activationId !== 'string' || record.response?.success !== true) throw new UpstreamFailure('record');
+        if (typeof record.activationId !== 'string' || record.response?.success !== true)
+          throw new UpstreamFailure('record');
         return {
           invokeAction: {
             activationId: record.activationId,
@@ -169,12 +179,20 @@ function runHop(origin: string, connections: number, send: (message: DirectReply
       client.operation(shape).then(
         (data) => {
           const body = JSON.stringify({ data });
-          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          res.writeHead(200, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+          });
           res.end(body);
         },
         (error: unknown) => {
-          const body = JSON.stringify({ errors: [{ message: error instanceof Error ? error.message : String(error) }] });
-          res.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          const body = JSON.stringify({
+            errors: [{ message: error instanceof Error ? error.message : String(error) }],
+          });
+          res.writeHead(502, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(body),
+          });
           res.end(body);
         },
       );

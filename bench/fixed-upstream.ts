@@ -17,7 +17,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ACTION_NAMES, BASE_PATH, PACKAGE_NAMES, type UpstreamReply, type UpstreamRequest, type UpstreamStats } from './common';
+import {
+  ACTION_NAMES,
+  BASE_PATH,
+  PACKAGE_NAMES,
+  type UpstreamReply,
+  type UpstreamRequest,
+  type UpstreamStats,
+} from './common';
 
 const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8' } as const;
 
@@ -29,7 +36,13 @@ const actionsBodies = new Map<string, Buffer>(
     pkg,
     Buffer.from(
       JSON.stringify({
-        content: { actions: ACTION_NAMES.map((name) => ({ name, description: `Benchmark action ${pkg}/${name}`, type: 'basic' })) },
+        content: {
+          actions: ACTION_NAMES.map((name) => ({
+            name,
+            description: `Benchmark action ${pkg}/${name}`,
+            type: 'basic',
+          })),
+        },
       }),
     ),
   ]),
@@ -53,7 +66,13 @@ function activationBody(pkg: string, action: string, seq: number): Buffer {
         end: now,
         duration: 3,
         logs: [],
-        response: { status: 'success', statusCode: 0, success: true, result: { payload: 'abc', package: pkg, n: 1 }, size: 40 },
+        response: {
+          status: 'success',
+          statusCode: 0,
+          success: true,
+          result: { payload: 'abc', package: pkg, n: 1 },
+          size: 40,
+        },
         annotations: [{ key: 'kind', value: 'nodejs:16' }],
       },
     }),
@@ -160,7 +179,10 @@ function argValue(name: string): string | undefined {
 }
 
 async function runAsProcess(): Promise<void> {
-  const upstream = await startFixedUpstream({ port: Number(argValue('--port') ?? 0), delayMs: Number(argValue('--delay') ?? 0) });
+  const upstream = await startFixedUpstream({
+    port: Number(argValue('--port') ?? 0),
+    delayMs: Number(argValue('--delay') ?? 0),
+  });
   const send = process.send?.bind(process);
   if (!send) {
     process.stdout.write(`fixed upstream: http://127.0.0.1:${upstream.port}${BASE_PATH} (Ctrl-C stops it)\n`);

@@ -43,15 +43,23 @@ function selectedCells(): Cell[] {
   const patterns = onlyArg?.split(',').map((p) => p.split(':'));
   const matches = (c: Cell) =>
     !patterns ||
-    patterns.some(([shape = '*', concurrency = '*', delay = '*']) =>
-      (shape === '*' || shape === c.shape) && (concurrency === '*' || Number(concurrency) === c.concurrency) && (delay === '*' || Number(delay) === c.delayMs),
+    patterns.some(
+      ([shape = '*', concurrency = '*', delay = '*']) =>
+        (shape === '*' || shape === c.shape) &&
+        (concurrency === '*' || Number(concurrency) === c.concurrency) &&
+        (delay === '*' || Number(delay) === c.delayMs),
     );
   return matrix().filter(matches);
 }
 
 function printPlan(cells: Cell[], withMemory: boolean): void {
   const variantRuns = cells.reduce((n, c) => n + c.variants.length, 0) * settings.runs;
-  const estimateS = variantRuns * (settings.durationS + settings.warmupS + 0.6) + (variantRuns / settings.runs) * Math.max(0, settings.initialWarmupS - settings.warmupS) + (withMemory ? settings.memoryS : 0) + (settings.profile ? 30 : 0) + cells.length * 3;
+  const estimateS =
+    variantRuns * (settings.durationS + settings.warmupS + 0.6) +
+    (variantRuns / settings.runs) * Math.max(0, settings.initialWarmupS - settings.warmupS) +
+    (withMemory ? settings.memoryS : 0) +
+    (settings.profile ? 30 : 0) +
+    cells.length * 3;
   console.log(
     `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s (+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
   );
@@ -60,15 +68,27 @@ function printPlan(cells: Cell[], withMemory: boolean): void {
 /** --profile-cell=<shape>:<concurrency>:<delay>[:<variant>]: only profile the gateway under that cell. */
 async function profileOnly(upstream: Upstream, only: string): Promise<void> {
   const [shape, concurrency, delay, variantId] = only.split(':');
-  if (!shape || !(shape in SHAPES)) throw new Error('--profile-cell=<a|b|c>:<concurrency>:<delay ms>[:off|dedupe|info|dev|conc8]');
+  if (!shape || !(shape in SHAPES))
+    throw new Error('--profile-cell=<a|b|c>:<concurrency>:<delay ms>[:off|dedupe|info|dev|conc8]');
   const variant = [GW_OFF, GW_DEDUPE, GW_INFO, GW_DEV, GW_CONC8].find((v) => v.id === (variantId ?? 'off')) ?? GW_OFF;
-  const cell: Cell = { shape: shape as ShapeId, concurrency: Number(concurrency ?? 64), delayMs: Number(delay ?? 0), variants: [variant] };
+  const cell: Cell = {
+    shape: shape as ShapeId,
+    concurrency: Number(concurrency ?? 64),
+    delayMs: Number(delay ?? 0),
+    variants: [variant],
+  };
   const summary = profileCell(upstream, cell, variant);
   console.log(profileSection([await summary]).join('\n'));
 }
 
 /** The matrix, the memory run, the targets, the profiles, then the console table and the report. */
-async function fullRun(upstream: Upstream, cells: Cell[], withMemory: boolean, startedAt: Date, t0: number): Promise<void> {
+async function fullRun(
+  upstream: Upstream,
+  cells: Cell[],
+  withMemory: boolean,
+  startedAt: Date,
+  t0: number,
+): Promise<void> {
   const results: CellResult[] = [];
   for (const cell of cells) results.push(await runCell(upstream, cell));
 
@@ -76,7 +96,9 @@ async function fullRun(upstream: Upstream, cells: Cell[], withMemory: boolean, s
   if (withMemory) {
     console.log(`bench: memory run, ${settings.memoryS} s`);
     memory = await memoryRun(upstream);
-    console.log(`bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %)`);
+    console.log(
+      `bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %)`,
+    );
   }
 
   const checks = evaluate(results, memory);
@@ -86,7 +108,8 @@ async function fullRun(upstream: Upstream, cells: Cell[], withMemory: boolean, s
 
   printTable(results);
   console.log('');
-  for (const check of checks) console.log(`${check.pass ? 'PASS' : 'MISS'}  ${check.target} — ${check.cell}: ${check.measured}`);
+  for (const check of checks)
+    console.log(`${check.pass ? 'PASS' : 'MISS'}  ${check.target} — ${check.cell}: ${check.measured}`);
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, report(startedAt, performance.now() - t0, results, checks, memory, profiles, profileErrors));
   console.log(`\nbench: wrote ${path.relative(ROOT, OUT)} (${fmt((performance.now() - t0) / 60_000, 1)} min)`);

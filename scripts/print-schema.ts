@@ -16,9 +16,11 @@ import { resolvers } from '../src/resolvers';
 import { loadTypeDefs } from '../src/schema';
 
 const OUT = resolve(__dirname, '..', 'src', '__generated__', 'schema.graphql');
-const HEADER = '# The schema the gateway serves, printed by `npm run schema:print` from schema/*.graphql. Do not edit.\n\n';
+const HEADER =
+  '# The schema the gateway serves, printed by `npm run schema:print` from schema/*.graphql. Do not edit.\n\n';
 
-const printed = HEADER + printSchema(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never })) + '\n';
+const printed =
+  HEADER + printSchema(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never })) + '\n';
 
 if (process.argv.includes('--check')) {
   let committed: string;
@@ -28,7 +30,9 @@ if (process.argv.includes('--check')) {
     committed = '';
   }
   if (committed !== printed) {
-    process.stderr.write('src/__generated__/schema.graphql is out of date: run `npm run schema:print` and commit it.\n');
+    process.stderr.write(
+      'src/__generated__/schema.graphql is out of date: run `npm run schema:print` and commit it.\n',
+    );
     process.exit(1);
   }
 } else {

@@ -109,7 +109,9 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
  * DOMException with a stack trace, a real cost when every request ends with an abort.
  */
 export const OPERATION_ENDED = Object.freeze(new Error('The operation ended.'));
-const DEADLINE_PASSED = Object.freeze(Object.assign(new Error('The operation deadline passed.'), { name: 'TimeoutError' }));
+const DEADLINE_PASSED = Object.freeze(
+  Object.assign(new Error('The operation deadline passed.'), { name: 'TimeoutError' }),
+);
 
 /** Aborts at the deadline, or when the request ends; one timer, cleared as soon as either happens. */
 function operationSignal(budgetMs: number, onEnd: RequestScope['onEnd']): AbortSignal {

@@ -49,23 +49,42 @@ export interface Gateway {
 
 type Cleanup = () => Promise<void>;
 
-async function cloudFunctionsTarget(cf: CloudFunctionsConfig, logger: Logger, cleanups: Cleanup[]): Promise<UpstreamTargets['cloudFunctions']> {
+async function cloudFunctionsTarget(
+  cf: CloudFunctionsConfig,
+  logger: Logger,
+  cleanups: Cleanup[],
+): Promise<UpstreamTargets['cloudFunctions']> {
   if (cf.target.kind === 'remote') {
     const { kind: _kind, ...endpoint } = cf.target;
-    logger.info({ origin: endpoint.origin, basePath: endpoint.basePath, platform: cf.defaultPlatform }, 'Using NAVER Cloud Platform Cloud Functions');
+    logger.info(
+      { origin: endpoint.origin, basePath: endpoint.basePath, platform: cf.defaultPlatform },
+      'Using NAVER Cloud Platform Cloud Functions',
+    );
     return endpoint;
   }
-  const credentials = { accessKey: `emulator-${randomBytes(6).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') };
+  const credentials = {
+    accessKey: `emulator-${randomBytes(6).toString('hex')}`,
+    secretKey: randomBytes(24).toString('base64url'),
+  };
   const emulator = await startCloudFunctionsEmulator({ host: '127.0.0.1', port: 0, credentials: [credentials] });
   cleanups.push(() => emulator.close());
   logger.info(
     { emulator: emulator.url },
     'No NCP_ACCESS_KEY set: using the built-in Cloud Functions emulator on loopback (in-memory, seeded with example packages). Set NCP_ACCESS_KEY and NCP_SECRET_KEY to use NAVER Cloud.',
   );
-  return { origin: emulator.url, basePath: '/ncf/api/v2', generation: 'v2.1', credentials: hideField(credentials, 'secretKey') };
+  return {
+    origin: emulator.url,
+    basePath: '/ncf/api/v2',
+    generation: 'v2.1',
+    credentials: hideField(credentials, 'secretKey'),
+  };
 }
 
-async function computeTarget(compute: ComputeConfig, logger: Logger, cleanups: Cleanup[]): Promise<UpstreamTargets['compute']> {
+async function computeTarget(
+  compute: ComputeConfig,
+  logger: Logger,
+  cleanups: Cleanup[],
+): Promise<UpstreamTargets['compute']> {
   if (compute.target.kind === 'remote') {
     logger.info({ identity: compute.target.identity.authUrl, region: compute.region }, 'Using OpenStack compute');
     return { identity: compute.target.identity };
@@ -77,9 +96,16 @@ async function computeTarget(compute: ComputeConfig, logger: Logger, cleanups: C
     { identity: emulator.authUrl, exampleServerId: SEED_SERVER_ID },
     `No OS_AUTH_URL set: using the built-in Keystone + Nova emulator on loopback (in-memory, seeded with example servers). Try { server(id: "${SEED_SERVER_ID}") { instanceActions { nodes { action events { event result } } } } }`,
   );
-  const credentials = hideField({ method: 'password' as const, username: user.name, userDomainName: 'Default', password: user.password }, 'password');
+  const credentials = hideField(
+    { method: 'password' as const, username: user.name, userDomainName: 'Default', password: user.password },
+    'password',
+  );
   return {
-    identity: { authUrl: emulator.authUrl, credentials, scope: { projectName: user.project, projectDomainName: 'Default' } },
+    identity: {
+      authUrl: emulator.authUrl,
+      credentials,
+      scope: { projectName: user.project, projectDomainName: 'Default' },
+    },
     region: 'RegionOne',
   };
 }
@@ -89,14 +115,19 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const cleanups: Cleanup[] = [];
   try {
     const targets: UpstreamTargets = {
-      cloudFunctions: options.targets?.cloudFunctions ?? (await cloudFunctionsTarget(config.cloudFunctions, logger, cleanups)),
+      cloudFunctions:
+        options.targets?.cloudFunctions ?? (await cloudFunctionsTarget(config.cloudFunctions, logger, cleanups)),
       compute: options.targets?.compute ?? (await computeTarget(config.compute, logger, cleanups)),
     };
     const metrics = new GatewayMetrics();
     // Tracing (src/telemetry), before the clients that make spans; closing flushes its last spans.
     const telemetry = startTelemetry(config.telemetry, logger);
     cleanups.push(() => telemetry.shutdown());
-    const upstreams = createUpstreams(config, targets, { ...upstreamHooks(metrics), telemetry, ...(options.now ? { now: options.now } : {}) });
+    const upstreams = createUpstreams(config, targets, {
+      ...upstreamHooks(metrics),
+      telemetry,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const server = await buildServer({ config, logger, upstreams, metrics });
     const keys = reloadingKeys(config, server.authenticator, logger);
     return {

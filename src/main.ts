@@ -57,12 +57,18 @@ async function main(): Promise<void> {
     // Readiness fails first, so a load balancer stops sending traffic while requests still succeed;
     // then the server stops accepting, in-flight operations finish, and connections close.
     gateway.server.drain();
-    logger.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, 'Shutting down: readiness now fails');
+    logger.info(
+      { signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs },
+      'Shutting down: readiness now fails',
+    );
     // A last resort: close() itself cuts what is left at the end of the grace period.
-    const hardStop = setTimeout(() => {
-      logger.error('Shutdown did not complete; exiting');
-      process.exit(1);
-    }, config.shutdownDelayMs + config.shutdownGraceMs + EXIT_MARGIN_MS);
+    const hardStop = setTimeout(
+      () => {
+        logger.error('Shutdown did not complete; exiting');
+        process.exit(1);
+      },
+      config.shutdownDelayMs + config.shutdownGraceMs + EXIT_MARGIN_MS,
+    );
     hardStop.unref();
     try {
       if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));

@@ -123,7 +123,10 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
       })();
       const clean = await within(graceMs, closing);
       if (!clean) {
-        logger.error({ graceMs, sockets: sockets.connections }, 'Shutdown grace period over: cutting what is still in flight');
+        logger.error(
+          { graceMs, sockets: sockets.connections },
+          'Shutdown grace period over: cutting what is still in flight',
+        );
         sockets.terminateAll();
         app.server.closeAllConnections();
         await closing;

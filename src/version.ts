@@ -44,7 +44,9 @@ export function gitCommit(root = ROOT): string | null {
 }
 
 export function schemaHash(schema: GraphQLSchema): string {
-  return createHash('sha256').update(printSchema(lexicographicSortSchema(schema))).digest('hex');
+  return createHash('sha256')
+    .update(printSchema(lexicographicSortSchema(schema)))
+    .digest('hex');
 }
 
 export function versionInfo(schema: GraphQLSchema): VersionInfo {

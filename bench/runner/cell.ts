@@ -16,9 +16,18 @@ import type { Upstream } from './upstream';
  * Starts the process of one side and adds it to `targets` (the hop and the direct client before they
  * are ready, a gateway once its answer is checked; a child left out is still ended on exit).
  */
-async function startTarget(upstream: Upstream, cell: Cell, variant: Variant, targets: Map<string, Target>): Promise<void> {
+async function startTarget(
+  upstream: Upstream,
+  cell: Cell,
+  variant: Variant,
+  targets: Map<string, Target>,
+): Promise<void> {
   if (variant.kind === 'gateway') {
-    const gateway = await Gateway.start(variant, upstream.port, `${variant.id}-${cell.shape}-c${cell.concurrency}-d${cell.delayMs}`);
+    const gateway = await Gateway.start(
+      variant,
+      upstream.port,
+      `${variant.id}-${cell.shape}-c${cell.concurrency}-d${cell.delayMs}`,
+    );
     await gateway.check(cell.shape);
     targets.set(variant.id, gateway);
   } else if (variant.kind === 'hop') {

@@ -17,7 +17,9 @@ export class Direct {
   #waiter: ((reply: DirectReply) => void) | undefined;
 
   constructor() {
-    this.#child = track(fork(path.join(BUILD_DIR, 'direct.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.#child = track(
+      fork(path.join(BUILD_DIR, 'direct.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
     this.#child.on('message', (message: DirectReply) => {
       const waiter = this.#waiter;
       if (waiter) {
@@ -57,7 +59,12 @@ export class Direct {
   }
 
   /** Warm-up, then `beforeMeasure`, then the measured window. */
-  async run(shape: ShapeId, concurrency: number, warmupS: number, beforeMeasure: () => Promise<void>): Promise<LoadResult> {
+  async run(
+    shape: ShapeId,
+    concurrency: number,
+    warmupS: number,
+    beforeMeasure: () => Promise<void>,
+  ): Promise<LoadResult> {
     this.#send({ type: 'run', shape, concurrency, warmupMs: warmupS * 1000, durationMs: settings.durationS * 1000 });
     await this.#expect('warm');
     await beforeMeasure();
@@ -81,7 +88,9 @@ export class Hop {
   port = 0;
 
   constructor() {
-    this.#child = track(fork(path.join(BUILD_DIR, 'direct.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.#child = track(
+      fork(path.join(BUILD_DIR, 'direct.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
   }
 
   get pid(): number {
@@ -95,7 +104,11 @@ export class Hop {
         if (message.type === 'listening') resolve(message.port);
       });
     });
-    const request: DirectRequest = { type: 'hop', origin: `http://127.0.0.1:${upstreamPort}`, connections: settings.upstreamConnections };
+    const request: DirectRequest = {
+      type: 'hop',
+      origin: `http://127.0.0.1:${upstreamPort}`,
+      connections: settings.upstreamConnections,
+    };
     this.#child.send(request);
     this.port = await listening;
     hopPorts.add(this.port);

@@ -9,7 +9,16 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'undici';
-import { BASE_PATH, SHAPES, checkGatewayAnswer, latencyHistogram, recordMs, summarise, type LoadResult, type ShapeId } from '../common';
+import {
+  BASE_PATH,
+  SHAPES,
+  checkGatewayAnswer,
+  latencyHistogram,
+  recordMs,
+  summarise,
+  type LoadResult,
+  type ShapeId,
+} from '../common';
 import { childEnv, freePort, sleep, stopChild, track } from './children';
 import { hopPorts } from './direct-floor';
 import { GATEWAY_BASE_ENV, type Variant } from './matrix';
@@ -43,7 +52,18 @@ export class Gateway {
       NCP_API_URL: `http://127.0.0.1:${upstreamPort}${BASE_PATH}`,
       ...variant.env,
     });
-    const child = track(spawn(process.execPath, ['--require', path.join(BUILD_DIR, 'parent-watch.js'), ...nodeArgs, variant.entry ?? path.join(ROOT, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] }));
+    const child = track(
+      spawn(
+        process.execPath,
+        [
+          '--require',
+          path.join(BUILD_DIR, 'parent-watch.js'),
+          ...nodeArgs,
+          variant.entry ?? path.join(ROOT, 'dist', 'main.js'),
+        ],
+        { cwd: ROOT, env, stdio: ['ignore', logFd, 'pipe'] },
+      ),
+    );
     closeSync(logFd);
     const gateway = new Gateway(child, port);
     await gateway.#ready();
@@ -54,7 +74,8 @@ export class Gateway {
   async #ready(): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (this.#child.exitCode !== null) throw new Error(`the gateway exited at start (${this.#child.exitCode}): ${this.#stderr}`);
+      if (this.#child.exitCode !== null)
+        throw new Error(`the gateway exited at start (${this.#child.exitCode}): ${this.#stderr}`);
       try {
         const res = await request(`http://127.0.0.1:${this.port}/readyz`);
         await res.body.text();
@@ -94,7 +115,8 @@ export class Gateway {
 
   async sharedReads(): Promise<{ miss: number; shared: number; hit: number }> {
     const m = await this.metrics('gateway_upstream_shared_reads_total');
-    const get = (outcome: string) => m.get(`gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="${outcome}"}`) ?? 0;
+    const get = (outcome: string) =>
+      m.get(`gateway_upstream_shared_reads_total{service="cloudfunctions",outcome="${outcome}"}`) ?? 0;
     return { miss: get('miss'), shared: get('shared'), hit: get('hit') };
   }
 
@@ -158,13 +180,22 @@ export function cannon(
  * Load for about `seconds`, ended cleanly: the number of operations is the rate seen so far
  * (`rateHint`, or a short probe's) times `seconds`, a whole number per connection.
  */
-export async function timedRun(port: number, shape: ShapeId, connections: number, seconds: number, rateHint?: number): Promise<LoadResult & { rate: number }> {
+export async function timedRun(
+  port: number,
+  shape: ShapeId,
+  connections: number,
+  seconds: number,
+  rateHint?: number,
+): Promise<LoadResult & { rate: number }> {
   let rate = rateHint;
   if (!rate || !(rate > 0)) {
     const probe = await cannon(port, shape, connections, { amount: connections * 2, capSeconds: 30 });
     rate = (probe.ops * 1000) / probe.elapsedMs;
   }
   const perConnection = Math.max(2, Math.ceil((rate * seconds) / connections));
-  const result = await cannon(port, shape, connections, { amount: perConnection * connections, capSeconds: seconds * 3 + 10 });
+  const result = await cannon(port, shape, connections, {
+    amount: perConnection * connections,
+    capSeconds: seconds * 3 + 10,
+  });
   return { ...result, rate: (result.ops * 1000) / result.elapsedMs };
 }

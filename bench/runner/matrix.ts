@@ -38,9 +38,24 @@ export interface Variant {
 const DIRECT: Variant = { id: 'direct', label: 'direct (undici)', kind: 'direct' };
 const HOP: Variant = { id: 'hop', label: 'minimal Node hop (node:http + the direct fetch)', kind: 'hop' };
 export const GW_OFF: Variant = { id: 'off', label: 'dedupe off, cache off', kind: 'gateway', env: CACHING_OFF };
-export const GW_DEDUPE: Variant = { id: 'dedupe', label: 'dedupe on, cache off', kind: 'gateway', env: { GATEWAY_DEDUPE: 'true', GATEWAY_CACHE_TTL_MS: '0' } };
-export const GW_INFO: Variant = { id: 'info', label: 'LOG_LEVEL=info (dedupe off)', kind: 'gateway', env: { ...CACHING_OFF, LOG_LEVEL: 'info' } };
-export const GW_DEV: Variant = { id: 'dev', label: 'NODE_ENV=development (dedupe off)', kind: 'gateway', env: { ...CACHING_OFF, NODE_ENV: 'development' } };
+export const GW_DEDUPE: Variant = {
+  id: 'dedupe',
+  label: 'dedupe on, cache off',
+  kind: 'gateway',
+  env: { GATEWAY_DEDUPE: 'true', GATEWAY_CACHE_TTL_MS: '0' },
+};
+export const GW_INFO: Variant = {
+  id: 'info',
+  label: 'LOG_LEVEL=info (dedupe off)',
+  kind: 'gateway',
+  env: { ...CACHING_OFF, LOG_LEVEL: 'info' },
+};
+export const GW_DEV: Variant = {
+  id: 'dev',
+  label: 'NODE_ENV=development (dedupe off)',
+  kind: 'gateway',
+  env: { ...CACHING_OFF, NODE_ENV: 'development' },
+};
 /** The earlier default (8): (b)'s 20 action lists then take three rounds. Shows why the default is 20. */
 export const GW_CONC8: Variant = {
   id: 'conc8',
@@ -59,8 +74,21 @@ const CANDIDATE = process.env.BENCH_CANDIDATE?.trim();
 const CANDIDATE_DEDUPE = process.env.BENCH_CANDIDATE_DEDUPE?.trim() === '1';
 const GW_CANDIDATE: Variant | undefined = CANDIDATE
   ? CANDIDATE_DEDUPE
-    ? { id: 'candidate', label: `candidate ${CANDIDATE} (dedupe on)`, kind: 'gateway', env: GW_DEDUPE.env!, entry: path.resolve(CANDIDATE), baseline: GW_DEDUPE.id }
-    : { id: 'candidate', label: `candidate ${CANDIDATE} (dedupe off)`, kind: 'gateway', env: CACHING_OFF, entry: path.resolve(CANDIDATE) }
+    ? {
+        id: 'candidate',
+        label: `candidate ${CANDIDATE} (dedupe on)`,
+        kind: 'gateway',
+        env: GW_DEDUPE.env!,
+        entry: path.resolve(CANDIDATE),
+        baseline: GW_DEDUPE.id,
+      }
+    : {
+        id: 'candidate',
+        label: `candidate ${CANDIDATE} (dedupe off)`,
+        kind: 'gateway',
+        env: CACHING_OFF,
+        entry: path.resolve(CANDIDATE),
+      }
   : undefined;
 
 export interface Cell {

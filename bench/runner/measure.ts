@@ -64,7 +64,12 @@ async function readBefore(upstream: Upstream, target: Target): Promise<Before> {
 }
 
 /** Warm-up and measured load on a gateway or hop (autocannon, from this process). */
-async function loadOverHttp(cell: Cell, target: Gateway | Hop, warmupS: number, begin: () => Promise<void>): Promise<LoadResult> {
+async function loadOverHttp(
+  cell: Cell,
+  target: Gateway | Hop,
+  warmupS: number,
+  begin: () => Promise<void>,
+): Promise<LoadResult> {
   let rate = lastRate.get(target);
   if (warmupS > 0) {
     const warm = await timedRun(target.port, cell.shape, cell.concurrency, warmupS, rate);
@@ -86,7 +91,9 @@ export async function measure(upstream: Upstream, cell: Cell, variant: Variant, 
   const warmupS = warmed.has(target) ? settings.warmupS : Math.max(settings.warmupS, settings.initialWarmupS);
   warmed.add(target);
   const result =
-    target instanceof Direct ? await target.run(cell.shape, cell.concurrency, warmupS, begin) : await loadOverHttp(cell, target, warmupS, begin);
+    target instanceof Direct
+      ? await target.run(cell.shape, cell.concurrency, warmupS, begin)
+      : await loadOverHttp(cell, target, warmupS, begin);
   const b = before!;
   const peakRssBytes = b.sampler.stop(target.pid);
   const procUs = cpuMicros(target.pid) - b.proc;
@@ -107,7 +114,8 @@ export async function measure(upstream: Upstream, cell: Cell, variant: Variant, 
     loadGenCpuUsPerOp: variant.kind === 'direct' ? 0 : (selfUsage.user + selfUsage.system) / ops,
     upstreamCpuUsPerOp: upUs / ops,
     mainThreadBusyPct: (100 * mainUs) / (result.elapsedMs * 1000),
-    machineBusyPct: machine.total > b.machine.total ? (100 * (machine.busy - b.machine.busy)) / (machine.total - b.machine.total) : 0,
+    machineBusyPct:
+      machine.total > b.machine.total ? (100 * (machine.busy - b.machine.busy)) / (machine.total - b.machine.total) : 0,
     sharedPerOp: shared / ops,
   };
 }

@@ -64,7 +64,8 @@ interface GcSummary {
   windows: GcWindow[];
 }
 
-const GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)\S*\s+[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
+const GC_LINE =
+  /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)\S*\s+[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
 
 /** Collections traced by `node --trace-gc` into a gateway's log, with the isolate's clock in ms. */
 function gcEvents(logFile: string): Array<{ ms: number; kind: string; afterBytes: number }> {
@@ -92,7 +93,8 @@ export function memoryWindows(memory: MemoryResult): string[] {
 /** Per window of the memory run: median heap after full collections / lowest heap after any collection. */
 export function gcWindows(memory: MemoryResult): string[] {
   return memory.gc.windows.map(
-    (w) => `${fmt(w.from)}–${fmt(w.to)} s ${Number.isNaN(w.fullMedian) ? '–' : fmt(mb(w.fullMedian), 1)} / ${fmt(mb(w.floor), 1)} MB`,
+    (w) =>
+      `${fmt(w.from)}–${fmt(w.to)} s ${Number.isNaN(w.fullMedian) ? '–' : fmt(mb(w.fullMedian), 1)} / ${fmt(mb(w.floor), 1)} MB`,
   );
 }
 
@@ -108,7 +110,7 @@ export function rssSlopeMbPerMin(samples: Array<{ t: number; rss: number }>): nu
     num += (x.t - mt) * (x.rss - mr);
     den += (x.t - mt) ** 2;
   }
-  return den === 0 ? NaN : (mb(num / den) * 60);
+  return den === 0 ? NaN : mb(num / den) * 60;
 }
 
 /**
@@ -116,7 +118,10 @@ export function rssSlopeMbPerMin(samples: Array<{ t: number; rss: number }>): nu
  * the last collection of the warm-up, on the gateway's own clock (under load, collections come
  * many times a second): `gcAtStart`.
  */
-async function sampleUnderLoad(gateway: Gateway, logFile: string): Promise<{ samples: Sample[]; load: LoadResult; gcAtStart: number }> {
+async function sampleUnderLoad(
+  gateway: Gateway,
+  logFile: string,
+): Promise<{ samples: Sample[]; load: LoadResult; gcAtStart: number }> {
   const samples: Sample[] = [];
   const gcAtStart = gcEvents(logFile).at(-1)?.ms ?? 0;
   const started = performance.now();
@@ -126,7 +131,9 @@ async function sampleUnderLoad(gateway: Gateway, logFile: string): Promise<{ sam
       await sleep(Math.max(0, started + next - performance.now()));
       if (!sampling) break;
       const rss = rssBytes(gateway.pid) ?? NaN;
-      const heap = (await gateway.metrics('gateway_nodejs_heap_size_used_bytes')).get('gateway_nodejs_heap_size_used_bytes') ?? NaN;
+      const heap =
+        (await gateway.metrics('gateway_nodejs_heap_size_used_bytes')).get('gateway_nodejs_heap_size_used_bytes') ??
+        NaN;
       samples.push({ t: (performance.now() - started) / 1000, rss, heap });
     }
   })();

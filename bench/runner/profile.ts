@@ -53,8 +53,16 @@ function shortUrl(url: string): string {
 }
 
 /** The profile's nodes, and the ids of the samples taken in `window` (all of them without one). */
-function readSamples(file: string, window?: { fromUs: number; toUs: number }): { nodes: ProfileNode[]; samples: number[] } {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
+function readSamples(
+  file: string,
+  window?: { fromUs: number; toUs: number },
+): { nodes: ProfileNode[]; samples: number[] } {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+    startTime: number;
+  };
   const profile = { nodes: raw.nodes, samples: [] as number[] };
   let t = raw.startTime;
   raw.samples.forEach((id, i) => {
@@ -88,7 +96,9 @@ function tally(profile: { nodes: ProfileNode[]; samples: number[] }) {
     }
     const mod = moduleOf(url, functionName);
     moduleSelf.set(mod, (moduleSelf.get(mod) ?? 0) + count);
-    const key = url ? `${functionName || '(anonymous)'}  ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous)';
+    const key = url
+      ? `${functionName || '(anonymous)'}  ${shortUrl(url)}:${lineNumber + 1}`
+      : functionName || '(anonymous)';
     functionSelf.set(key, (functionSelf.get(key) ?? 0) + count);
     // Inclusive: every module on the stack, once per sample.
     const seen = new Set<string>();
@@ -150,7 +160,11 @@ export async function profileCell(upstream: Upstream, cell: Cell, variant: Varia
   }
   const file = path.join(PROFILE_DIR, `${name}.cpuprofile`);
   if (!existsSync(file)) throw new Error(`no profile written at ${file}`);
-  return summariseProfile(file, `${cellName(cell)}, gateway ${variant.label} (${fmt((load.ops * 1000) / load.elapsedMs)} req/s while profiled)`, window);
+  return summariseProfile(
+    file,
+    `${cellName(cell)}, gateway ${variant.label} (${fmt((load.ops * 1000) / load.elapsedMs)} req/s while profiled)`,
+    window,
+  );
 }
 
 /** The cells of missed targets (at most six), and the CPU-bound reference cell, (b) 64 0 ms. */
@@ -161,7 +175,9 @@ function cellsToProfile(checks: TargetCheck[], results: CellResult[]): Array<{ c
     if (wanted.some((w) => w.cell === check.profile!.cell && w.variant === check.profile!.variant)) continue;
     if (wanted.length < 6) wanted.push(check.profile);
   }
-  const reference = results.find((r) => r.cell.shape === 'b' && r.cell.concurrency === 64 && r.cell.delayMs === 0)?.cell;
+  const reference = results.find(
+    (r) => r.cell.shape === 'b' && r.cell.concurrency === 64 && r.cell.delayMs === 0,
+  )?.cell;
   if (reference && !wanted.some((w) => w.cell === reference)) wanted.push({ cell: reference, variant: GW_OFF });
   return wanted.slice(0, 7);
 }

@@ -58,7 +58,8 @@ export function sensitivityTable(cells: CellResult[]): string[] {
       const r = c.results.get(id);
       if (!r) continue;
       const base = c.results.get(r.variant.baseline ?? 'off');
-      const pair = (stat: Stat, f: (n: number) => string) => `${f(med(r, stat))} (${fmtRatio(med(r, stat) / med(base, stat))})`;
+      const pair = (stat: Stat, f: (n: number) => string) =>
+        `${f(med(r, stat))} (${fmtRatio(med(r, stat) / med(base, stat))})`;
       lines.push(
         `| ${cellName(c.cell)} | ${r.variant.label} | ${pair('rps', (n) => fmt(n))} | ${pair('p50Ms', fmtMs)} | ${pair('p99Ms', fmtMs)} | ${pair('cpuUsPerOp', (n) => fmt(n))} | ${fmt(mb(peak(r)), 1)} | ${fmt(med(c.results.get('direct'), 'rps'))} |`,
       );
@@ -85,7 +86,10 @@ export function hopTable(cells: CellResult[]): string[] {
 }
 
 export function rawRuns(cells: CellResult[]): string[] {
-  const lines = ['| cell | side | run | req/s | p50 ms | p99 ms | calls/op | peak RSS MB | errors |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| cell | side | run | req/s | p50 ms | p99 ms | calls/op | peak RSS MB | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const c of cells) {
     for (const r of c.results.values()) {
       r.runs.forEach((run, i) => {
@@ -122,7 +126,9 @@ export function profileSection(profiles: ProfileSummary[]): string[] {
 /** The results on the console: one line per gateway variant or hop of each cell, against direct. */
 export function printTable(cells: CellResult[]): void {
   console.log('');
-  console.log('shape conc delay variant                  req/s gw    direct  ratio | p50 gw  direct | p99 gw  direct | calls/op gw direct | RSS MB gw direct | err');
+  console.log(
+    'shape conc delay variant                  req/s gw    direct  ratio | p50 gw  direct | p99 gw  direct | calls/op gw direct | RSS MB gw direct | err',
+  );
   for (const c of cells) {
     const direct = c.results.get('direct');
     for (const r of c.results.values()) {

@@ -30,7 +30,9 @@ function machineDescription(): string[] {
 
 function readVersion(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return '?';
   }
@@ -43,14 +45,27 @@ function gitDescription(): string {
       .split('\n')
       .filter(Boolean)
       .map((l) => l.slice(3));
-    return dirty.length > 0 ? `${head}, with uncommitted changes in ${dirty.join(', ')}` : `${head} (src/ and schema/ clean)`;
+    return dirty.length > 0
+      ? `${head}, with uncommitted changes in ${dirty.join(', ')}`
+      : `${head} (src/ and schema/ clean)`;
   } catch {
     return 'unknown';
   }
 }
 
 function command(): string {
-  const env = ['BENCH_DURATION', 'BENCH_RUNS', 'BENCH_WARMUP', 'BENCH_INITIAL_WARMUP', 'BENCH_MEMORY_DURATION', 'BENCH_SKIP_BUILD', 'BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE', 'BENCH_CANDIDATE_DEDUPE']
+  const env = [
+    'BENCH_DURATION',
+    'BENCH_RUNS',
+    'BENCH_WARMUP',
+    'BENCH_INITIAL_WARMUP',
+    'BENCH_MEMORY_DURATION',
+    'BENCH_SKIP_BUILD',
+    'BENCH_CONCURRENCIES',
+    'BENCH_DELAYS',
+    'BENCH_CANDIDATE',
+    'BENCH_CANDIDATE_DEDUPE',
+  ]
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
   return [...env, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
@@ -77,7 +92,10 @@ function headerSection(started: Date, finishedMs: number): string[] {
     '## Machine and command',
     '',
     ...machineDescription(),
-    `- Load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine is shared: other work may have run at the same time)`,
+    `- Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (the machine is shared: other work may have run at the same time)`,
     `- Command: \`${command()}\``,
     `- Gateway source: commit ${gitDescription()}, built with \`npm run build\` and run as \`node ${[...START_NODE_FLAGS, 'dist/main.js'].join(' ')}\` (the flags of \`npm start\`)`,
     '',
@@ -137,7 +155,10 @@ function memorySection(memory: MemoryResult | undefined): string[] {
     `Shape (b), concurrency 64, no delay, dedupe off, ${fmt(memory.seconds)} s after a ${fmt(settings.memoryWarmupS)} s warm-up (the heap grows to its working size in the first seconds of load): ${fmt(memory.load.ops)} operations (${fmt((memory.load.ops * 1000) / memory.load.elapsedMs)} req/s), ${memory.load.errors} errors. Gateway RSS and V8 heap used (from /metrics), one sample a second:`,
     '',
     '```',
-    ...memory.samples.map((s) => `t=${s.t.toFixed(1).padStart(5)} s  rss ${fmt(mb(s.rss), 1).padStart(7)} MB  heap used ${fmt(mb(s.heap), 1).padStart(7)} MB`),
+    ...memory.samples.map(
+      (s) =>
+        `t=${s.t.toFixed(1).padStart(5)} s  rss ${fmt(mb(s.rss), 1).padStart(7)} MB  heap used ${fmt(mb(s.heap), 1).padStart(7)} MB`,
+    ),
     '```',
     '',
     `Per ${fmt(memory.windowS)} s window (mean RSS / lowest heap sample): ${memoryWindows(memory).join(' · ')}. RSS trend (least squares over every sample): ${fmt(rssSlopeMbPerMin(memory.samples), 2)} MB/min; leaving out the first window: ${fmt(rssSlopeMbPerMin(memory.samples.filter((x) => x.t > memory.windowS + 0.5)), 2)} MB/min.`,

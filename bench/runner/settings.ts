@@ -46,13 +46,16 @@ const partialRun =
   quick ||
   args.some((a) => a.startsWith('--only=') || a === '--no-memory') ||
   ['BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE'].some((k) => (process.env[k] ?? '').trim() !== '');
-export const OUT = partialRun ? path.join(BUILD_DIR, quick ? 'RESULTS.quick.md' : 'RESULTS.partial.md') : path.join(ROOT, 'bench', 'RESULTS.md');
+export const OUT = partialRun
+  ? path.join(BUILD_DIR, quick ? 'RESULTS.quick.md' : 'RESULTS.partial.md')
+  : path.join(ROOT, 'bench', 'RESULTS.md');
 
 function envList(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const values = raw.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 10_000)) throw new Error(`${name} must be a comma-separated list of whole numbers`);
+  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 10_000))
+    throw new Error(`${name} must be a comma-separated list of whole numbers`);
   return values;
 }
 

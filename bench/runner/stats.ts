@@ -23,7 +23,9 @@ export function stddev(values: number[]): number {
 }
 
 export const fmt = (value: number, digits = 0) =>
-  Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
 export const fmtMs = (value: number) => fmt(value, value < 10 ? 2 : 1);
 export const fmtRatio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 export const mb = (bytes: number) => bytes / (1024 * 1024);
@@ -38,7 +40,18 @@ export interface CellResult {
   results: Map<string, VariantResult>;
 }
 
-export type Stat = 'rps' | 'p50Ms' | 'p99Ms' | 'callsPerOp' | 'cpuUsPerOp' | 'loadGenCpuUsPerOp' | 'upstreamCpuUsPerOp' | 'machineBusyPct' | 'mainThreadBusyPct' | 'sharedPerOp' | 'meanMs';
+export type Stat =
+  | 'rps'
+  | 'p50Ms'
+  | 'p99Ms'
+  | 'callsPerOp'
+  | 'cpuUsPerOp'
+  | 'loadGenCpuUsPerOp'
+  | 'upstreamCpuUsPerOp'
+  | 'machineBusyPct'
+  | 'mainThreadBusyPct'
+  | 'sharedPerOp'
+  | 'meanMs';
 
 export function med(result: VariantResult | undefined, stat: Stat): number {
   return result ? median(result.runs.map((r) => r[stat])) : NaN;

@@ -49,7 +49,10 @@ function throughputChecks(find: Find): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const readings = [
     { variant: GW_OFF, target: 'Throughput with caching off, de-duplication off too: at least 0.5× direct' },
-    { variant: GW_DEDUPE, target: 'Throughput with caching off, de-duplication at its default (on): at least 0.5× direct' },
+    {
+      variant: GW_DEDUPE,
+      target: 'Throughput with caching off, de-duplication at its default (on): at least 0.5× direct',
+    },
   ];
   for (const reading of readings) {
     for (const shape of ['a', 'b'] as const) {
@@ -127,5 +130,11 @@ function memoryChecks(memory: MemoryResult | undefined): TargetCheck[] {
 export function evaluate(cells: CellResult[], memory: MemoryResult | undefined): TargetCheck[] {
   const find: Find = (shape, concurrency, delayMs) =>
     cells.find((c) => c.cell.shape === shape && c.cell.concurrency === concurrency && c.cell.delayMs === delayMs);
-  return [...latencyChecks(find), ...throughputChecks(find), ...sharingChecks(find), ...dedupeThroughputChecks(find), ...memoryChecks(memory)];
+  return [
+    ...latencyChecks(find),
+    ...throughputChecks(find),
+    ...sharingChecks(find),
+    ...dedupeThroughputChecks(find),
+    ...memoryChecks(memory),
+  ];
 }

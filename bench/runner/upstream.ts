@@ -16,7 +16,12 @@ export class Upstream {
   port = 0;
 
   constructor() {
-    this.#child = track(fork(path.join(BUILD_DIR, 'fixed-upstream.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.#child = track(
+      fork(path.join(BUILD_DIR, 'fixed-upstream.js'), [], {
+        execArgv: [],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
   }
 
   get pid(): number {

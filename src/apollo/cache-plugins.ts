@@ -8,7 +8,10 @@ import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheContr
 import type { GatewayContext } from '../context';
 
 export function cacheControlPlugins(maxAgeSeconds: number): ApolloServerPlugin<GatewayContext>[] {
-  return [ApolloServerPluginCacheControl({ defaultMaxAge: maxAgeSeconds, calculateHttpHeaders: true }), noCacheForMutationsPlugin()];
+  return [
+    ApolloServerPluginCacheControl({ defaultMaxAge: maxAgeSeconds, calculateHttpHeaders: true }),
+    noCacheForMutationsPlugin(),
+  ];
 }
 
 /** Mutations (and subscriptions) are never cacheable. */

@@ -14,7 +14,11 @@ export interface Principal {
   expiresAt?: number;
 }
 
-export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', scopes: new Set<string>(SCOPES) });
+export const ANONYMOUS: Principal = Object.freeze({
+  id: 'anonymous',
+  kind: 'anonymous',
+  scopes: new Set<string>(SCOPES),
+});
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);

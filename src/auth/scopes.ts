@@ -26,7 +26,9 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
           throw refusals.missingScope(requires);
         }
         if (ctx.principal.kind !== 'anonymous') {
-          (info as { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({ scope: 'PRIVATE' });
+          (info as { cacheControl?: { setCacheHint(hint: { scope: 'PRIVATE' }): void } }).cacheControl?.setCacheHint({
+            scope: 'PRIVATE',
+          });
         }
         return resolve(source, args, ctx, info);
       };

@@ -42,7 +42,12 @@ export type Spec = Record<string, readonly [variable: string, schema: z.ZodType]
 export type SectionOf<S extends Spec> = { [K in keyof S]: z.output<S[K][1]> };
 
 /** Variables whose values are secret: their problems are reported without any hint of the value. */
-const SECRET_VARIABLES = new Set(['NCP_SECRET_KEY', 'NCP_ACCESS_KEY', 'OS_PASSWORD', 'OS_APPLICATION_CREDENTIAL_SECRET']);
+const SECRET_VARIABLES = new Set([
+  'NCP_SECRET_KEY',
+  'NCP_ACCESS_KEY',
+  'OS_PASSWORD',
+  'OS_APPLICATION_CREDENTIAL_SECRET',
+]);
 
 /**
  * Parses one section from `env` (where an empty value means unset). Every variable that does not

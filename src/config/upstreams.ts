@@ -51,10 +51,18 @@ export interface CloudFunctionsConfig {
 
 /** How the gateway authenticates to Keystone v3. Secrets are non-enumerable (see hideField). */
 export type KeystoneCredentials =
-  | { method: 'password'; username?: string; userId?: string; userDomainName?: string; userDomainId?: string; password: string }
+  | {
+      method: 'password';
+      username?: string;
+      userId?: string;
+      userDomainName?: string;
+      userDomainId?: string;
+      password: string;
+    }
   | { method: 'application_credential'; id: string; secret: string };
 
-export type KeystoneScope = { projectId: string } | { projectName: string; projectDomainName?: string; projectDomainId?: string };
+export type KeystoneScope =
+  { projectId: string } | { projectName: string; projectDomainName?: string; projectDomainId?: string };
 
 export interface IdentityConfig {
   /** Keystone v3 base, ending in /v3. */
@@ -118,8 +126,17 @@ export function readCloudFunctions(env: Env, problems: string[]): CloudFunctions
   const base = { region: e.region as NcpRegion, defaultPlatform: e.platform as Platform };
   if (!hasAccess || !hasSecret) return { ...base, target: { kind: 'embedded' } };
   const resolved =
-    api && typeof api !== 'string' ? api : { origin: NCP_REGION_HOSTS[base.region], basePath: '/ncf/api/v2', generation: 'v2.1' as const };
-  return { ...base, target: { kind: 'remote', ...resolved, credentials: hideField({ accessKey: e.accessKey!, secretKey: e.secretKey! }, 'secretKey') } };
+    api && typeof api !== 'string'
+      ? api
+      : { origin: NCP_REGION_HOSTS[base.region], basePath: '/ncf/api/v2', generation: 'v2.1' as const };
+  return {
+    ...base,
+    target: {
+      kind: 'remote',
+      ...resolved,
+      credentials: hideField({ accessKey: e.accessKey!, secretKey: e.secretKey! }, 'secretKey'),
+    },
+  };
 }
 
 const COMPUTE = {
@@ -151,7 +168,9 @@ const COMPUTE = {
     z
       .string()
       .trim()
-      .regex(/^(2\.\d{1,3}|latest)$/, { message: 'must be a compute microversion such as 2.84 (2.1 or later), or latest' })
+      .regex(/^(2\.\d{1,3}|latest)$/, {
+        message: 'must be a compute microversion such as 2.84 (2.1 or later), or latest',
+      })
       .default('2.84'),
   ],
 } as const;
@@ -160,13 +179,24 @@ type ComputeVars = NonNullable<ReturnType<typeof readSection<typeof COMPUTE>>>;
 
 function keystoneCredentials(e: ComputeVars, problems: string[]): KeystoneCredentials | undefined {
   if (e.applicationCredentialId || e.applicationCredentialSecret) {
-    if (!e.applicationCredentialId) problems.push('OS_APPLICATION_CREDENTIAL_ID: is required with OS_APPLICATION_CREDENTIAL_SECRET');
-    if (!e.applicationCredentialSecret) problems.push('OS_APPLICATION_CREDENTIAL_SECRET: is required with OS_APPLICATION_CREDENTIAL_ID');
+    if (!e.applicationCredentialId)
+      problems.push('OS_APPLICATION_CREDENTIAL_ID: is required with OS_APPLICATION_CREDENTIAL_SECRET');
+    if (!e.applicationCredentialSecret)
+      problems.push('OS_APPLICATION_CREDENTIAL_SECRET: is required with OS_APPLICATION_CREDENTIAL_ID');
     if (!e.applicationCredentialId || !e.applicationCredentialSecret) return undefined;
-    return hideField({ method: 'application_credential' as const, id: e.applicationCredentialId, secret: e.applicationCredentialSecret }, 'secret');
+    return hideField(
+      {
+        method: 'application_credential' as const,
+        id: e.applicationCredentialId,
+        secret: e.applicationCredentialSecret,
+      },
+      'secret',
+    );
   }
   if (!e.username && !e.userId) {
-    problems.push('OS_USERNAME: is required with OS_AUTH_URL (or set OS_USER_ID, or OS_APPLICATION_CREDENTIAL_ID and _SECRET)');
+    problems.push(
+      'OS_USERNAME: is required with OS_AUTH_URL (or set OS_USER_ID, or OS_APPLICATION_CREDENTIAL_ID and _SECRET)',
+    );
   }
   if (!e.password) problems.push('OS_PASSWORD: is required with OS_USERNAME');
   if (!(e.username || e.userId) || !e.password) return undefined;
@@ -181,15 +211,22 @@ function keystoneCredentials(e: ComputeVars, problems: string[]): KeystoneCreden
   );
 }
 
-function keystoneScope(e: ComputeVars, credentials: KeystoneCredentials | undefined, problems: string[]): KeystoneScope | undefined {
+function keystoneScope(
+  e: ComputeVars,
+  credentials: KeystoneCredentials | undefined,
+  problems: string[],
+): KeystoneScope | undefined {
   if (e.projectId) return { projectId: e.projectId };
   if (e.projectName) {
     return {
       projectName: e.projectName,
-      ...(e.projectDomainId ? { projectDomainId: e.projectDomainId } : { projectDomainName: e.projectDomainName ?? 'Default' }),
+      ...(e.projectDomainId
+        ? { projectDomainId: e.projectDomainId }
+        : { projectDomainName: e.projectDomainName ?? 'Default' }),
     };
   }
-  if (credentials?.method === 'password') problems.push('OS_PROJECT_NAME: is required with password authentication (or set OS_PROJECT_ID)');
+  if (credentials?.method === 'password')
+    problems.push('OS_PROJECT_NAME: is required with password authentication (or set OS_PROJECT_ID)');
   return undefined;
 }
 
@@ -205,11 +242,20 @@ export function readCompute(env: Env, problems: string[]): ComputeConfig | undef
   }
   const embedded: ComputeConfig = { ...base, target: { kind: 'embedded' } };
   if (!e.authUrl) {
-    const stray = ([['OS_USERNAME', e.username], ['OS_PASSWORD', e.password], ['OS_APPLICATION_CREDENTIAL_ID', e.applicationCredentialId], ['NOVA_URL', e.novaUrl]] as const)
+    const stray = (
+      [
+        ['OS_USERNAME', e.username],
+        ['OS_PASSWORD', e.password],
+        ['OS_APPLICATION_CREDENTIAL_ID', e.applicationCredentialId],
+        ['NOVA_URL', e.novaUrl],
+      ] as const
+    )
       .filter(([, value]) => value)
       .map(([name]) => name);
     if (stray.length > 0) {
-      problems.push(`OS_AUTH_URL: is required when ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set (without it the local compute emulator is used)`);
+      problems.push(
+        `OS_AUTH_URL: is required when ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set (without it the local compute emulator is used)`,
+      );
     }
     return embedded;
   }
@@ -223,5 +269,9 @@ export function readCompute(env: Env, problems: string[]): ComputeConfig | undef
   const credentials = keystoneCredentials(e, problems);
   const scope = keystoneScope(e, credentials, problems);
   if (!credentials) return embedded;
-  return { ...base, target: { kind: 'remote', identity: { authUrl, credentials, ...(scope ? { scope } : {}) } }, ...(novaUrl ? { novaUrl } : {}) };
+  return {
+    ...base,
+    target: { kind: 'remote', identity: { authUrl, credentials, ...(scope ? { scope } : {}) } },
+    ...(novaUrl ? { novaUrl } : {}),
+  };
 }

@@ -31,7 +31,10 @@ const KINDS: Record<Kind, { code: ErrorCode; sentence: (label: string) => string
   unreachable: { code: ErrorCode.UPSTREAM_UNAVAILABLE, sentence: (l) => `The ${l} could not be reached.` },
   tooLarge: { code: ErrorCode.UPSTREAM_BAD_RESPONSE, sentence: (l) => `The ${l} sent a response that is too large.` },
   badResponse: { code: ErrorCode.UPSTREAM_BAD_RESPONSE, sentence: (l) => `The ${l} answered with an unexpected body.` },
-  breakerOpen: { code: ErrorCode.UPSTREAM_UNAVAILABLE, sentence: (l) => `The ${l} is failing; the gateway is not calling it for a moment.` },
+  breakerOpen: {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: (l) => `The ${l} is failing; the gateway is not calling it for a moment.`,
+  },
 };
 
 export interface FailureDetails {
@@ -62,7 +65,8 @@ export interface StatusDetails {
 type Rule = { code: ErrorCode; sentence: (label: string, d: StatusDetails) => string };
 
 const rule = (code: ErrorCode, sentence: Rule['sentence']): Rule => ({ code, sentence });
-const rejected = (l: string, d: StatusDetails) => (d.details ? `The ${l} rejected the request: ${d.details}` : `The ${l} rejected the request as invalid.`);
+const rejected = (l: string, d: StatusDetails) =>
+  d.details ? `The ${l} rejected the request: ${d.details}` : `The ${l} rejected the request as invalid.`;
 
 /** The status-to-code table, for any upstream. */
 const BY_STATUS: Record<number, Rule> = {
@@ -78,7 +82,10 @@ const BY_STATUS: Record<number, Rule> = {
 const SERVER_ERROR = rule(ErrorCode.UPSTREAM_UNAVAILABLE, (l) => `The ${l} failed to answer.`);
 const UNEXPECTED = rule(ErrorCode.UPSTREAM_BAD_RESPONSE, (l) => `The ${l} answered unexpectedly.`);
 
-const credentialsRefused = rule(ErrorCode.UPSTREAM_AUTH_FAILED, () => "The identity service rejected the gateway's OpenStack credentials.");
+const credentialsRefused = rule(
+  ErrorCode.UPSTREAM_AUTH_FAILED,
+  () => "The identity service rejected the gateway's OpenStack credentials.",
+);
 
 /** Where an upstream's statuses mean something else than the table says. */
 const OVERRIDES: Record<Service, Record<number, Rule>> = {
@@ -88,7 +95,8 @@ const OVERRIDES: Record<Service, Record<number, Rule>> = {
     403: rule(ErrorCode.FORBIDDEN, () => "The gateway's OpenStack credentials are not permitted to do this."),
     406: rule(
       ErrorCode.UPSTREAM_CONFIGURATION,
-      (l, d) => `The ${l} does not support microversion ${d.microversion ?? '(configured)'}: set NOVA_MICROVERSION to a version it supports.`,
+      (l, d) =>
+        `The ${l} does not support microversion ${d.microversion ?? '(configured)'}: set NOVA_MICROVERSION to a version it supports.`,
     ),
     409: rule(ErrorCode.CONFLICT, () => 'The request conflicts with the server state.'),
     // Nova's overLimit.
@@ -114,7 +122,8 @@ const status400 = { httpStatus: 400 } as const;
  * fail a whole HTTP request carry its status (400).
  */
 export const refusals = {
-  tooDeep: (what: string, max: number) => new GatewayError(ErrorCode.BAD_USER_INPUT, `${what} nest deeper than the limit of ${max} levels.`, status400),
+  tooDeep: (what: string, max: number) =>
+    new GatewayError(ErrorCode.BAD_USER_INPUT, `${what} nest deeper than the limit of ${max} levels.`, status400),
   tooExpensive: (cost: number, max: number) =>
     new GatewayError(
       ErrorCode.GRAPHQL_VALIDATION_FAILED,
@@ -127,22 +136,55 @@ export const refusals = {
       'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
       status400,
     ),
-  unknownOperation: (name: string) => new GatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, `Unknown operation named "${name}".`, status400),
+  unknownOperation: (name: string) =>
+    new GatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, `Unknown operation named "${name}".`, status400),
   ambiguousOperation: () =>
-    new GatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, 'Must provide operation name if query contains multiple operations.', status400),
+    new GatewayError(
+      ErrorCode.OPERATION_RESOLUTION_FAILURE,
+      'Must provide operation name if query contains multiple operations.',
+      status400,
+    ),
   untrustedDocument: () =>
-    new GatewayError(ErrorCode.PERSISTED_QUERY_REQUIRED, 'Only trusted operations are accepted: send the documentId of a persisted document.', status400),
-  unknownDocumentId: () => new GatewayError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Unknown documentId: it is not in the persisted documents.', status400),
+    new GatewayError(
+      ErrorCode.PERSISTED_QUERY_REQUIRED,
+      'Only trusted operations are accepted: send the documentId of a persisted document.',
+      status400,
+    ),
+  unknownDocumentId: () =>
+    new GatewayError(
+      ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+      'Unknown documentId: it is not in the persisted documents.',
+      status400,
+    ),
   unknownPersistedQuery: () =>
-    new GatewayError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Unknown persisted query: it is not in the persisted documents.', status400),
-  unserializableBody: () => new GatewayError(ErrorCode.BAD_USER_INPUT, 'The request body cannot be sent: it is not serializable JSON.'),
+    new GatewayError(
+      ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+      'Unknown persisted query: it is not in the persisted documents.',
+      status400,
+    ),
+  unserializableBody: () =>
+    new GatewayError(ErrorCode.BAD_USER_INPUT, 'The request body cannot be sent: it is not serializable JSON.'),
   missingScope: (scope: string) => new GatewayError(ErrorCode.FORBIDDEN, `This field needs the scope ${scope}.`),
   tooManyOperations: (limit: number) =>
-    new GatewayError(ErrorCode.RATE_LIMITED, `Too many operations in flight on this connection (the limit is ${limit}); wait for one to end.`),
-  credentialRevoked: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The API key of this connection has been revoked; reconnect with another one.'),
-  credentialExpired: () => new GatewayError(ErrorCode.UNAUTHENTICATED, 'The credential of this connection has expired; reconnect with a new one.'),
+    new GatewayError(
+      ErrorCode.RATE_LIMITED,
+      `Too many operations in flight on this connection (the limit is ${limit}); wait for one to end.`,
+    ),
+  credentialRevoked: () =>
+    new GatewayError(
+      ErrorCode.UNAUTHENTICATED,
+      'The API key of this connection has been revoked; reconnect with another one.',
+    ),
+  credentialExpired: () =>
+    new GatewayError(
+      ErrorCode.UNAUTHENTICATED,
+      'The credential of this connection has expired; reconnect with a new one.',
+    ),
   shuttingDown: () =>
-    new GatewayError(ErrorCode.SHUTTING_DOWN, 'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).'),
+    new GatewayError(
+      ErrorCode.SHUTTING_DOWN,
+      'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).',
+    ),
   tooManyWatchedRuns: (max: number) =>
     new GatewayError(
       ErrorCode.RATE_LIMITED,
@@ -150,9 +192,14 @@ export const refusals = {
       { retryAfterSeconds: 5 },
     ),
   runNotFinished: (waitedSeconds: number) =>
-    new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `The run did not finish within ${waitedSeconds} s of subscribing; read it later with Query.activation.`),
-  subscriptionEnded: () => new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.'),
-  noSuchAction: (action: string, platform: string) => new GatewayError(ErrorCode.NOT_FOUND, `No action ${action} on the ${platform} platform.`),
+    new GatewayError(
+      ErrorCode.UPSTREAM_TIMEOUT,
+      `The run did not finish within ${waitedSeconds} s of subscribing; read it later with Query.activation.`,
+    ),
+  subscriptionEnded: () =>
+    new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.'),
+  noSuchAction: (action: string, platform: string) =>
+    new GatewayError(ErrorCode.NOT_FOUND, `No action ${action} on the ${platform} platform.`),
   noSuchRun: (id: string, action: string, limitSeconds: number) =>
     new GatewayError(
       ErrorCode.NOT_FOUND,

@@ -108,4 +108,3 @@ export function isGatewayError(error: unknown): error is GatewayError {
 export function badInput(message: string): GatewayError {
   return new GatewayError(ErrorCode.BAD_USER_INPUT, message);
 }
-

@@ -64,7 +64,12 @@ interface EnvelopeError {
  * The onSend step for error answers: makes sure the body is the envelope, with the request id and
  * a code on each error. Only error statuses pay for the check.
  */
-export function envelopeOf(payload: unknown, status: number, requestId: string, contentType: unknown): { body: string; replaced: boolean } | undefined {
+export function envelopeOf(
+  payload: unknown,
+  status: number,
+  requestId: string,
+  contentType: unknown,
+): { body: string; replaced: boolean } | undefined {
   const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
   let parsed: { errors?: EnvelopeError[] } | undefined;
   if (text !== undefined && typeof contentType === 'string' && contentType.includes('json')) {
@@ -87,7 +92,11 @@ export function envelopeOf(payload: unknown, status: number, requestId: string, 
   return { body: envelopeText(fallback.code, fallback.message, requestId), replaced: true };
 }
 
-export async function ensureErrorEnvelope(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export async function ensureErrorEnvelope(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
   if (reply.statusCode < 400) return payload;
   const fixed = envelopeOf(payload, reply.statusCode, request.id, reply.getHeader('content-type'));
   if (!fixed) return payload;
@@ -118,7 +127,12 @@ export function handleFastifyError(error: FastifyError, request: FastifyRequest,
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) request.log.error({ err: error }, 'request failed');
   const fallback = statusError(status);
-  return sendError(reply, status, fallback.code, status === 500 ? MASKED_MESSAGE : (clientMessageFor(error) ?? fallback.message));
+  return sendError(
+    reply,
+    status,
+    fallback.code,
+    status === 500 ? MASKED_MESSAGE : (clientMessageFor(error) ?? fallback.message),
+  );
 }
 
 /**
@@ -132,7 +146,10 @@ export function clientErrorHandler(logger: Logger) {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const requestId = randomUUID();
     const { code, message } = statusError(status);
-    logger.info({ requestId, status, reason: error.code ?? 'unknown', remoteAddress: socket.remoteAddress }, 'client request refused before it was read');
+    logger.info(
+      { requestId, status, reason: error.code ?? 'unknown', remoteAddress: socket.remoteAddress },
+      'client request refused before it was read',
+    );
     if (socket.writable) {
       const body = envelopeText(code, message, requestId);
       socket.write(

@@ -32,7 +32,11 @@ export function isOwnLoopbackHost(host: string | undefined, localPort: number | 
 }
 
 /** Whether a WebSocket upgrade with this Origin may open (see the header). */
-export function isAllowedOrigin(origin: string | undefined, host: string | undefined, allowlist: readonly string[]): boolean {
+export function isAllowedOrigin(
+  origin: string | undefined,
+  host: string | undefined,
+  allowlist: readonly string[],
+): boolean {
   if (origin === undefined) return true;
   if (allowlist.includes(origin)) return true;
   let url: URL;

@@ -22,11 +22,14 @@ export function registerProbes(app: FastifyInstance, { metrics, isReady, version
   app.get('/', async (_request, reply) => reply.redirect(graphqlPath, 302));
   app.get('/version', async () => version);
   if (metrics) {
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
   }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    if (!isReady()) return sendError(reply, 503, ErrorCode.SHUTTING_DOWN, 'Not ready: the gateway is starting or shutting down.');
+    if (!isReady())
+      return sendError(reply, 503, ErrorCode.SHUTTING_DOWN, 'Not ready: the gateway is starting or shutting down.');
     return { status: 'ready' };
   });
 }

@@ -58,7 +58,9 @@ export function createLoader<K, V>(
   return new DataLoader<K, V, string>(
     (keys) => {
       env.onBatch?.(name, keys.length);
-      return Promise.all(keys.map((key) => env.schedule(() => fetchOne(key)).catch((error: unknown) => toError(error))));
+      return Promise.all(
+        keys.map((key) => env.schedule(() => fetchOne(key)).catch((error: unknown) => toError(error))),
+      );
     },
     { cacheKeyFn: cacheKey },
   );

@@ -36,17 +36,39 @@ export interface FunctionsLoaders {
 const packageKey = (k: PackageKey) => JSON.stringify([k.platform, k.package]);
 const actionKey = (k: ActionKey) => JSON.stringify([k.platform, k.package, k.action]);
 
-export function createFunctionsLoaders(client: CloudFunctionsClient, env: LoaderEnv, call: CallOptions): FunctionsLoaders {
+export function createFunctionsLoaders(
+  client: CloudFunctionsClient,
+  env: LoaderEnv,
+  call: CallOptions,
+): FunctionsLoaders {
   return {
-    packages: createLoader('functions.packages', env, (platform: Platform) => client.listPackages(platform, call), (p) => p),
+    packages: createLoader(
+      'functions.packages',
+      env,
+      (platform: Platform) => client.listPackages(platform, call),
+      (p) => p,
+    ),
     package: createLoader('functions.package', env, (k: PackageKey) => client.getPackage(k, call), packageKey),
     actions: createLoader('functions.actions', env, (k: PackageKey) => client.listActions(k, call), packageKey),
     action: createLoader('functions.action', env, (k: ActionKey) => client.getAction(k, call), actionKey),
-    activations: createLoader('functions.activations', env,
+    activations: createLoader(
+      'functions.activations',
+      env,
       (k: ActivationListKey) => client.listActivations(k.action, k.query, call),
-      (k) => JSON.stringify([k.action.platform, k.action.package, k.action.action, k.query.pageNo, k.query.pageSize, k.query.since ?? null, k.query.until ?? null]),
+      (k) =>
+        JSON.stringify([
+          k.action.platform,
+          k.action.package,
+          k.action.action,
+          k.query.pageNo,
+          k.query.pageSize,
+          k.query.since ?? null,
+          k.query.until ?? null,
+        ]),
     ),
-    activation: createLoader('functions.activation', env,
+    activation: createLoader(
+      'functions.activation',
+      env,
       (k: ActivationKey) => client.getActivation(k, call),
       (k) => JSON.stringify([k.platform, k.package, k.action, k.id]),
     ),

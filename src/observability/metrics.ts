@@ -47,8 +47,7 @@ export class GatewayMetrics {
 
   readonly upstreamDuration = new Histogram({
     name: 'gateway_upstream_request_duration_seconds',
-    help:
-      'Upstream requests, by service, route, status (an HTTP status, or the transport error) and failure: upstream (a 5xx or no answer: alert on these), action (a run that failed: the user code, not the upstream), none.',
+    help: 'Upstream requests, by service, route, status (an HTTP status, or the transport error) and failure: upstream (a 5xx or no answer: alert on these), action (a run that failed: the user code, not the upstream), none.',
     labelNames: ['service', 'route', 'status', 'failure'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
@@ -86,7 +85,11 @@ export class GatewayMetrics {
   /** Where the gauges below read their values when scraped (set by the parts that own them). */
   readonly #sources: Partial<Record<SampledSource, () => number>> = {};
 
-  readonly wsConnections = this.#sampled('gateway_ws_connections', 'Open WebSocket connections (graphql-ws on /graphql).', 'connections');
+  readonly wsConnections = this.#sampled(
+    'gateway_ws_connections',
+    'Open WebSocket connections (graphql-ws on /graphql).',
+    'connections',
+  );
 
   readonly wsClosed = new Counter({
     name: 'gateway_ws_closed_total',
@@ -152,7 +155,10 @@ export class GatewayMetrics {
 
   observeUpstream(event: UpstreamCallEvent): void {
     const status = event.status > 0 ? String(event.status) : (event.transportError ?? 'error');
-    this.upstreamDuration.observe({ service: event.service, route: event.route, status, failure: event.failure ?? 'none' }, event.durationMs / 1000);
+    this.upstreamDuration.observe(
+      { service: event.service, route: event.route, status, failure: event.failure ?? 'none' },
+      event.durationMs / 1000,
+    );
   }
 
   observeBreaker(service: string, state: BreakerState): void {

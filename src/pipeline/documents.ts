@@ -38,12 +38,19 @@ export function loadManifest(path: string): Manifest {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`, {
-      cause: error,
-    });
+    throw new Error(
+      `GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
+      {
+        cause: error,
+      },
+    );
   }
   const entries: Array<[string, unknown]> = [];
-  if (parsed && typeof parsed === 'object' && (parsed as { format?: unknown }).format === 'apollo-persisted-query-manifest') {
+  if (
+    parsed &&
+    typeof parsed === 'object' &&
+    (parsed as { format?: unknown }).format === 'apollo-persisted-query-manifest'
+  ) {
     const operations = (parsed as { operations?: unknown }).operations;
     if (!Array.isArray(operations)) throw new Error('GATEWAY_PERSISTED_DOCUMENTS: "operations" must be an array');
     for (const op of operations as Array<{ id?: unknown; body?: unknown }>) entries.push([String(op.id), op.body]);
@@ -86,7 +93,6 @@ function persistedHash(extensions: unknown): string | undefined {
   return typeof hash === 'string' ? hash.toLowerCase() : undefined;
 }
 
-
 export class DocumentPolicy {
   readonly #manifest: Manifest | undefined;
   readonly #only: boolean;
@@ -108,7 +114,9 @@ export class DocumentPolicy {
   resolve(request: OperationRequest): string | undefined {
     const manifest = this.#manifest;
     if (request.documentId !== undefined && request.documentId !== null) {
-      const id = String(request.documentId).replace(/^sha256:/, '').toLowerCase();
+      const id = String(request.documentId)
+        .replace(/^sha256:/, '')
+        .toLowerCase();
       const document = manifest?.get(id);
       if (document === undefined) throw refusals.unknownDocumentId();
       return document;

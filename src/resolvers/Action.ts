@@ -22,7 +22,7 @@ async function carried<T>(
   const fromSummary = source.summary ? read(source.summary) : undefined;
   if (fromSummary !== undefined) return fromSummary;
   const detail = await detailOf(source, ctx);
-  return detail ? read(detail) ?? null : null;
+  return detail ? (read(detail) ?? null) : null;
 }
 
 /** v2.1 lists carry `type`; v2.0 carries `web`. */
@@ -38,12 +38,13 @@ const DEFAULT_PAGE_SIZE = 20;
 export const Action: ActionResolvers = {
   name: (source) => source.action,
 
-  package: (source) =>
-    source.package === NO_PACKAGE ? null : { platform: source.platform, package: source.package },
+  package: (source) => (source.package === NO_PACKAGE ? null : { platform: source.platform, package: source.package }),
 
-  description: (source, _args, ctx) => carried(source, ctx, (d) => ('description' in d ? text(d.description) : undefined)),
+  description: (source, _args, ctx) =>
+    carried(source, ctx, (d) => ('description' in d ? text(d.description) : undefined)),
 
-  runtime: (source, _args, ctx) => carried(source, ctx, (d) => text((d as ActionDetail).exec?.kind) ?? text(d.runtime) ?? undefined),
+  runtime: (source, _args, ctx) =>
+    carried(source, ctx, (d) => text((d as ActionDetail).exec?.kind) ?? text(d.runtime) ?? undefined),
 
   async type(source, _args, ctx) {
     const known = await carried(source, ctx, typeOf);
@@ -51,7 +52,7 @@ export const Action: ActionResolvers = {
     // A v2.1 detail does not carry the type; the package's action list does (one call, shared).
     const list = await ctx.loaders.functions.actions.load(source);
     const item = list?.find((a) => a.name === source.action);
-    return item ? typeOf(item) ?? null : null;
+    return item ? (typeOf(item) ?? null) : null;
   },
 
   async limits(source, _args, ctx) {
@@ -79,8 +80,16 @@ export const Action: ActionResolvers = {
     const until = args.until?.getTime();
     if (since !== undefined && until !== undefined && since > until) throw badInput('since must not be after until.');
     const action = { platform: source.platform, package: source.package, action: source.action };
-    const query = { pageNo, pageSize, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) };
-    const list = (await ctx.loaders.functions.activations.load({ action, query })) ?? { activations: [], totalCount: 0 };
+    const query = {
+      pageNo,
+      pageSize,
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+    };
+    const list = (await ctx.loaders.functions.activations.load({ action, query })) ?? {
+      activations: [],
+      totalCount: 0,
+    };
     return { action, query, list };
   },
 };

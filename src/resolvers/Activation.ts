@@ -10,7 +10,9 @@ async function recordOf(source: ActivationSource, ctx: GatewayContext): Promise<
 
 /** The status a list item or a record carries, without any call. */
 function statusCarried(source: ActivationSource) {
-  const raw = source.record ? source.record.response?.status ?? source.record.response?.statusCode : source.summary?.status;
+  const raw = source.record
+    ? (source.record.response?.status ?? source.record.response?.statusCode)
+    : source.summary?.status;
   return toActivationStatus(raw);
 }
 

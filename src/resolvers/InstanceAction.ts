@@ -18,7 +18,9 @@ export const InstanceAction: InstanceActionResolvers = {
 
   async events(source, _args, ctx) {
     // Before microversion 2.51 Nova shows events to administrators only: absent means none shown.
-    const detail = source.detail ?? (await ctx.loaders.compute.instanceAction.load({ serverId: source.serverId, requestId: source.requestId }));
+    const detail =
+      source.detail ??
+      (await ctx.loaders.compute.instanceAction.load({ serverId: source.serverId, requestId: source.requestId }));
     return Array.isArray(detail?.events) ? detail.events.filter((e) => e && typeof e.event === 'string') : [];
   },
 };

@@ -22,7 +22,11 @@ export const Mutation: MutationResolvers = {
       throw badInput(`timeoutMs must be from 0 to ${MAX_INVOKE_WAIT_MS}.`);
     }
 
-    const outcome = await ctx.functions.invoke(key, params, wait, { signal: ctx.signal, deadline: ctx.deadline, trace: ctx.trace });
+    const outcome = await ctx.functions.invoke(key, params, wait, {
+      signal: ctx.signal,
+      deadline: ctx.deadline,
+      trace: ctx.trace,
+    });
     if (!outcome.completed) {
       // Known to be pending: a subscription to it waits for it, and activationStatus says PENDING.
       ctx.runs.noteStarted({ ...key, id: outcome.activationId });

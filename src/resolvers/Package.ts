@@ -39,6 +39,11 @@ export const Package: PackageResolvers = {
   async actions(source, _args, ctx) {
     const carried = actionsCarried(source.detail);
     const list = carried ?? (await ctx.loaders.functions.actions.load(source)) ?? [];
-    return list.map((summary) => ({ platform: source.platform, package: source.package, action: summary.name, summary }));
+    return list.map((summary) => ({
+      platform: source.platform,
+      package: source.package,
+      action: summary.name,
+      summary,
+    }));
   },
 };

@@ -20,7 +20,8 @@ export interface InstanceActionArgs {
 /** Validates `instanceActions` arguments into the upstream query (BAD_USER_INPUT when invalid). */
 export function instanceActionQuery(args: InstanceActionArgs, microversion: string): InstanceActionQuery {
   const limit = args.first ?? DEFAULT_ACTIONS_PAGE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ACTIONS_PAGE) throw badInput(`first must be from 1 to ${MAX_ACTIONS_PAGE}.`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ACTIONS_PAGE)
+    throw badInput(`first must be from 1 to ${MAX_ACTIONS_PAGE}.`);
   const marker = args.after ? checkComputeId('after', args.after) : undefined;
   const changesSince = args.changesSince?.getTime();
   const changesBefore = args.changesBefore?.getTime();
@@ -49,7 +50,10 @@ export const Server: ServerResolvers = {
 
   async instanceActions(source, args, ctx) {
     const query = instanceActionQuery(args, ctx.computeMicroversion);
-    const page = (await ctx.loaders.compute.instanceActions.load({ serverId: source.id, query })) ?? { actions: [], hasNextPage: false };
+    const page = (await ctx.loaders.compute.instanceActions.load({ serverId: source.id, query })) ?? {
+      actions: [],
+      hasNextPage: false,
+    };
     return { serverId: source.id, query, page };
   },
 

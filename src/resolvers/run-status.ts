@@ -24,7 +24,11 @@ export function timeLimitOf(action: ActionDetail): number {
 
 /** The action of a run, or the NOT_FOUND refusal when there is none. */
 export async function actionOf(key: ActivationKey, ctx: GatewayContext): Promise<ActionDetail> {
-  const action = await ctx.loaders.functions.action.load({ platform: key.platform, package: key.package, action: key.action });
+  const action = await ctx.loaders.functions.action.load({
+    platform: key.platform,
+    package: key.package,
+    action: key.action,
+  });
   if (!action) throw refusals.noSuchAction(actionLabel(key), key.platform);
   return action;
 }
@@ -49,5 +53,9 @@ export async function runStatus(key: ActivationKey, ctx: GatewayContext) {
     const endsBy = new Date(startedAt + timeLimitOf(action) + NOT_FOUND_MARGIN_MS);
     return { ...NONE, state: 'PENDING' as const, startedAt: new Date(startedAt), endsBy };
   }
-  return { ...NONE, state: 'NOT_FOUND' as const, reason: refusals.noSuchRun(key.id, actionLabel(key), Math.round(timeLimitOf(action) / 1000)).message };
+  return {
+    ...NONE,
+    state: 'NOT_FOUND' as const,
+    reason: refusals.noSuchRun(key.id, actionLabel(key), Math.round(timeLimitOf(action) / 1000)).message,
+  };
 }

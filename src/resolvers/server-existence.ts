@@ -27,7 +27,10 @@ export function existenceQuery(info: GraphQLResolveInfo, microversion: string): 
   let query: InstanceActionQuery = DEFAULT_ACTIONS_QUERY;
   try {
     for (const field of fields) {
-      query = instanceActionQuery(getArgumentValues(fieldDef, field, info.variableValues) as InstanceActionArgs, microversion);
+      query = instanceActionQuery(
+        getArgumentValues(fieldDef, field, info.variableValues) as InstanceActionArgs,
+        microversion,
+      );
       keys.add(JSON.stringify(query));
     }
   } catch {

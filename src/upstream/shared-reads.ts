@@ -35,7 +35,10 @@ export class SharedReads {
 
   constructor(options: SharedReadsOptions) {
     this.#opts = options;
-    this.#cache = options.ttlMs > 0 ? new LRUCache({ max: options.maxEntries ?? 5_000, ttl: options.ttlMs, ttlAutopurge: false }) : undefined;
+    this.#cache =
+      options.ttlMs > 0
+        ? new LRUCache({ max: options.maxEntries ?? 5_000, ttl: options.ttlMs, ttlAutopurge: false })
+        : undefined;
   }
 
   get enabled(): boolean {

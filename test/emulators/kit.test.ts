@@ -194,7 +194,10 @@ describe('guardedListener', () => {
       logged += 1;
       if (logged > 1) throw new Error('log sink is down');
     });
-    served.server.on('request', guardedListener('guard', log, () => Promise.reject(new Error('gone'))));
+    served.server.on(
+      'request',
+      guardedListener('guard', log, () => Promise.reject(new Error('gone'))),
+    );
     try {
       for (let i = 0; i < 2; i += 1) {
         await expect(request(`${served.url}/x`)).rejects.toThrow();

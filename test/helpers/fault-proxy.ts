@@ -33,7 +33,11 @@ export type Fault =
 
 export const forward = (): Fault => ({ kind: 'forward' });
 export const stallHeaders = (): Fault => ({ kind: 'stallHeaders' });
-export const stallBody = (status = 200, partialBody = '{"content":[{"name":"pack'): Fault => ({ kind: 'stallBody', status, partialBody });
+export const stallBody = (status = 200, partialBody = '{"content":[{"name":"pack'): Fault => ({
+  kind: 'stallBody',
+  status,
+  partialBody,
+});
 export const reset = (): Fault => ({ kind: 'reset' });
 export const delay = (ms: number, then: Fault = forward()): Fault => ({ kind: 'delay', ms, then });
 export const stallAfterForward = (): Fault => ({ kind: 'stallAfterForward' });
@@ -204,7 +208,12 @@ class FaultProxyServer implements FaultProxy {
     if (this.#closed) return;
     switch (fault.kind) {
       case 'forward':
-        return this.#sendUpstream(req, body, (up, answer) => relay(res, up, answer), () => res.destroy());
+        return this.#sendUpstream(
+          req,
+          body,
+          (up, answer) => relay(res, up, answer),
+          () => res.destroy(),
+        );
       case 'stallHeaders':
         return;
       case 'stallBody':
@@ -223,7 +232,12 @@ class FaultProxyServer implements FaultProxy {
           if (!res.destroyed && !req.socket.destroyed) this.#apply(fault.then, req, res, body);
         });
       case 'stallAfterForward':
-        return this.#sendUpstream(req, body, () => undefined, () => undefined);
+        return this.#sendUpstream(
+          req,
+          body,
+          () => undefined,
+          () => undefined,
+        );
     }
   }
 
@@ -296,7 +310,8 @@ export function captureFaultProxy(): { factory: (origin: string) => Promise<Faul
       return current;
     },
     get proxy() {
-      if (!current) throw new Error('the fault proxy has not been started (pass slot.factory as the harness proxy option)');
+      if (!current)
+        throw new Error('the fault proxy has not been started (pass slot.factory as the harness proxy option)');
       return current;
     },
   };

@@ -48,7 +48,10 @@ export interface HarnessOptions {
 export interface GqlResponse<T = any> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: { data?: T; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+  body: {
+    data?: T;
+    errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+  };
 }
 
 export interface Harness {
@@ -61,7 +64,11 @@ export interface Harness {
   metrics: GatewayMetrics;
   /** Every log line the gateway wrote, as text. */
   logs: string[];
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GqlResponse<T>>;
   /** Cloud Functions requests received by the emulator since the last reset, as `METHOD path?query`. */
   upstreamCalls(): string[];
   /** Keystone and Nova requests received since the last reset, as `METHOD path?query`. */
@@ -82,7 +89,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const proxy = options.proxy ? await options.proxy(emulator.url) : undefined;
   const generation = options.basePath === '/api/v2' ? 'v2.0' : 'v2.1';
   const targets: Partial<UpstreamTargets> = {
-    cloudFunctions: { origin: proxy?.url ?? emulator.url, basePath: options.basePath ?? '/ncf/api/v2', generation, credentials: hideField({ ...creds }, 'secretKey') },
+    cloudFunctions: {
+      origin: proxy?.url ?? emulator.url,
+      basePath: options.basePath ?? '/ncf/api/v2',
+      generation,
+      credentials: hideField({ ...creds }, 'secretKey'),
+    },
   };
   // OS_AUTH_URL in the test's env points the gateway elsewhere (to a Keystone of the test's own).
   if (config.compute.target.kind === 'embedded') {
@@ -90,7 +102,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       identity: {
         authUrl: compute.authUrl,
         credentials: hideField(
-          { method: 'password' as const, username: TEST_OS_USER.name, userDomainName: 'Default', password: options.osPassword ?? TEST_OS_USER.password },
+          {
+            method: 'password' as const,
+            username: TEST_OS_USER.name,
+            userDomainName: 'Default',
+            password: options.osPassword ?? TEST_OS_USER.password,
+          },
           'password',
         ),
         scope: { projectName: TEST_OS_USER.project, projectDomainName: 'Default' },

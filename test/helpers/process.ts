@@ -18,7 +18,16 @@ export interface GatewayProcess {
 export function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NCP_ACCESS_KEY: '', NCP_SECRET_KEY: '', OS_AUTH_URL: '', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NCP_ACCESS_KEY: '',
+      NCP_SECRET_KEY: '',
+      OS_AUTH_URL: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -42,4 +51,3 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
     });
   });
 }
-

@@ -76,7 +76,13 @@ export function wsClientFor(h: Harness, connectionParams: Record<string, string>
   const key = `${h.url} ${JSON.stringify(connectionParams)}`;
   let tracked = clients.get(key);
   if (!tracked) {
-    const client = createClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
+    const client = createClient({
+      url: h.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams,
+    });
     let open = false;
     let onClosed: () => void = () => undefined;
     client.on('opened', () => {
@@ -121,7 +127,9 @@ export function runOverRawWs(h: Harness, call: OperationCall): Promise<Operation
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
       if (message.type === 'connection_ack') {
-        socket.send(`{"id":"1","type":"subscribe","payload":${withRawVariables(JSON.stringify({ query: '', ...payload }), rawVariables)}}`);
+        socket.send(
+          `{"id":"1","type":"subscribe","payload":${withRawVariables(JSON.stringify({ query: '', ...payload }), rawVariables)}}`,
+        );
       } else if (message.type === 'next') resolve(message.payload as OperationAnswer);
       else if (message.type === 'error') resolve({ errors: message.payload as ClientError[] });
     });
@@ -150,7 +158,8 @@ export function runOverWs(client: Client, call: OperationCall): Promise<Operatio
 
 export const ws: Transport = {
   name: 'ws',
-  run: (h, call) => (call.rawVariables !== undefined ? runOverRawWs(h, call) : runOverWs(wsClientFor(h, call.headers), call)),
+  run: (h, call) =>
+    call.rawVariables !== undefined ? runOverRawWs(h, call) : runOverWs(wsClientFor(h, call.headers), call),
 };
 
 export const TRANSPORTS: Transport[] = [http, ws];

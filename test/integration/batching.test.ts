@@ -61,7 +61,9 @@ describe('upstream calls per operation', () => {
 
   it('a package detail that carries its actions answers actions { name } with no further call', async () => {
     const res = await h.gql('{ package(name: "package001") { parameters actions { name description } } }');
-    expect(res.body.data.package.actions).toEqual([{ name: 'hello', description: 'Greets with the package default parameters' }]);
+    expect(res.body.data.package.actions).toEqual([
+      { name: 'hello', description: 'Greets with the package default parameters' },
+    ]);
     expect(h.upstreamCalls()).toEqual(['GET /ncf/api/v2/packages/package001?platform=vpc']);
   });
 
@@ -78,11 +80,15 @@ describe('upstream calls per operation', () => {
 
   it('action fields carried by the list need no detail call; limits need one per action', async () => {
     const listed = await h.gql('{ package(name: "package003") { actions { name description type } } }');
-    expect(listed.body.data.package.actions).toEqual([{ name: 'action000', description: 'The documented example action', type: 'basic' }]);
+    expect(listed.body.data.package.actions).toEqual([
+      { name: 'action000', description: 'The documented example action', type: 'basic' },
+    ]);
     expect(h.upstreamCalls()).toEqual(['GET /ncf/api/v2/packages/package003?platform=vpc']);
 
     h.resetCalls();
-    const detailed = await h.gql('{ package(name: "package003") { actions { name runtime limits { timeoutMs memoryMb } } } }');
+    const detailed = await h.gql(
+      '{ package(name: "package003") { actions { name runtime limits { timeoutMs memoryMb } } } }',
+    );
     expect(detailed.body.data.package.actions).toEqual([
       { name: 'action000', runtime: 'nodejs:16', limits: { timeoutMs: 60000, memoryMb: 256 } },
     ]);
@@ -93,7 +99,8 @@ describe('upstream calls per operation', () => {
   });
 
   it('activation list fields need no detail call; logs cost one call per activation', async () => {
-    const q = (fields: string) => `{ action(package: "package003", name: "action000") { activations(pageSize: 2) { totalCount hasNextPage nodes { ${fields} } } } }`;
+    const q = (fields: string) =>
+      `{ action(package: "package003", name: "action000") { activations(pageSize: 2) { totalCount hasNextPage nodes { ${fields} } } } }`;
     const brief = await h.gql(q('id name durationMs status success'));
     const page = brief.body.data.action.activations;
     expect(page.totalCount).toBe(3);
@@ -114,7 +121,9 @@ describe('upstream calls per operation', () => {
     const calls = h.upstreamCalls();
     expect(calls).toHaveLength(4);
     for (const node of page.nodes) {
-      expect(calls).toContain(`GET /ncf/api/v2/packages/package003/actions/action000/activations/${node.id}?platform=vpc`);
+      expect(calls).toContain(
+        `GET /ncf/api/v2/packages/package003/actions/action000/activations/${node.id}?platform=vpc`,
+      );
     }
   });
 
@@ -147,7 +156,11 @@ describe('many upstream calls in one operation', () => {
       for (let i = 0; i < 17; i++) {
         const name = `bulk${String(i).padStart(2, '0')}`;
         h.emulator.store.putPackage({ name, platform: 'vpc' });
-        h.emulator.store.putAction({ packageName: name, name: 'noop', exec: { code: 'function main() { return {}; }' } });
+        h.emulator.store.putAction({
+          packageName: name,
+          name: 'noop',
+          exec: { code: 'function main() { return {}; }' },
+        });
       }
       h.resetCalls();
       const res = await h.gql('{ packages { name actions { name } } }');

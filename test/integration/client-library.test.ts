@@ -61,7 +61,9 @@ describe('a web app with urql and the generated typed documents', () => {
   });
 
   it("pages an action's runs", async () => {
-    const result = await client.query(ActionDetailDocument, { package: 'package003', name: 'action000', pageSize: 2 }).toPromise();
+    const result = await client
+      .query(ActionDetailDocument, { package: 'package003', name: 'action000', pageSize: 2 })
+      .toPromise();
     const activations = result.data!.action!.activations;
     expect(activations.totalCount).toBe(3);
     expect(activations.hasNextPage).toBe(true);
@@ -69,12 +71,21 @@ describe('a web app with urql and the generated typed documents', () => {
   });
 
   it('invokes a long run, then receives its result through the subscription', async () => {
-    const invoked = await client.mutation(InvokeActionDocument, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } }).toPromise();
+    const invoked = await client
+      .mutation(InvokeActionDocument, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } })
+      .toPromise();
     expect(invoked.data!.invokeAction.completed).toBe(false);
     const id = invoked.data!.invokeAction.activationId;
-    const completed = await client.subscription(ActivationCompletedDocument, { package: 'examples', action: 'slow', id }).toPromise();
+    const completed = await client
+      .subscription(ActivationCompletedDocument, { package: 'examples', action: 'slow', id })
+      .toPromise();
     expect(completed.error).toBeUndefined();
-    expect(completed.data!.activationCompleted).toMatchObject({ id, status: 'SUCCESS', success: true, result: { done: true } });
+    expect(completed.data!.activationCompleted).toMatchObject({
+      id,
+      status: 'SUCCESS',
+      success: true,
+      result: { done: true },
+    });
   });
 
   it("reads a server's history page by page", async () => {
@@ -82,7 +93,9 @@ describe('a web app with urql and the generated typed documents', () => {
     const page = first.data!.server!.instanceActions;
     expect(page.nodes).toHaveLength(10);
     expect(page.pageInfo.hasNextPage).toBe(true);
-    const second = await client.query(ServerHistoryDocument, { id: SEED_BUSY_SERVER_ID, first: 10, after: page.pageInfo.endCursor }).toPromise();
+    const second = await client
+      .query(ServerHistoryDocument, { id: SEED_BUSY_SERVER_ID, first: 10, after: page.pageInfo.endCursor })
+      .toPromise();
     expect(second.data!.server!.instanceActions.nodes[0]!.requestId).not.toBe(page.nodes[0]!.requestId);
   });
 });
@@ -90,14 +103,19 @@ describe('a web app with urql and the generated typed documents', () => {
 describe('a mobile app sending only document ids', () => {
   it('runs the generated documents by their hash against a trusted-only gateway', async () => {
     const manifest = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
-    await withHarness({ env: { GATEWAY_PERSISTED_DOCUMENTS: manifest, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' } }, async (h) => {
-      const documentId = (ListPackagesDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
-      expect(documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
-      const res = await fetch(`${h.url}?documentId=${encodeURIComponent(documentId)}`, { headers: { 'apollo-require-preflight': 'true' } });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('cache-control')).toBe('max-age=5, public');
-      const body = (await res.json()) as { data: { packages: Array<{ name: string }> } };
-      expect(body.data.packages.map((p) => p.name)).toEqual(['examples', 'package001', 'package003']);
-    });
+    await withHarness(
+      { env: { GATEWAY_PERSISTED_DOCUMENTS: manifest, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' } },
+      async (h) => {
+        const documentId = (ListPackagesDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
+        expect(documentId).toMatch(/^sha256:[0-9a-f]{64}$/);
+        const res = await fetch(`${h.url}?documentId=${encodeURIComponent(documentId)}`, {
+          headers: { 'apollo-require-preflight': 'true' },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('cache-control')).toBe('max-age=5, public');
+        const body = (await res.json()) as { data: { packages: Array<{ name: string }> } };
+        expect(body.data.packages.map((p) => p.name)).toEqual(['examples', 'package001', 'package003']);
+      },
+    );
   });
 });

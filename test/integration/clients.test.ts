@@ -12,7 +12,8 @@ import { startHarness, useHarness, type Harness, withHarness } from '../helpers/
 
 const MANIFEST = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
 const manifest: Record<string, string> = require(MANIFEST);
-const idOf = (operation: string) => Object.keys(manifest).find((k) => manifest[k]!.startsWith(`${operation.split(' ')[0]} ${operation.split(' ')[1]}`))!;
+const idOf = (operation: string) =>
+  Object.keys(manifest).find((k) => manifest[k]!.startsWith(`${operation.split(' ')[0]} ${operation.split(' ')[1]}`))!;
 const LIST_PACKAGES_ID = idOf('query ListPackages');
 const PREFLIGHT = { 'apollo-require-preflight': 'true' };
 
@@ -23,7 +24,11 @@ async function get(url: string, headers: Record<string, string> = {}) {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as any };
 }
 
@@ -46,7 +51,9 @@ describe('automatic persisted queries and cacheable GETs', () => {
   });
 
   it('never marks mutations or failed answers cacheable', async () => {
-    const mutation = await post(h.url, { query: 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }' });
+    const mutation = await post(h.url, {
+      query: 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }',
+    });
     expect(mutation.headers['cache-control']).toBe('no-store');
     const failed = await get(`${h.url}?query=${encodeURIComponent('{ package(name: "legacy") { name } }')}`);
     expect(failed.headers['cache-control']).toBe('no-store');
@@ -56,12 +63,19 @@ describe('automatic persisted queries and cacheable GETs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-cc-keys-'));
     const key = generateKey(['functions:read']);
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [key.stored] }));
-    await withHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } }, async (authed) => {
-      const res = await get(`${authed.url}?query=${encodeURIComponent(query)}`, { authorization: `Bearer ${key.key}` });
-      expect(res.status).toBe(200);
-      expect(JSON.parse(res.raw.toString())).toEqual({ data: { packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] } });
-      expect(res.headers['cache-control']).toBe('max-age=5, private');
-    });
+    await withHarness(
+      { env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } },
+      async (authed) => {
+        const res = await get(`${authed.url}?query=${encodeURIComponent(query)}`, {
+          authorization: `Bearer ${key.key}`,
+        });
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.raw.toString())).toEqual({
+          data: { packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] },
+        });
+        expect(res.headers['cache-control']).toBe('max-age=5, private');
+      },
+    );
   });
 });
 
@@ -70,7 +84,9 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
   let only: Harness;
   beforeAll(async () => {
     open = await startHarness({ env: { GATEWAY_PERSISTED_DOCUMENTS: MANIFEST } });
-    only = await startHarness({ env: { GATEWAY_PERSISTED_DOCUMENTS: MANIFEST, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' } });
+    only = await startHarness({
+      env: { GATEWAY_PERSISTED_DOCUMENTS: MANIFEST, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' },
+    });
   });
   afterAll(async () => {
     await open.close();
@@ -80,11 +96,17 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
   it('runs a manifest document by documentId, over POST and GET', async () => {
     const byPost = await post(only.url, { documentId: LIST_PACKAGES_ID });
     expect(byPost.status).toBe(200);
-    expect(byPost.body.data.packages.map((p: { name: string }) => p.name)).toEqual(['examples', 'package001', 'package003']);
+    expect(byPost.body.data.packages.map((p: { name: string }) => p.name)).toEqual([
+      'examples',
+      'package001',
+      'package003',
+    ]);
     const byGet = await get(`${only.url}?documentId=${encodeURIComponent(LIST_PACKAGES_ID)}`);
     expect(JSON.parse(byGet.raw.toString())).toEqual(byPost.body);
     // An APQ hash of a manifest document needs no registration.
-    const byHash = await post(only.url, { extensions: { persistedQuery: { version: 1, sha256Hash: LIST_PACKAGES_ID.slice(7) } } });
+    const byHash = await post(only.url, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: LIST_PACKAGES_ID.slice(7) } },
+    });
     expect(byHash.body).toEqual(byPost.body);
   });
 
@@ -93,11 +115,17 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
     const raw = await post(only.url, { query: '{ packages { name } }' });
     expect(raw.status).toBe(400);
     expect(raw.body.errors).toEqual([
-      { message: 'Only trusted operations are accepted: send the documentId of a persisted document.', extensions: { code: 'PERSISTED_QUERY_REQUIRED', requestId: raw.headers['x-request-id'] } },
+      {
+        message: 'Only trusted operations are accepted: send the documentId of a persisted document.',
+        extensions: { code: 'PERSISTED_QUERY_REQUIRED', requestId: raw.headers['x-request-id'] },
+      },
     ]);
     const unknown = await post(only.url, { documentId: `sha256:${'0'.repeat(64)}` });
     expect(unknown.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
-    const registration = await post(only.url, { query: '{ packages { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ packages { name } }') } } });
+    const registration = await post(only.url, {
+      query: '{ packages { name } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex('{ packages { name } }') } },
+    });
     expect(registration.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_REQUIRED');
     const viaGet = await get(`${only.url}?query=${encodeURIComponent('{ packages { name } }')}`);
     expect(viaGet.status).toBe(400);
@@ -111,11 +139,14 @@ describe('trusted documents (GATEWAY_PERSISTED_DOCUMENTS)', () => {
     const client = createClient({ url: only.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
     try {
       const errors = await new Promise<unknown>((resolve) => {
-        client.subscribe({ query: 'subscription { activationCompleted(action: "ping", id: "x") { id } }' }, {
-          next: () => undefined,
-          error: resolve,
-          complete: () => resolve(undefined),
-        });
+        client.subscribe(
+          { query: 'subscription { activationCompleted(action: "ping", id: "x") { id } }' },
+          {
+            next: () => undefined,
+            error: resolve,
+            complete: () => resolve(undefined),
+          },
+        );
       });
       expect(errors).toEqual([
         {
@@ -157,14 +188,22 @@ describe('compression and media types', () => {
 
   it('answers application/graphql-response+json when asked, with 400 for an invalid document', async () => {
     const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
-    const ok = await request(h.url, { method: 'POST', headers, body: JSON.stringify({ query: '{ packages { name } }' }) });
+    const ok = await request(h.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: '{ packages { name } }' }),
+    });
     await ok.body.dump();
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['content-type']).toMatch(/^application\/graphql-response\+json/);
     const invalid = await request(h.url, { method: 'POST', headers, body: JSON.stringify({ query: '{ nope }' }) });
     await invalid.body.dump();
     expect(invalid.statusCode).toBe(400);
-    const unacceptable = await request(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/csv' }, body: JSON.stringify({ query: '{ packages { name } }' }) });
+    const unacceptable = await request(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/csv' },
+      body: JSON.stringify({ query: '{ packages { name } }' }),
+    });
     await unacceptable.body.dump();
     expect(unacceptable.statusCode).toBe(406);
   });

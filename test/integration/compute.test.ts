@@ -18,14 +18,23 @@ describe('compute instance actions', () => {
   const h = useHarness();
 
   it('answers the canonical query: each action with its events', async () => {
-    const res = await h.gql(`query($id: ID!) { server(id: $id) { id instanceActions { nodes { action events { event result } } } } }`, { id: SEED_SERVER_ID });
+    const res = await h.gql(
+      `query($id: ID!) { server(id: $id) { id instanceActions { nodes { action events { event result } } } } }`,
+      { id: SEED_SERVER_ID },
+    );
     expect(res.body).toEqual({
       data: {
         server: {
           id: SEED_SERVER_ID,
           instanceActions: {
             nodes: [
-              { action: 'reboot', events: [{ event: 'compute_create', result: 'Success' }, { event: 'schedule', result: 'Success' }] },
+              {
+                action: 'reboot',
+                events: [
+                  { event: 'compute_create', result: 'Success' },
+                  { event: 'schedule', result: 'Success' },
+                ],
+              },
               { action: 'create', events: [{ event: 'compute__do_build_and_run_instance', result: 'Success' }] },
             ],
           },
@@ -37,11 +46,14 @@ describe('compute instance actions', () => {
   it('costs one token, one list and one detail per action, each detail once', async () => {
     // A fresh gateway, so the token issue is counted too; latency makes overlapping calls visible.
     await withHarness({ compute: { latencyMs: 30 } }, async (fresh) => {
-      await fresh.gql(`query($id: ID!) { server(id: $id) {
+      await fresh.gql(
+        `query($id: ID!) { server(id: $id) {
         instanceActions { nodes { requestId events { event } } }
         again: instanceActions { nodes { events { result } } }
         one: instanceAction(requestId: "${SEED_REBOOT_REQUEST_ID}") { action events { event } }
-      } }`, { id: SEED_SERVER_ID });
+      } }`,
+        { id: SEED_SERVER_ID },
+      );
       const calls = fresh.computeCalls();
       expect(calls.sort()).toEqual(
         [
@@ -57,14 +69,17 @@ describe('compute instance actions', () => {
   });
 
   it('sends the configured microversion on every compute call', async () => {
-    await h.gql(`{ server(id: "${SEED_SERVER_ID}") { instanceAction(requestId: "${SEED_CREATE_REQUEST_ID}") { action } } }`);
+    await h.gql(
+      `{ server(id: "${SEED_SERVER_ID}") { instanceAction(requestId: "${SEED_CREATE_REQUEST_ID}") { action } } }`,
+    );
     const nova = h.compute.requests.filter((r) => r.service === 'compute');
     expect(nova.length).toBe(2);
     for (const r of nova) expect(r.microversion).toBe('2.84');
   });
 
   it('reads every field of an action and its events, times in UTC', async () => {
-    const res = await h.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
+    const res =
+      await h.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
       requestId action instanceUuid message projectId userId startedAt updatedAt
       events { event startedAt finishedAt result traceback host hostId details }
     } } }`);
@@ -128,8 +143,11 @@ describe('compute instance actions', () => {
   it('filters with changesSince and changesBefore', async () => {
     const since = new Date(Date.now() - 12 * 3600_000).toISOString();
     const before = new Date(Date.now() - 3 * 3600_000).toISOString();
-    const res = await h.gql(`query($since: DateTime, $before: DateTime) { server(id: "${SEED_BUSY_SERVER_ID}") {
-      instanceActions(changesSince: $since, changesBefore: $before) { nodes { action } } } }`, { since, before });
+    const res = await h.gql(
+      `query($since: DateTime, $before: DateTime) { server(id: "${SEED_BUSY_SERVER_ID}") {
+      instanceActions(changesSince: $since, changesBefore: $before) { nodes { action } } } }`,
+      { since, before },
+    );
     expect(res.body.data.server.instanceActions.nodes).toEqual([{ action: 'resize' }]);
     const list = h.computeCalls().find((c) => c.includes('changes-since'));
     expect(list).toBe(
@@ -139,7 +157,8 @@ describe('compute instance actions', () => {
 
   it('shows administrators the admin-only event fields', async () => {
     await withHarness({ compute: { users: [{ ...TEST_OS_USER, roles: ['admin', 'member'] }] } }, async (admin) => {
-      const res = await admin.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
+      const res =
+        await admin.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
         events { event traceback host details } } } }`);
       const [latest] = res.body.data.server.instanceAction.events;
       expect(latest).toEqual({
@@ -164,7 +183,10 @@ describe('compute instance actions', () => {
       a: server(id: "${SEED_BUSY_SERVER_ID}") { id name status }
       b: server(id: "${SEED_BUSY_SERVER_ID}") { name }
     }`);
-    expect(res.body.data).toEqual({ a: { id: SEED_BUSY_SERVER_ID, name: 'batch-1', status: 'REBOOT' }, b: { name: 'batch-1' } });
+    expect(res.body.data).toEqual({
+      a: { id: SEED_BUSY_SERVER_ID, name: 'batch-1', status: 'REBOOT' },
+      b: { name: 'batch-1' },
+    });
     expect(h.computeCalls()).toEqual([
       `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}/os-instance-actions?limit=21`,
       `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}`,
@@ -172,9 +194,13 @@ describe('compute instance actions', () => {
   });
 
   it('still reads the actions of a deleted server, whose name and status are gone', async () => {
-    const res = await h.gql(`{ server(id: "${SEED_DELETED_SERVER_ID}") { name status instanceActions { nodes { action } } } }`);
+    const res = await h.gql(
+      `{ server(id: "${SEED_DELETED_SERVER_ID}") { name status instanceActions { nodes { action } } } }`,
+    );
     expect(res.body).toEqual({
-      data: { server: { name: null, status: null, instanceActions: { nodes: [{ action: 'delete' }, { action: 'create' }] } } },
+      data: {
+        server: { name: null, status: null, instanceActions: { nodes: [{ action: 'delete' }, { action: 'create' }] } },
+      },
     });
   });
 
@@ -190,7 +216,9 @@ describe('compute instance actions', () => {
       // The server's existence check reads the very page asked for, so the 400 surfaces there.
       [['web'], 'BAD_USER_INPUT', { service: 'compute', status: 400, errorCode: 'badRequest' }],
     ]);
-    expect(res.body.errors![1]!.message).toBe('The compute API rejected the request: Marker req-not-there could not be found.');
+    expect(res.body.errors![1]!.message).toBe(
+      'The compute API rejected the request: Marker req-not-there could not be found.',
+    );
   });
 
   it('rejects bad arguments before any call', async () => {
@@ -275,8 +303,12 @@ describe('compute authentication', () => {
 
   it('refuses filters the configured microversion cannot send', async () => {
     await withHarness({ env: { NOVA_MICROVERSION: '2.60' } }, async (h) => {
-      const res = await h.gql(`{ server(id: "${SEED_SERVER_ID}") { instanceActions(changesBefore: "2026-01-01T00:00:00Z") { nodes { action } } } }`);
-      expect(res.body.errors?.[0]?.message).toBe('changesBefore needs compute microversion 2.66 or later (NOVA_MICROVERSION).');
+      const res = await h.gql(
+        `{ server(id: "${SEED_SERVER_ID}") { instanceActions(changesBefore: "2026-01-01T00:00:00Z") { nodes { action } } } }`,
+      );
+      expect(res.body.errors?.[0]?.message).toBe(
+        'changesBefore needs compute microversion 2.66 or later (NOVA_MICROVERSION).',
+      );
     });
   });
 });

@@ -32,24 +32,30 @@ describe('upstream errors', () => {
     });
   });
 
-  it.each([false, true])('maps a rejected signature to UPSTREAM_AUTH_FAILED (errorCode as number: %p)', async (errorCodeAsNumber) => {
-    const h = await startHarness({
-      emulator: { errorCodeAsNumber },
-      gatewayCredentials: { accessKey: TEST_CREDENTIALS.accessKey, secretKey: 'wrong-secret' },
-    });
-    try {
-      const res = await h.gql('{ packages { name } }');
-      expect(res.body.data).toEqual({ packages: null });
-      expect(res.body.errors?.[0]).toMatchObject({
-        message: "The Cloud Functions API rejected the gateway's credentials.",
-        extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401, errorCode: '200' } },
+  it.each([false, true])(
+    'maps a rejected signature to UPSTREAM_AUTH_FAILED (errorCode as number: %p)',
+    async (errorCodeAsNumber) => {
+      const h = await startHarness({
+        emulator: { errorCodeAsNumber },
+        gatewayCredentials: { accessKey: TEST_CREDENTIALS.accessKey, secretKey: 'wrong-secret' },
       });
-      assertNothingInternal(h, JSON.stringify(res));
-      expect(h.logs.join('')).not.toContain('wrong-secret');
-    } finally {
-      await h.close();
-    }
-  });
+      try {
+        const res = await h.gql('{ packages { name } }');
+        expect(res.body.data).toEqual({ packages: null });
+        expect(res.body.errors?.[0]).toMatchObject({
+          message: "The Cloud Functions API rejected the gateway's credentials.",
+          extensions: {
+            code: 'UPSTREAM_AUTH_FAILED',
+            upstream: { service: 'cloudfunctions', status: 401, errorCode: '200' },
+          },
+        });
+        assertNothingInternal(h, JSON.stringify(res));
+        expect(h.logs.join('')).not.toContain('wrong-secret');
+      } finally {
+        await h.close();
+      }
+    },
+  );
 
   it('maps an unreachable upstream to UPSTREAM_UNAVAILABLE', async () => {
     const h = await startHarness();
@@ -71,12 +77,15 @@ describe('upstream errors', () => {
   });
 
   it('maps a slow upstream to UPSTREAM_TIMEOUT at the configured headers timeout', async () => {
-    await withHarness({ env: { GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS: '200' }, emulator: { latencyMs: 3000 } }, async (h) => {
-      const started = Date.now();
-      const res = await h.gql('{ packages { name } }');
-      expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
-      // Cut long before the upstream's answer (3 s) would arrive.
-      expect(Date.now() - started).toBeLessThan(2000);
-    });
+    await withHarness(
+      { env: { GATEWAY_UPSTREAM_HEADERS_TIMEOUT_MS: '200' }, emulator: { latencyMs: 3000 } },
+      async (h) => {
+        const started = Date.now();
+        const res = await h.gql('{ packages { name } }');
+        expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+        // Cut long before the upstream's answer (3 s) would arrive.
+        expect(Date.now() - started).toBeLessThan(2000);
+      },
+    );
   });
 });

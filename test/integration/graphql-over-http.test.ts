@@ -18,14 +18,21 @@ describe('graphql-http server audits', () => {
   const audits = serverAudits({
     url: () => h.url,
     fetchFn: (input: unknown, init: RequestInit = {}) =>
-      fetch(input as string, { ...init, headers: { ...(init.headers as Record<string, string>), 'apollo-require-preflight': 'true' } }),
+      fetch(input as string, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), 'apollo-require-preflight': 'true' },
+      }),
   });
   it.each(audits.map((a) => [a.id, a.name, a] as const))('%s %s', async (id, _name, audit) => {
     const result = await audit.fn();
     if (KNOWN_SHOULD_WARNINGS.includes(id)) {
       expect(result.status).toBe('warn');
     } else {
-      expect({ id, status: result.status, reason: result.status === 'ok' ? undefined : result.reason }).toEqual({ id, status: 'ok', reason: undefined });
+      expect({ id, status: result.status, reason: result.status === 'ok' ? undefined : result.reason }).toEqual({
+        id,
+        status: 'ok',
+        reason: undefined,
+      });
     }
   });
 });

@@ -15,7 +15,11 @@ import { startHarness, useHarness, type Harness, withHarness } from '../helpers/
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
 
 async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', headers: init.headers ?? {}, ...(init.body !== undefined ? { body: init.body } : {}) });
+  const res = await request(url, {
+    method: (init.method ?? 'GET') as 'GET',
+    headers: init.headers ?? {},
+    ...(init.body !== undefined ? { body: init.body } : {}),
+  });
   const text = await res.body.text();
   let json: any;
   try {
@@ -28,7 +32,12 @@ async function send(url: string, init: { method?: string; headers?: Record<strin
 
 /** The one envelope, with the response's own request id. */
 const envelope = (res: { headers: Record<string, unknown> }, code: string, message: string | RegExp) => ({
-  errors: [{ message: typeof message === 'string' ? message : expect.stringMatching(message), extensions: { code, requestId: res.headers['x-request-id'] } }],
+  errors: [
+    {
+      message: typeof message === 'string' ? message : expect.stringMatching(message),
+      extensions: { code, requestId: res.headers['x-request-id'] },
+    },
+  ],
 });
 
 /** A raw TCP connection to the gateway; resolves with everything it received once the server closes it. */
@@ -55,14 +64,23 @@ describe('receiving a request is bounded (GATEWAY_CLIENT_TIMEOUT_MS)', () => {
   it('answers 408 in the envelope and closes a client that dribbles its body', async () => {
     const { socket, received } = rawConnection(h);
     const host = new URL(h.url).host;
-    socket.write(`POST /graphql HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{`);
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{`,
+    );
     const dribble = setInterval(() => socket.writable && socket.write(' '), 300);
     const { data, afterMs } = await received;
     clearInterval(dribble);
     expect(afterMs).toBeLessThan(3_000);
     expect(data).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     const body = JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4));
-    expect(body).toEqual({ errors: [{ message: 'The request was not received in time.', extensions: { code: 'BAD_REQUEST', requestId: expect.stringMatching(REQUEST_ID) } }] });
+    expect(body).toEqual({
+      errors: [
+        {
+          message: 'The request was not received in time.',
+          extensions: { code: 'BAD_REQUEST', requestId: expect.stringMatching(REQUEST_ID) },
+        },
+      ],
+    });
     expect(h.upstreamCalls()).toEqual([]);
   });
 
@@ -77,7 +95,9 @@ describe('receiving a request is bounded (GATEWAY_CLIENT_TIMEOUT_MS)', () => {
   });
 
   it('does not cut an operation that takes longer than the bound once the request is in', async () => {
-    const res = await h.gql('mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }');
+    const res = await h.gql(
+      'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }',
+    );
     expect(res.body).toEqual({ data: { invokeAction: { completed: true } } });
   });
 });
@@ -93,7 +113,8 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
   beforeEach(() => h.resetCalls());
 
   const query = JSON.stringify({ query: '{ packages { name } }' });
-  const post = (host: string) => send(h.url, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: query });
+  const post = (host: string) =>
+    send(h.url, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: query });
 
   it('answers the gateway’s own loopback names on its port', async () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
@@ -103,15 +124,27 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
   });
 
   it('refuses any other Host with 421 before anything runs: a DNS-rebinding page cannot read or invoke', async () => {
-    for (const host of [`evil.example:${port}`, `127.0.0.1:1`, `localhost`, `127.0.0.2:${port}`, `localhost.evil.example:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1:1`,
+      `localhost`,
+      `127.0.0.2:${port}`,
+      `localhost.evil.example:${port}`,
+    ]) {
       const res = await post(host);
       expect({ host, status: res.status, body: res.json }).toEqual({
         host,
         status: 421,
-        body: envelope(res, 'BAD_REQUEST', 'Misdirected request: without client authentication this gateway answers only localhost, 127.0.0.1 and [::1] on its own port.'),
+        body: envelope(
+          res,
+          'BAD_REQUEST',
+          'Misdirected request: without client authentication this gateway answers only localhost, 127.0.0.1 and [::1] on its own port.',
+        ),
       });
     }
-    const upgrade = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { host: `evil.example:${port}` } });
+    const upgrade = new WebSocket(h.url.replace(/^http/, 'ws'), 'graphql-transport-ws', {
+      headers: { host: `evil.example:${port}` },
+    });
     const status = await new Promise<number>((resolve) =>
       upgrade.once('unexpected-response', (req, res) => {
         resolve(res.statusCode!);
@@ -126,18 +159,32 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-host-keys-'));
     const key = generateKey(['functions:read']);
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [key.stored] }));
-    await withHarness({ env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } }, async (authed) => {
-      const res = await send(authed.url, {
-        method: 'POST',
-        headers: { host: 'gateway.internal.example', 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
-        body: query,
-      });
-      expect(res.status).toBe(200);
-      // A Host that is not a host name at all is answered in the envelope, not with a crash.
-      const odd = await send(authed.url, { method: 'POST', headers: { host: 'a b[', 'content-type': 'application/json', authorization: `Bearer ${key.key}` }, body: query });
-      expect({ status: odd.status, body: odd.json }).toEqual({ status: 400, body: envelope(odd, 'BAD_REQUEST', 'The Host header is not a host name.') });
-      expect(errorLines(authed)).toEqual([]);
-    });
+    await withHarness(
+      { env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json') } },
+      async (authed) => {
+        const res = await send(authed.url, {
+          method: 'POST',
+          headers: {
+            host: 'gateway.internal.example',
+            'content-type': 'application/json',
+            authorization: `Bearer ${key.key}`,
+          },
+          body: query,
+        });
+        expect(res.status).toBe(200);
+        // A Host that is not a host name at all is answered in the envelope, not with a crash.
+        const odd = await send(authed.url, {
+          method: 'POST',
+          headers: { host: 'a b[', 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+          body: query,
+        });
+        expect({ status: odd.status, body: odd.json }).toEqual({
+          status: 400,
+          body: envelope(odd, 'BAD_REQUEST', 'The Host header is not a host name.'),
+        });
+        expect(errorLines(authed)).toEqual([]);
+      },
+    );
   });
 });
 
@@ -158,7 +205,11 @@ describe('every error answer is the one envelope', () => {
 
   it('401: with the request id, logged at warn with the reason and never the credential', async () => {
     const forged = `${keys.key.slice(0, -4)}AAAA`;
-    const res = await send(h.url, { method: 'POST', headers: { ...json, authorization: `Bearer ${forged}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const res = await send(h.url, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${forged}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(res.status).toBe(401);
     expect(res.json).toEqual(envelope(res, 'UNAUTHENTICATED', 'The API key is not valid.'));
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === res.headers['x-request-id']);
@@ -178,17 +229,44 @@ describe('every error answer is the one envelope', () => {
   it('unknown routes, CSRF refusals, batching, a non-string query, a mutation over GET', async () => {
     const cases: Array<[Promise<Awaited<ReturnType<typeof send>>>, number, string, string | RegExp]> = [
       [send(`${new URL(h.url).origin}/nope`), 404, 'NOT_FOUND', 'Not found: the GraphQL endpoint is /graphql.'],
-      [send(`${new URL(h.url).origin}/graphql/../../etc/passwd`, { headers: auth() }), 404, 'NOT_FOUND', 'Not found: the GraphQL endpoint is /graphql.'],
-      [send(`${h.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: auth() }), 400, 'BAD_REQUEST', /CSRF/],
-      [send(h.url, { method: 'POST', headers: { ...json, ...auth() }, body: JSON.stringify([{ query: '{ __typename }' }]) }), 400, 'BAD_REQUEST', 'Operation batching disabled.'],
-      [send(h.url, { method: 'POST', headers: { ...json, ...auth() }, body: JSON.stringify({ query: 1 }) }), 400, 'BAD_REQUEST', 'GraphQL queries must be strings.'],
       [
-        send(`${h.url}?query=${encodeURIComponent('mutation { invokeAction(input: {action: "ping"}) { completed } }')}`, { headers: { ...auth(), 'apollo-require-preflight': '1' } }),
+        send(`${new URL(h.url).origin}/graphql/../../etc/passwd`, { headers: auth() }),
+        404,
+        'NOT_FOUND',
+        'Not found: the GraphQL endpoint is /graphql.',
+      ],
+      [send(`${h.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: auth() }), 400, 'BAD_REQUEST', /CSRF/],
+      [
+        send(h.url, {
+          method: 'POST',
+          headers: { ...json, ...auth() },
+          body: JSON.stringify([{ query: '{ __typename }' }]),
+        }),
+        400,
+        'BAD_REQUEST',
+        'Operation batching disabled.',
+      ],
+      [
+        send(h.url, { method: 'POST', headers: { ...json, ...auth() }, body: JSON.stringify({ query: 1 }) }),
+        400,
+        'BAD_REQUEST',
+        'GraphQL queries must be strings.',
+      ],
+      [
+        send(
+          `${h.url}?query=${encodeURIComponent('mutation { invokeAction(input: {action: "ping"}) { completed } }')}`,
+          { headers: { ...auth(), 'apollo-require-preflight': '1' } },
+        ),
         405,
         'BAD_REQUEST',
         'GET requests only support query operations, not mutation operations',
       ],
-      [send(h.url, { method: 'POST', headers: { ...json, ...auth() }, body: '{"query": ' }), 400, 'BAD_REQUEST', 'The request body is not valid JSON.'],
+      [
+        send(h.url, { method: 'POST', headers: { ...json, ...auth() }, body: '{"query": ' }),
+        400,
+        'BAD_REQUEST',
+        'The request body is not valid JSON.',
+      ],
     ];
     for (const [pending, status, code, message] of cases) {
       const res = await pending;
@@ -206,7 +284,11 @@ describe('every error answer is the one envelope', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(
-      envelope(res, 'BAD_REQUEST', 'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.'),
+      envelope(
+        res,
+        'BAD_REQUEST',
+        'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
+      ),
     );
     expect(h.upstreamCalls()).toEqual([]);
     expect(errorLines(h)).toEqual([]);
@@ -221,9 +303,12 @@ describe('every error answer is the one envelope', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(envelope(res, 'BAD_USER_INPUT', 'The variables nest deeper than the limit of 64 levels.'));
-    const viaGet = await send(`${h.url}?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"v":${deep.slice(9_000, 11_000)}}`)}`, {
-      headers: { ...auth(), 'apollo-require-preflight': '1' },
-    });
+    const viaGet = await send(
+      `${h.url}?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"v":${deep.slice(9_000, 11_000)}}`)}`,
+      {
+        headers: { ...auth(), 'apollo-require-preflight': '1' },
+      },
+    );
     expect(viaGet.status).toBe(400);
     expect(viaGet.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(errorLines(h)).toEqual([]);

@@ -45,8 +45,12 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
 
   it('merges package and action defaults under the invoke params', async () => {
     const byDefault = await h.gql(INVOKE, { input: { package: 'package001', action: 'hello' } });
-    expect(byDefault.body.data.invokeAction.activation.result).toEqual({ greeting: 'Hello, Cloud Functions from NAVER Cloud!' });
-    const overridden = await h.gql(INVOKE, { input: { package: 'package001', action: 'hello', params: { name: 'Ada' } } });
+    expect(byDefault.body.data.invokeAction.activation.result).toEqual({
+      greeting: 'Hello, Cloud Functions from NAVER Cloud!',
+    });
+    const overridden = await h.gql(INVOKE, {
+      input: { package: 'package001', action: 'hello', params: { name: 'Ada' } },
+    });
     const activation = overridden.body.data.invokeAction.activation;
     expect(activation.result).toEqual({ greeting: 'Hello, Ada from NAVER Cloud!' });
     expect(activation.logs).toHaveLength(1);
@@ -78,7 +82,10 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
     expect(h.upstreamCalls()).toEqual(['POST /ncf/api/v2/packages/examples/actions/slow?platform=vpc&timeout=0']);
 
     const finished = await waitFor(async () => {
-      const r = await h.gql('query($id: ID!) { activation(package: "examples", action: "slow", id: $id) { status result durationMs } }', { id: activationId });
+      const r = await h.gql(
+        'query($id: ID!) { activation(package: "examples", action: "slow", id: $id) { status result durationMs } }',
+        { id: activationId },
+      );
       return r.body.data.activation;
     });
     expect(finished.status).toBe('SUCCESS');
@@ -93,13 +100,20 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
       [{ action: 'ping', timeoutMs: -1 }, 'timeoutMs must be from 0 to 60000.'],
       [{ action: 'ping', timeoutMs: 60001 }, 'timeoutMs must be from 0 to 60000.'],
       [{ action: '-ping' }, "Invalid action name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'."],
-      [{ package: 'a b', action: 'ping' }, "Invalid package name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'."],
+      [
+        { package: 'a b', action: 'ping' },
+        "Invalid package name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'.",
+      ],
     ];
     for (const [input, message] of cases) {
       const res = await h.gql(INVOKE, { input });
       expect(res.body.data).toBeNull();
       expect(res.body.errors).toEqual([
-        expect.objectContaining({ message, path: ['invokeAction'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+        expect.objectContaining({
+          message,
+          path: ['invokeAction'],
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+        }),
       ]);
     }
     expect(h.upstreamCalls()).toEqual([]);
@@ -111,11 +125,17 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
       expect.objectContaining({
         message: 'No action "package003/missing" on the vpc platform.',
         path: ['invokeAction'],
-        extensions: expect.objectContaining({ code: 'NOT_FOUND', upstream: { service: 'cloudfunctions', status: 404, errorCode: '80301' } }),
+        extensions: expect.objectContaining({
+          code: 'NOT_FOUND',
+          upstream: { service: 'cloudfunctions', status: 404, errorCode: '80301' },
+        }),
       }),
     ]);
     const loose = await h.gql(INVOKE, { input: { action: 'nope', platform: 'CLASSIC' } });
-    expect(loose.body.errors?.[0]).toMatchObject({ message: 'No action "nope" on the classic platform.', extensions: { code: 'NOT_FOUND' } });
+    expect(loose.body.errors?.[0]).toMatchObject({
+      message: 'No action "nope" on the classic platform.',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 });
 
@@ -124,11 +144,18 @@ describe('invokeAction with the other documented answers (200 pending, 200 faile
 
   it('reads 200 with only an activationId as pending', async () => {
     const res = await h.gql(INVOKE, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } });
-    expect(res.body.data.invokeAction).toEqual({ activationId: expect.stringMatching(/^[0-9a-f]{32}$/), completed: false, activation: null });
+    expect(res.body.data.invokeAction).toEqual({
+      activationId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      completed: false,
+      activation: null,
+    });
   });
 
   it('reads 200 with a failed record as a completed failure', async () => {
     const res = await h.gql(INVOKE, { input: { package: 'examples', action: 'fail' } });
-    expect(res.body.data.invokeAction).toMatchObject({ completed: true, activation: { status: 'APPLICATION_ERROR', success: false } });
+    expect(res.body.data.invokeAction).toMatchObject({
+      completed: true,
+      activation: { status: 'APPLICATION_ERROR', success: false },
+    });
   });
 });

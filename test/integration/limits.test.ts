@@ -5,7 +5,18 @@ import { useHarness, withHarness } from '../helpers/gateway';
 async function send(url: string, body: string, headers: Record<string, string>) {
   const res = await request(url, { method: 'POST', headers, body });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, json: (() => { try { return JSON.parse(text); } catch { return undefined; } })() };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
 }
 
 describe('operation limits', () => {
@@ -21,10 +32,12 @@ describe('operation limits', () => {
   };
 
   it('limits depth to 8', async () => {
-    const nine = '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }';
+    const nine =
+      '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }';
     await expectRejected(nine, 'GRAPHQL_VALIDATION_FAILED', /depth limit of 8 exceeded, found 9/);
     // Depth 8 is allowed (this one is cheap enough only with a higher cost limit).
-    const eight = '{ package(name: "package001") { actions { package { actions { package { actions { package { name } } } } } } } }';
+    const eight =
+      '{ package(name: "package001") { actions { package { actions { package { actions { package { name } } } } } } } }';
     await withHarness({ env: { GATEWAY_MAX_COST: '1000000' } }, async (roomy) => {
       expect((await roomy.gql(eight)).body.errors).toBeUndefined();
     });
@@ -37,7 +50,11 @@ describe('operation limits', () => {
 
   it('limits tokens to 1000', async () => {
     const fields = Array.from({ length: 400 }, () => '__typename').join(' ');
-    await expectRejected(`{ ${fields} ${fields} ${fields} }`, 'GRAPHQL_PARSE_FAILED', /Document contains more that 1000 tokens/);
+    await expectRejected(
+      `{ ${fields} ${fields} ${fields} }`,
+      'GRAPHQL_PARSE_FAILED',
+      /Document contains more that 1000 tokens/,
+    );
   });
 
   it('limits cost, counting list sizes', async () => {
@@ -53,7 +70,11 @@ describe('operation limits', () => {
 
   it('limits directives', async () => {
     const many = Array.from({ length: 11 }, () => '@include(if: true)').join(' ');
-    await expectRejected(`{ packages ${many} { name } }`, 'GRAPHQL_VALIDATION_FAILED', /Directives limit of 10 exceeded/);
+    await expectRejected(
+      `{ packages ${many} { name } }`,
+      'GRAPHQL_VALIDATION_FAILED',
+      /Directives limit of 10 exceeded/,
+    );
   });
 });
 
@@ -63,24 +84,41 @@ describe('HTTP safety', () => {
   const json = { 'content-type': 'application/json' };
 
   it('refuses HTTP batching', async () => {
-    const res = await send(h.url, JSON.stringify([{ query: '{ packages { name } }' }, { query: '{ packages { name } }' }]), json);
+    const res = await send(
+      h.url,
+      JSON.stringify([{ query: '{ packages { name } }' }, { query: '{ packages { name } }' }]),
+      json,
+    );
     expect(res.status).toBe(400);
     expect(h.upstreamCalls()).toEqual([]);
   });
 
   it('refuses bodies over 100 kB with 413', async () => {
-    const res = await send(h.url, JSON.stringify({ query: '{ packages { name } }', variables: { pad: 'x'.repeat(110 * 1024) } }), json);
+    const res = await send(
+      h.url,
+      JSON.stringify({ query: '{ packages { name } }', variables: { pad: 'x'.repeat(110 * 1024) } }),
+      json,
+    );
     expect(res.status).toBe(413);
-    expect(res.json.errors[0]).toMatchObject({ message: 'The request body is too large.', extensions: { code: 'BAD_REQUEST' } });
+    expect(res.json.errors[0]).toMatchObject({
+      message: 'The request body is too large.',
+      extensions: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('refuses malformed JSON and unknown content types', async () => {
     const bad = await send(h.url, '{"query": ', json);
     expect(bad.status).toBe(400);
-    expect(bad.json.errors[0]).toMatchObject({ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } });
+    expect(bad.json.errors[0]).toMatchObject({
+      message: 'The request body is not valid JSON.',
+      extensions: { code: 'BAD_REQUEST' },
+    });
     const xml = await send(h.url, '<query/>', { 'content-type': 'application/xml' });
     expect(xml.status).toBe(415);
-    expect(xml.json.errors[0]).toMatchObject({ message: 'Unsupported content type: send application/json.', extensions: { code: 'BAD_REQUEST' } });
+    expect(xml.json.errors[0]).toMatchObject({
+      message: 'Unsupported content type: send application/json.',
+      extensions: { code: 'BAD_REQUEST' },
+    });
     expect(h.upstreamCalls()).toEqual([]);
   });
 
@@ -92,9 +130,12 @@ describe('HTTP safety', () => {
   });
 
   it('refuses a mutation over GET', async () => {
-    const res = await request(`${h.url}?query=${encodeURIComponent('mutation { invokeAction(input: {action: "ping"}) { completed } }')}`, {
-      headers: { 'apollo-require-preflight': 'true' },
-    });
+    const res = await request(
+      `${h.url}?query=${encodeURIComponent('mutation { invokeAction(input: {action: "ping"}) { completed } }')}`,
+      {
+        headers: { 'apollo-require-preflight': 'true' },
+      },
+    );
     await res.body.dump();
     expect(res.statusCode).toBe(405);
     expect(h.upstreamCalls()).toEqual([]);
@@ -104,7 +145,11 @@ describe('HTTP safety', () => {
     const preflight = (origin: string) =>
       request(h.url, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
       });
     const ok = await preflight('https://app.example.com');
     await ok.body.dump();

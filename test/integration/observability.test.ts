@@ -26,7 +26,8 @@ describe('de-duplication across operations', () => {
 
   it('never shares invokes', async () => {
     await withHarness({ emulator: { latencyMs: 50 } }, async (h) => {
-      const invoke = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }';
+      const invoke =
+        'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }';
       const before = h.emulator.store.runsStarted;
       const results = await Promise.all(Array.from({ length: 5 }, () => h.gql(invoke)));
       const ids = new Set(results.map((r) => r.body.data.invokeAction.activationId));
@@ -65,7 +66,9 @@ describe('metrics and logs', () => {
   const h = useHarness({}, { resetCalls: false });
 
   it('logs one line per operation with its request id, name, outcome, duration and upstream calls', async () => {
-    const res = await h.gql('query Everything { packages { name actions { name } } }', undefined, { 'x-request-id': 'req-obs-1' });
+    const res = await h.gql('query Everything { packages { name actions { name } } }', undefined, {
+      'x-request-id': 'req-obs-1',
+    });
     expect(res.headers['x-request-id']).toBe('req-obs-1');
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'operation' && l.requestId === 'req-obs-1');
     expect(line).toEqual({
@@ -91,13 +94,23 @@ describe('metrics and logs', () => {
     const text = await res.body.text();
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(text).toMatch(/gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success",transport="http"\} [1-9]/);
-    expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial",transport="http"} 1');
-    expect(text).toMatch(/gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200",failure="none"\} [1-9]/);
-    expect(text).toContain('gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400",failure="none"} 1');
+    expect(text).toMatch(
+      /gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success",transport="http"\} [1-9]/,
+    );
+    expect(text).toContain(
+      'gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial",transport="http"} 1',
+    );
+    expect(text).toMatch(
+      /gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200",failure="none"\} [1-9]/,
+    );
+    expect(text).toContain(
+      'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400",failure="none"} 1',
+    );
     expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');
     expect(text).toMatch(/gateway_loader_batch_size_count\{loader="functions.actions"\} [1-9]/);
-    expect(text).toMatch(/gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/);
+    expect(text).toMatch(
+      /gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/,
+    );
     expect(text).toMatch(/gateway_process_resident_memory_bytes \d+/);
   });
 });
@@ -105,7 +118,9 @@ describe('metrics and logs', () => {
 describe('metrics tell a failed run from a failing upstream', () => {
   it('counts the 502 that carries a failed run as failure="action", and a 5xx without one as failure="upstream"', async () => {
     await withHarness({ env: { GATEWAY_RETRY_ATTEMPTS: '1' } }, async (h) => {
-      const failed = await h.gql('mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success } } }');
+      const failed = await h.gql(
+        'mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success } } }',
+      );
       expect(failed.body).toEqual({ data: { invokeAction: { completed: true, activation: { success: false } } } });
       const origin = new URL(h.url).origin;
       const text = await (await request(`${origin}/metrics`)).body.text();
@@ -132,7 +147,9 @@ describe('trace context', () => {
 
   it("passes the client's trace id to every upstream call, each with a span of its own", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await h.gql('{ packages { name actions { name } } }', undefined, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    await h.gql('{ packages { name actions { name } } }', undefined, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
     const sent = proxy!.requests.map((r) => String(r.headers.traceparent));
     expect(sent).toHaveLength(4);
     for (const header of sent) expect(header).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
@@ -143,7 +160,9 @@ describe('trace context', () => {
 
   it('starts a trace when the client sends none or an invalid one', async () => {
     proxy!.resetRecords();
-    await h.gql('{ packages { name } }', undefined, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
+    await h.gql('{ packages { name } }', undefined, {
+      traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+    });
     const header = String(proxy!.requests[0]!.headers.traceparent);
     expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(header).not.toContain('00000000000000000000000000000000');

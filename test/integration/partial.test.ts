@@ -24,7 +24,11 @@ describe('one upstream down, the other still answers', () => {
             message: 'The Cloud Functions API could not be reached.',
             locations: [{ line: 1, column: 63 }],
             path: ['packages'],
-            extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'cloudfunctions' }, requestId: res.headers['x-request-id'] },
+            extensions: {
+              code: 'UPSTREAM_UNAVAILABLE',
+              upstream: { service: 'cloudfunctions' },
+              requestId: res.headers['x-request-id'],
+            },
           },
         ],
       });
@@ -42,12 +46,19 @@ describe('one upstream down, the other still answers', () => {
     await withHarness({ env }, async (h) => {
       const res = await h.gql(BOTH);
       expect(res.status).toBe(200);
-      expect(res.body.data).toEqual({ server: null, packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] });
+      expect(res.body.data).toEqual({
+        server: null,
+        packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }],
+      });
       expect(res.body.errors).toEqual([
         expect.objectContaining({
           message: 'The identity service could not be reached.',
           path: ['server'],
-          extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'identity' }, requestId: res.headers['x-request-id'] },
+          extensions: {
+            code: 'UPSTREAM_UNAVAILABLE',
+            upstream: { service: 'identity' },
+            requestId: res.headers['x-request-id'],
+          },
         }),
       ]);
     });

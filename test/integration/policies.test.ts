@@ -14,7 +14,8 @@ import { closeClients, TRANSPORTS, type OperationCall } from '../helpers/transpo
 
 const MANIFEST = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
 const manifest: Record<string, string> = require(MANIFEST);
-const idOf = (name: string) => Object.keys(manifest).find((k) => new RegExp(`^(query|mutation|subscription) ${name}\\b`).test(manifest[k]!))!;
+const idOf = (name: string) =>
+  Object.keys(manifest).find((k) => new RegExp(`^(query|mutation|subscription) ${name}\\b`).test(manifest[k]!))!;
 
 const keysDir = mkdtempSync(join(tmpdir(), 'gw-policy-keys-'));
 const reader = generateKey(['functions:read'], 'reader');
@@ -65,11 +66,13 @@ const deepInvokeVariables = (depth: number) =>
 /** Inline in the document: `{a: {a: … {}}}`. */
 const nestedLiteral = (depth: number) => `${'{a: '.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
 
-const EXPENSIVE =
-  `{ ${Array.from(
-    { length: 10 },
-    (_, i) => `p${i}: packages { name description actions { name runtime activations(pageSize: 100) { totalCount nodes { id status logs result } } } }`,
-  ).join(' ')} s: server(id: "${SEED_SERVER_ID}") { name instanceActions(first: 100) { nodes { action events { event result } } } } }`;
+const EXPENSIVE = `{ ${Array.from(
+  { length: 10 },
+  (_, i) =>
+    `p${i}: packages { name description actions { name runtime activations(pageSize: 100) { totalCount nodes { id status logs result } } } }`,
+).join(
+  ' ',
+)} s: server(id: "${SEED_SERVER_ID}") { name instanceActions(first: 100) { nodes { action events { event result } } } } }`;
 
 const INVOKE_BY_VARIABLES = 'mutation($input: InvokeActionInput!) { invokeAction(input: $input) { completed } }';
 const PACKAGES = ['examples', 'package001', 'package003'].map((name) => ({ name }));
@@ -82,7 +85,8 @@ const CASES: PolicyCase[] = [
     call: { query: EXPENSIVE },
     errors: [
       {
-        message: 'The operation is too expensive: its cost is 8410302, the limit is 5000. Ask for smaller pages or fewer nested lists.',
+        message:
+          'The operation is too expensive: its cost is 8410302, the limit is 5000. Ask for smaller pages or fewer nested lists.',
         code: 'GRAPHQL_VALIDATION_FAILED',
       },
     ],
@@ -90,26 +94,38 @@ const CASES: PolicyCase[] = [
   {
     name: 'depth',
     group: 'defaults',
-    call: { query: '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }' },
+    call: {
+      query:
+        '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }',
+    },
     errors: [{ message: 'Syntax Error: Query depth limit of 8 exceeded, found 9.', code: 'GRAPHQL_VALIDATION_FAILED' }],
   },
   {
     name: 'aliases',
     group: 'defaults',
-    call: { query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: package(name: "package001") { name }`).join(' ')} }` },
+    call: {
+      query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: package(name: "package001") { name }`).join(' ')} }`,
+    },
     errors: [{ message: 'Syntax Error: Aliases limit of 15 exceeded, found 16.', code: 'GRAPHQL_VALIDATION_FAILED' }],
   },
   {
     name: 'directives',
     group: 'defaults',
     call: { query: `{ ${Array.from({ length: 11 }, (_, i) => `t${i}: __typename @skip(if: false)`).join(' ')} }` },
-    errors: [{ message: 'Syntax Error: Directives limit of 10 exceeded, found 11.', code: 'GRAPHQL_VALIDATION_FAILED' }],
+    errors: [
+      { message: 'Syntax Error: Directives limit of 10 exceeded, found 11.', code: 'GRAPHQL_VALIDATION_FAILED' },
+    ],
   },
   {
     name: 'tokens',
     group: 'defaults',
     call: { query: `{ ${'__typename '.repeat(1001)}}` },
-    errors: [{ message: 'Syntax Error: Document contains more that 1000 tokens. Parsing aborted.', code: 'GRAPHQL_PARSE_FAILED' }],
+    errors: [
+      {
+        message: 'Syntax Error: Document contains more that 1000 tokens. Parsing aborted.',
+        code: 'GRAPHQL_PARSE_FAILED',
+      },
+    ],
   },
   {
     name: 'a document that is not GraphQL',
@@ -127,14 +143,21 @@ const CASES: PolicyCase[] = [
   {
     name: 'params nested 70 deep, inline',
     group: 'defaults',
-    call: { query: `mutation { invokeAction(input: { package: "examples", action: "echo", params: ${nestedLiteral(70)} }) { completed } }` },
+    call: {
+      query: `mutation { invokeAction(input: { package: "examples", action: "echo", params: ${nestedLiteral(70)} }) { completed } }`,
+    },
     data: null,
-    errors: [{ message: 'params nest deeper than the limit of 64 levels.', code: 'BAD_USER_INPUT', path: ['invokeAction'] }],
+    errors: [
+      { message: 'params nest deeper than the limit of 64 levels.', code: 'BAD_USER_INPUT', path: ['invokeAction'] },
+    ],
   },
   {
     name: 'params nested 60 deep: still run',
     group: 'defaults',
-    call: { query: INVOKE_BY_VARIABLES, variables: { input: { package: 'examples', action: 'echo', params: nested(60) } } },
+    call: {
+      query: INVOKE_BY_VARIABLES,
+      variables: { input: { package: 'examples', action: 'echo', params: nested(60) } },
+    },
     data: { invokeAction: { completed: true } },
     upstreamCalls: 1,
   },
@@ -149,7 +172,12 @@ const CASES: PolicyCase[] = [
     name: 'several operations and no operationName',
     group: 'defaults',
     call: { query: 'query A { __typename } query B { __typename }' },
-    errors: [{ message: 'Must provide operation name if query contains multiple operations.', code: 'OPERATION_RESOLUTION_FAILURE' }],
+    errors: [
+      {
+        message: 'Must provide operation name if query contains multiple operations.',
+        code: 'OPERATION_RESOLUTION_FAILURE',
+      },
+    ],
   },
   {
     name: 'a required variable missing',
@@ -176,7 +204,12 @@ const CASES: PolicyCase[] = [
     name: 'suggestions when the schema is public',
     group: 'defaults',
     call: { query: '{ packagez { name } }' },
-    errors: [{ message: 'Cannot query field "packagez" on type "Query". Did you mean "package" or "packages"?', code: 'GRAPHQL_VALIDATION_FAILED' }],
+    errors: [
+      {
+        message: 'Cannot query field "packagez" on type "Query". Did you mean "package" or "packages"?',
+        code: 'GRAPHQL_VALIDATION_FAILED',
+      },
+    ],
   },
   {
     name: 'introspection on by default',
@@ -214,7 +247,10 @@ const CASES: PolicyCase[] = [
     call: { query: '{ package(nam: "x") { name } }' },
     errors: [
       { message: 'Unknown argument "nam" on field "Query.package".', code: 'GRAPHQL_VALIDATION_FAILED' },
-      { message: 'Field "package" argument "name" of type "String!" is required, but it was not provided.', code: 'GRAPHQL_VALIDATION_FAILED' },
+      {
+        message: 'Field "package" argument "name" of type "String!" is required, but it was not provided.',
+        code: 'GRAPHQL_VALIDATION_FAILED',
+      },
     ],
   },
   {
@@ -227,7 +263,12 @@ const CASES: PolicyCase[] = [
     name: 'no suggestion for an enum value in a variable',
     group: 'private',
     call: { query: 'query($p: Platform) { packages(platform: $p) { name } }', variables: { p: 'VPX' } },
-    errors: [{ message: 'Variable "$p" got invalid value "VPX"; Value "VPX" does not exist in "Platform" enum.', code: 'BAD_USER_INPUT' }],
+    errors: [
+      {
+        message: 'Variable "$p" got invalid value "VPX"; Value "VPX" does not exist in "Platform" enum.',
+        code: 'BAD_USER_INPUT',
+      },
+    ],
   },
   // Production with API keys: introspection off, scopes per field.
   {
@@ -256,19 +297,33 @@ const CASES: PolicyCase[] = [
     name: 'trusted: a document outside the manifest',
     group: 'trusted',
     call: { query: '{ packages { name } }' },
-    errors: [{ message: 'Only trusted operations are accepted: send the documentId of a persisted document.', code: 'PERSISTED_QUERY_REQUIRED' }],
+    errors: [
+      {
+        message: 'Only trusted operations are accepted: send the documentId of a persisted document.',
+        code: 'PERSISTED_QUERY_REQUIRED',
+      },
+    ],
   },
   {
     name: 'trusted: an unknown documentId',
     group: 'trusted',
     call: { documentId: `sha256:${'0'.repeat(64)}` },
-    errors: [{ message: 'Unknown documentId: it is not in the persisted documents.', code: 'PERSISTED_QUERY_NOT_FOUND' }],
+    errors: [
+      { message: 'Unknown documentId: it is not in the persisted documents.', code: 'PERSISTED_QUERY_NOT_FOUND' },
+    ],
   },
   {
     name: 'trusted: a manifest document by documentId',
     group: 'trusted',
     call: { documentId: idOf('PackageDetail'), variables: { name: 'package003' } },
-    data: { package: { actions: [{ description: expect.any(String), name: 'action000', type: 'basic' }], description: expect.any(String), name: 'package003', parameters: {} } },
+    data: {
+      package: {
+        actions: [{ description: expect.any(String), name: 'action000', type: 'basic' }],
+        description: expect.any(String),
+        name: 'package003',
+        parameters: {},
+      },
+    },
     upstreamCalls: 1,
   },
   {
@@ -281,9 +336,14 @@ const CASES: PolicyCase[] = [
   {
     name: 'deadline: an invoke that outlives GATEWAY_REQUEST_TIMEOUT_MS',
     group: 'deadline',
-    call: { query: 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }' },
+    call: {
+      query:
+        'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }',
+    },
     data: null,
-    errors: [{ message: 'The Cloud Functions API did not answer in time.', code: 'UPSTREAM_TIMEOUT', path: ['invokeAction'] }],
+    errors: [
+      { message: 'The Cloud Functions API did not answer in time.', code: 'UPSTREAM_TIMEOUT', path: ['invokeAction'] },
+    ],
     upstreamCalls: 1,
   },
 ];
@@ -308,7 +368,9 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
       if (c.data !== undefined) expect(answer.data).toEqual(c.data);
       else expect(answer.data ?? undefined).toBeUndefined();
       const errors = answer.errors ?? [];
-      expect(errors.map((e) => ({ message: e.message, code: e.extensions?.code, ...(e.path ? { path: e.path } : {}) }))).toEqual(
+      expect(
+        errors.map((e) => ({ message: e.message, code: e.extensions?.code, ...(e.path ? { path: e.path } : {}) })),
+      ).toEqual(
         (c.errors ?? []).map((e) => ({
           message: typeof e.message === 'string' ? e.message : expect.stringMatching(e.message),
           code: e.code,
@@ -320,11 +382,16 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
       expect(h.upstreamCalls()).toHaveLength(c.upstreamCalls ?? 0);
 
       // One log line for the operation, from its own transport, with the codes it answered.
-      const lines = h.logs.slice(logsBefore).map((l) => JSON.parse(l)).filter((l) => l.msg === 'operation');
+      const lines = h.logs
+        .slice(logsBefore)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'operation');
       expect(lines).toEqual([
         expect.objectContaining({
           transport: transport.name,
-          ...(errors.length > 0 ? { requestId: errors[0]!.extensions!.requestId, errorCodes: errors.map((e) => e.extensions!.code) } : {}),
+          ...(errors.length > 0
+            ? { requestId: errors[0]!.extensions!.requestId, errorCodes: errors.map((e) => e.extensions!.code) }
+            : {}),
         }),
       ]);
     });

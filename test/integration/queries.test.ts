@@ -41,7 +41,11 @@ describe('queries', () => {
       b: action(package: "-", name: "ping") { name }
       list: actions { name }
     }`);
-    expect(res.body.data).toEqual({ a: { name: 'ping', package: null }, b: { name: 'ping' }, list: [{ name: 'ping' }] });
+    expect(res.body.data).toEqual({
+      a: { name: 'ping', package: null },
+      b: { name: 'ping' },
+      list: [{ name: 'ping' }],
+    });
     expect(h.upstreamCalls().sort()).toEqual([
       'GET /ncf/api/v2/packages/-/actions/ping?platform=vpc',
       'GET /ncf/api/v2/packages/-/actions?platform=vpc',
@@ -62,11 +66,16 @@ describe('queries', () => {
   });
 
   it('reads one activation in full', async () => {
-    const list = await h.gql('{ action(package: "package003", name: "action000") { activations(pageSize: 1) { nodes { id } } } }');
+    const list = await h.gql(
+      '{ action(package: "package003", name: "action000") { activations(pageSize: 1) { nodes { id } } } }',
+    );
     const id = list.body.data.action.activations.nodes[0].id;
-    const res = await h.gql(`query($id: ID!) { activation(package: "package003", action: "action000", id: $id) {
+    const res = await h.gql(
+      `query($id: ID!) { activation(package: "package003", action: "action000", id: $id) {
       id name namespace subject startedAt endedAt durationMs logs status success result
-    } }`, { id });
+    } }`,
+      { id },
+    );
     const a = res.body.data.activation;
     expect(a).toEqual({
       id,
@@ -102,7 +111,12 @@ describe('queries', () => {
     expect(recent.body.data.action.activations.nodes).toEqual([{ durationMs: 12 }, { durationMs: 7 }]);
     const older = await h.gql(q, { until: new Date(Date.now() - 2 * 3600_000).toISOString() });
     expect(older.body.data.action.activations.nodes).toEqual([{ durationMs: 25 }]);
-    expect(h.upstreamCalls().filter((c) => c.includes('/activations?')).map((c) => c.replace(/\d{13}/g, 'T'))).toEqual([
+    expect(
+      h
+        .upstreamCalls()
+        .filter((c) => c.includes('/activations?'))
+        .map((c) => c.replace(/\d{13}/g, 'T')),
+    ).toEqual([
       'GET /ncf/api/v2/packages/package003/actions/action000/activations?platform=vpc&pageNo=2&pageSize=2',
       'GET /ncf/api/v2/packages/package003/actions/action000/activations?platform=vpc&pageNo=1&pageSize=2&start=T',
       'GET /ncf/api/v2/packages/package003/actions/action000/activations?platform=vpc&pageNo=1&pageSize=2&end=T',
@@ -142,7 +156,9 @@ describe('queries', () => {
       a: activations(page: 0) { totalCount }
     } }`);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const res2 = await h.gql(`{ action(package: "package003", name: "action000") { activations(pageSize: 101) { totalCount } } }`);
+    const res2 = await h.gql(
+      `{ action(package: "package003", name: "action000") { activations(pageSize: 101) { totalCount } } }`,
+    );
     expect(res2.body.errors?.[0]?.message).toBe('pageSize must be from 1 to 100.');
     const res3 = await h.gql(`{ action(package: "package003", name: "action000") {
       activations(since: "2026-01-02T00:00:00Z", until: "2026-01-01T00:00:00Z") { totalCount } } }`);
@@ -183,7 +199,9 @@ describe('the v2.0 path generation (/api/v2)', () => {
   });
 
   it('invokes and reads the duration string as an integer', async () => {
-    const res = await old.gql('mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activation { durationMs result } } }');
+    const res = await old.gql(
+      'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activation { durationMs result } } }',
+    );
     expect(res.body.data.invokeAction.completed).toBe(true);
     expect(res.body.data.invokeAction.activation.result).toEqual({ payload: 'abc' });
     expect(Number.isInteger(res.body.data.invokeAction.activation.durationMs)).toBe(true);

@@ -56,7 +56,10 @@ const BREAKER_OPEN_ERROR = {
 };
 const failedToAnswer = (status: number, errorCode?: string) => ({
   message: 'The Cloud Functions API failed to answer.',
-  extensions: { code: 'UPSTREAM_UNAVAILABLE', upstream: { service: 'cloudfunctions', status, ...(errorCode ? { errorCode } : {}) } },
+  extensions: {
+    code: 'UPSTREAM_UNAVAILABLE',
+    upstream: { service: 'cloudfunctions', status, ...(errorCode ? { errorCode } : {}) },
+  },
 });
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -76,7 +79,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function onlyError(res: GqlResponse, path: string[]) {
   expect(res.status).toBe(200);
   expect(res.body.errors).toHaveLength(1);
-  const error = res.body.errors![0]! as { message: string; locations?: unknown; path?: unknown; extensions?: Record<string, unknown> };
+  const error = res.body.errors![0]! as {
+    message: string;
+    locations?: unknown;
+    path?: unknown;
+    extensions?: Record<string, unknown>;
+  };
   expect(error.path).toEqual(path);
   expect(error.extensions?.requestId).toBe(res.headers['x-request-id']);
   const { locations: _l, path: _p, ...rest } = error;
@@ -205,7 +213,11 @@ describe('resilience: timeouts, resets and retries', () => {
     const { value: res } = await timed(() => h.gql(PACKAGES));
     expect(onlyError(res, ['packages'])).toEqual({
       message: 'The Cloud Functions API is limiting requests; retry later.',
-      extensions: { code: 'RATE_LIMITED', upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' }, retryAfterSeconds: 5 },
+      extensions: {
+        code: 'RATE_LIMITED',
+        upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' },
+        retryAfterSeconds: 5,
+      },
     });
     // One attempt, and no wait for it: no retry was scheduled.
     expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
@@ -228,7 +240,9 @@ describe('resilience: timeouts, resets and retries', () => {
     for (const attempt of [first!, second!]) {
       expect(attempt.accessKey).toBe(TEST_CREDENTIALS.accessKey);
       // The emulator's own, independent verifier.
-      expect(attempt.signature).toBe(expectedSignature(TEST_CREDENTIALS.secretKey, 'GET', attempt.path, attempt.timestamp, attempt.accessKey));
+      expect(attempt.signature).toBe(
+        expectedSignature(TEST_CREDENTIALS.secretKey, 'GET', attempt.path, attempt.timestamp, attempt.accessKey),
+      );
     }
     expect(h.emulator.requests.map((r) => r.status)).toEqual([200]);
   });
@@ -292,7 +306,11 @@ describe('resilience: invokeAction is never sent twice', () => {
     const res = await h.gql(INVOKE);
     expect(onlyError(res, ['invokeAction'])).toEqual({
       message: 'The Cloud Functions API is limiting requests; retry later.',
-      extensions: { code: 'RATE_LIMITED', upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' }, retryAfterSeconds: 1 },
+      extensions: {
+        code: 'RATE_LIMITED',
+        upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' },
+        retryAfterSeconds: 1,
+      },
     });
     expect(seen(proxy)).toEqual([`POST ${INVOKE_PATH}`]);
   });
@@ -300,7 +318,9 @@ describe('resilience: invokeAction is never sent twice', () => {
   it('still invokes normally through the proxy: one POST, one run', async () => {
     const runs = h.emulator.store.runsStarted;
     const res = await h.gql(INVOKE);
-    expect(res.body).toEqual({ data: { invokeAction: { completed: true, activation: { result: { payload: 'abc' } } } } });
+    expect(res.body).toEqual({
+      data: { invokeAction: { completed: true, activation: { result: { payload: 'abc' } } } },
+    });
     expect(seen(proxy)).toEqual([`POST ${INVOKE_PATH}`]);
     expect(h.emulator.store.runsStarted).toBe(runs + 1);
   });
@@ -484,10 +504,13 @@ describe('resilience: circuit breaker (GATEWAY_BREAKER_FAILURES=4, GATEWAY_BREAK
   });
 
   it('is not opened by actions whose runs fail: a 502 carrying the run record is a result, not an upstream failure', async () => {
-    const fail = 'mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success status } } }';
+    const fail =
+      'mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success status } } }';
     for (let i = 0; i < 4; i++) {
       const res = await h.gql(fail);
-      expect(res.body).toEqual({ data: { invokeAction: { completed: true, activation: { success: false, status: 'APPLICATION_ERROR' } } } });
+      expect(res.body).toEqual({
+        data: { invokeAction: { completed: true, activation: { success: false, status: 'APPLICATION_ERROR' } } },
+      });
     }
     expect(proxy.forwarded).toBe(4);
     const read = await h.gql(PACKAGES);

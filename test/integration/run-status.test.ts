@@ -16,7 +16,9 @@ describe('activationStatus and activationCompleted for runs that are not there',
   afterAll(() => closeClients());
 
   it('FINISHED with the run, PENDING for a run this gateway started, NOT_FOUND for a typo or a missing action', async () => {
-    const done = await h.gql('mutation { invokeAction(input: { package: "examples", action: "echo", params: { a: 1 } }) { activationId } }');
+    const done = await h.gql(
+      'mutation { invokeAction(input: { package: "examples", action: "echo", params: { a: 1 } }) { activationId } }',
+    );
     const finished = await h.gql(STATUS, { action: 'echo', id: done.body.data.invokeAction.activationId });
     expect(finished.body).toEqual({
       data: {
@@ -31,7 +33,9 @@ describe('activationStatus and activationCompleted for runs that are not there',
     });
 
     const before = Date.now();
-    const slow = await h.gql('mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId } }');
+    const slow = await h.gql(
+      'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId } }',
+    );
     const pending = await h.gql(STATUS, { action: 'slow', id: slow.body.data.invokeAction.activationId });
     const status = pending.body.data.activationStatus;
     expect(status).toMatchObject({ state: 'PENDING', reason: null, activation: null });
@@ -48,7 +52,10 @@ describe('activationStatus and activationCompleted for runs that are not there',
       reason: `No run ${WRONG_ID} of the action "examples/slow": a run of it ends within its time limit of 10 s, and none with this id has been recorded.`,
     });
     const missing = await h.gql(STATUS, { action: 'nope', id: WRONG_ID });
-    expect(missing.body.data.activationStatus).toMatchObject({ state: 'NOT_FOUND', reason: 'No action "examples/nope" on the vpc platform.' });
+    expect(missing.body.data.activationStatus).toMatchObject({
+      state: 'NOT_FOUND',
+      reason: 'No action "examples/nope" on the vpc platform.',
+    });
   });
 
   it('ends a subscription to an id nobody started once its action could no longer be running', async () => {
@@ -76,7 +83,9 @@ describe('activationStatus and activationCompleted for runs that are not there',
     const answer = await runOverWs(wsClientFor(h), {
       query: `subscription { activationCompleted(package: "examples", action: "nope", id: "${WRONG_ID}") { id } }`,
     });
-    expect(answer.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['No action "examples/nope" on the vpc platform.', 'NOT_FOUND']]);
+    expect(answer.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['No action "examples/nope" on the vpc platform.', 'NOT_FOUND'],
+    ]);
     expect(h.upstreamCalls()).toEqual([
       `GET /ncf/api/v2/packages/examples/actions/nope/activations/${WRONG_ID}?platform=vpc`,
       'GET /ncf/api/v2/packages/examples/actions/nope?platform=vpc',

@@ -43,7 +43,8 @@ const FAST = {
 
 const PACKAGES = '{ packages { name } }';
 const PACKAGE = '{ package(name: "package001") { name description } }';
-const INVOKE = 'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activationId } }';
+const INVOKE =
+  'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activationId } }';
 const SERVER = `{ server(id: "${SEED_SERVER_ID}") { id name instanceActions(first: 2) { nodes { action events { event } } } } }`;
 const LOCKED = `{ server(id: "${SEED_LOCKED_SERVER_ID}") { id name } }`;
 const ACTIVATION_ID = 'abcdef0123456789abcdef0123456789';
@@ -91,7 +92,10 @@ async function send(p: Planted, query: string, fault?: Fault, { parity = true } 
   p.responses.push(res);
   p.wsAnswers.push(overWs);
   if (parity) {
-    expect({ query, ws: overWs.errors?.map((e) => e.extensions?.code) }).toEqual({ query, ws: res.body.errors?.map((e) => e.extensions?.code) });
+    expect({ query, ws: overWs.errors?.map((e) => e.extensions?.code) }).toEqual({
+      query,
+      ws: res.body.errors?.map((e) => e.extensions?.code),
+    });
   }
   return res;
 }
@@ -147,11 +151,19 @@ async function audit(p: Planted): Promise<void> {
 
   for (const res of p.responses) {
     const text = responseText(res);
-    for (const secret of forbidden) expect({ response: text, contains: text.includes(secret) ? secret : null }).toEqual({ response: text, contains: null });
+    for (const secret of forbidden)
+      expect({ response: text, contains: text.includes(secret) ? secret : null }).toEqual({
+        response: text,
+        contains: null,
+      });
     // No stack trace.
     expect(text).not.toMatch(/\bat .*\.[jt]s:\d+/);
     // Upstream response headers are never relayed.
-    expect(Object.keys(res.headers).filter((k) => k.startsWith('x-ncp') || k.startsWith('x-openstack') || k === 'retry-after')).toEqual([]);
+    expect(
+      Object.keys(res.headers).filter(
+        (k) => k.startsWith('x-ncp') || k.startsWith('x-openstack') || k === 'retry-after',
+      ),
+    ).toEqual([]);
     expect(res.headers['x-request-id']).toEqual(expect.any(String));
     for (const error of res.body.errors ?? []) {
       expect(VOCABULARY.has(error.extensions?.code)).toBe(true);
@@ -165,13 +177,18 @@ async function audit(p: Planted): Promise<void> {
 
   for (const answer of p.wsAnswers) {
     const text = JSON.stringify(answer);
-    for (const secret of forbidden) expect({ answer: text, contains: text.includes(secret) ? secret : null }).toEqual({ answer: text, contains: null });
+    for (const secret of forbidden)
+      expect({ answer: text, contains: text.includes(secret) ? secret : null }).toEqual({
+        answer: text,
+        contains: null,
+      });
     expect(text).not.toMatch(/\bat .*\.[jt]s:\d+/);
     for (const error of answer.errors ?? []) {
       expect(VOCABULARY.has(error.extensions?.code)).toBe(true);
       const requestId = error.extensions?.requestId;
       expect(requestId).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
-      for (const key of Object.keys(error.extensions ?? {})) expect(['code', 'requestId', 'upstream', 'retryAfterSeconds']).toContain(key);
+      for (const key of Object.keys(error.extensions ?? {}))
+        expect(['code', 'requestId', 'upstream', 'retryAfterSeconds']).toContain(key);
       // Its failure was logged under the same request id (masked errors in full, at error level).
       const level = error.extensions?.code === 'INTERNAL_SERVER_ERROR' ? '"level":"error"' : '"level":"';
       expect(p.h.logs.some((line) => line.includes(requestId) && line.includes(level))).toBe(true);
@@ -179,11 +196,16 @@ async function audit(p: Planted): Promise<void> {
   }
 
   for (const text of p.otherAnswers) {
-    for (const secret of forbidden) expect({ answer: text.slice(0, 300), contains: text.includes(secret) ? secret : null }).toEqual({ answer: text.slice(0, 300), contains: null });
+    for (const secret of forbidden)
+      expect({ answer: text.slice(0, 300), contains: text.includes(secret) ? secret : null }).toEqual({
+        answer: text.slice(0, 300),
+        contains: null,
+      });
   }
 
   for (const line of p.h.logs) {
-    for (const secret of forbidden) expect({ line, contains: line.includes(secret) ? secret : null }).toEqual({ line, contains: null });
+    for (const secret of forbidden)
+      expect({ line, contains: line.includes(secret) ? secret : null }).toEqual({ line, contains: null });
     // No credential header with a value other than the redaction marker.
     expect(line).not.toMatch(/"x-auth-token"\s*:\s*"(?!\[redacted\])/i);
     expect(line).not.toMatch(/"x-subject-token"\s*:\s*"(?!\[redacted\])/i);
@@ -207,7 +229,9 @@ describe('secrets never leave the gateway', () => {
         status(code, ncpErrorBody(errorCode, message, `failed at ${here} (via ${proxy.url})`), upstreamHeaders);
 
       // A healthy call first, so real signatures are recorded.
-      expect((await send(p, PACKAGE)).body).toEqual({ data: { package: { name: 'package001', description: expect.any(String) } } });
+      expect((await send(p, PACKAGE)).body).toEqual({
+        data: { package: { name: 'package001', description: expect.any(String) } },
+      });
 
       const cases: Array<[Fault, string, string]> = [
         [withDetails(401, '200', 'Authentication Failed'), PACKAGES, 'UPSTREAM_AUTH_FAILED'],
@@ -216,17 +240,49 @@ describe('secrets never leave the gateway', () => {
         [withDetails(409, '80109', 'PACKAGE_NOT_EMPTY'), INVOKE, 'CONFLICT'],
         [withDetails(500, '900', 'Unexpected Error'), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
         [withDetails(500, '900', 'Unexpected Error'), INVOKE, 'UPSTREAM_UNAVAILABLE'],
-        [status(500, ncpErrorBody('900', 'Unexpected Error', `upstream ${new URL(h.emulator.url).host} signed by ${PLANTED.accessKey}`)), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
-        // 400 details are shown (sanitised): the URL in them must be gone.
-        [withDetails(400, '80306', 'ACTION_BODY_MISSING_FIELD'), PACKAGE, 'BAD_USER_INPUT'],
         [
-          status(400, ncpErrorBody('80031', `<strong>Please try again in a few minutes.</strong><br><a href="${here}">status</a>`), upstreamHeaders),
+          status(
+            500,
+            ncpErrorBody(
+              '900',
+              'Unexpected Error',
+              `upstream ${new URL(h.emulator.url).host} signed by ${PLANTED.accessKey}`,
+            ),
+          ),
           PACKAGES,
           'UPSTREAM_UNAVAILABLE',
         ],
-        [status(502, `<html><body><h1>502 Bad Gateway</h1><p>${here}</p></body></html>`, { 'content-type': 'text/html' }), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
-        [status(200, `<html><body>${here}</body></html>`, { 'content-type': 'text/html' }), PACKAGES, 'UPSTREAM_BAD_RESPONSE'],
-        [status(429, ncpErrorBody('429', 'Too Many Requests', here), { ...upstreamHeaders, 'retry-after': '30' }), PACKAGES, 'RATE_LIMITED'],
+        // 400 details are shown (sanitised): the URL in them must be gone.
+        [withDetails(400, '80306', 'ACTION_BODY_MISSING_FIELD'), PACKAGE, 'BAD_USER_INPUT'],
+        [
+          status(
+            400,
+            ncpErrorBody(
+              '80031',
+              `<strong>Please try again in a few minutes.</strong><br><a href="${here}">status</a>`,
+            ),
+            upstreamHeaders,
+          ),
+          PACKAGES,
+          'UPSTREAM_UNAVAILABLE',
+        ],
+        [
+          status(502, `<html><body><h1>502 Bad Gateway</h1><p>${here}</p></body></html>`, {
+            'content-type': 'text/html',
+          }),
+          PACKAGES,
+          'UPSTREAM_UNAVAILABLE',
+        ],
+        [
+          status(200, `<html><body>${here}</body></html>`, { 'content-type': 'text/html' }),
+          PACKAGES,
+          'UPSTREAM_BAD_RESPONSE',
+        ],
+        [
+          status(429, ncpErrorBody('429', 'Too Many Requests', here), { ...upstreamHeaders, 'retry-after': '30' }),
+          PACKAGES,
+          'RATE_LIMITED',
+        ],
         [stallHeaders(), PACKAGES, 'UPSTREAM_TIMEOUT'],
         [stallBody(200, `{"content":[{"name":"${here}`), PACKAGES, 'UPSTREAM_TIMEOUT'],
         [reset(), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
@@ -257,7 +313,9 @@ describe('secrets never leave the gateway', () => {
   });
 
   it('through a rejected signature (the emulator does not know the planted secret): 401 from the real verifier', async () => {
-    const p = await startPlanted({ emulator: { credentials: [{ accessKey: PLANTED.accessKey, secretKey: 'the-emulator-knows-another-secret' }] } });
+    const p = await startPlanted({
+      emulator: { credentials: [{ accessKey: PLANTED.accessKey, secretKey: 'the-emulator-knows-another-secret' }] },
+    });
     try {
       for (const query of [PACKAGES, PACKAGE, INVOKE]) {
         const res = await send(p, query);
@@ -283,7 +341,9 @@ describe('secrets never leave the gateway', () => {
       expect(codeOf(failing)).toBe('UPSTREAM_UNAVAILABLE');
       expect(p.h.upstreams.guards.cloudfunctions.state).toBe('open');
       const open = await send(p, PACKAGES);
-      expect(open.body.errors?.[0]?.message).toBe('The Cloud Functions API is failing; the gateway is not calling it for a moment.');
+      expect(open.body.errors?.[0]?.message).toBe(
+        'The Cloud Functions API is failing; the gateway is not calling it for a moment.',
+      );
       const openInvoke = await send(p, INVOKE);
       expect(codeOf(openInvoke)).toBe('UPSTREAM_UNAVAILABLE');
       await audit(p);
@@ -335,7 +395,18 @@ describe('secrets never leave the gateway', () => {
     const p = await startPlanted();
     try {
       const host = new URL(p.h.emulator.url).host;
-      const res = await send(p, PACKAGE, status(400, ncpErrorBody('80306', 'ACTION_BODY_MISSING_FIELD', `limits.timeout is required (${host}/ncf/api/v2/packages/package001)`)));
+      const res = await send(
+        p,
+        PACKAGE,
+        status(
+          400,
+          ncpErrorBody(
+            '80306',
+            'ACTION_BODY_MISSING_FIELD',
+            `limits.timeout is required (${host}/ncf/api/v2/packages/package001)`,
+          ),
+        ),
+      );
       expect(codeOf(res)).toBe('BAD_USER_INPUT');
       await audit(p);
     } finally {
@@ -346,7 +417,13 @@ describe('secrets never leave the gateway', () => {
   it('through an unexpected exception (an upstream time no Date can hold): the generic message, and a log line under the request id', async () => {
     const p = await startPlanted();
     try {
-      const record = { activationId: ACTIVATION_ID, name: 'action000', start: 1e20, logs: [], response: { success: true } };
+      const record = {
+        activationId: ACTIVATION_ID,
+        name: 'action000',
+        start: 1e20,
+        logs: [],
+        response: { success: true },
+      };
       const res = await send(p, ACTIVATION('id startedAt'), status(200, { content: record }));
       expect(res.body.data).toEqual({ activation: { id: ACTIVATION_ID, startedAt: null } });
       expect(res.body.errors).toEqual([
@@ -359,7 +436,9 @@ describe('secrets never leave the gateway', () => {
       ]);
       // The README: "the server log has the details under the same request id".
       const id = String(res.headers['x-request-id']);
-      expect(p.h.logs.filter((line) => line.includes(id) && line.includes('"level":"error"')).length).toBeGreaterThan(0);
+      expect(p.h.logs.filter((line) => line.includes(id) && line.includes('"level":"error"')).length).toBeGreaterThan(
+        0,
+      );
       await audit(p);
     } finally {
       await stop(p);
@@ -370,13 +449,31 @@ describe('secrets never leave the gateway', () => {
     const p = await startPlanted();
     try {
       // Runs recorded by the emulator, and a record that names the signing key as its subject.
-      const recorded = await send(p, '{ action(package: "package003", name: "action000") { activations(pageSize: 3) { nodes { id subject } } } }');
+      const recorded = await send(
+        p,
+        '{ action(package: "package003", name: "action000") { activations(pageSize: 3) { nodes { id subject } } } }',
+      );
       expect(recorded.body.data.action.activations.nodes).toHaveLength(3);
-      const record = { activationId: ACTIVATION_ID, name: 'action000', subject: PLANTED.accessKey, logs: [], response: { success: true, status: 'success' } };
+      const record = {
+        activationId: ACTIVATION_ID,
+        name: 'action000',
+        subject: PLANTED.accessKey,
+        logs: [],
+        response: { success: true, status: 'success' },
+      };
       const faked = await send(p, ACTIVATION('id subject status'), status(200, { content: record }));
       expect(faked.body).toEqual({ data: { activation: { id: ACTIVATION_ID, subject: null, status: 'SUCCESS' } } });
-      expect(p.wsAnswers.at(-1)).toEqual({ data: { activation: { id: ACTIVATION_ID, subject: null, status: 'SUCCESS' } } });
-      const shown = await send(p, PACKAGE, status(400, ncpErrorBody('80306', 'ACTION_BODY_MISSING_FIELD', `limits.timeout is required for ${PLANTED.accessKey}`)));
+      expect(p.wsAnswers.at(-1)).toEqual({
+        data: { activation: { id: ACTIVATION_ID, subject: null, status: 'SUCCESS' } },
+      });
+      const shown = await send(
+        p,
+        PACKAGE,
+        status(
+          400,
+          ncpErrorBody('80306', 'ACTION_BODY_MISSING_FIELD', `limits.timeout is required for ${PLANTED.accessKey}`),
+        ),
+      );
       expect(codeOf(shown)).toBe('BAD_USER_INPUT');
       await audit(p);
     } finally {
@@ -388,7 +485,14 @@ describe('secrets never leave the gateway', () => {
     const p = await startPlanted();
     try {
       const self = `${p.h.emulator.url}/ncf/api/v2/namespaces/x`;
-      const record = { activationId: ACTIVATION_ID, name: 'action000', namespace: { self }, subject: [self], logs: [], response: { success: true } };
+      const record = {
+        activationId: ACTIVATION_ID,
+        name: 'action000',
+        namespace: { self },
+        subject: [self],
+        logs: [],
+        response: { success: true },
+      };
       const res = await send(p, ACTIVATION('id namespace subject'), status(200, { content: record }));
       expect(res.body.data?.activation?.id).toBe(ACTIVATION_ID);
       await audit(p);

@@ -28,7 +28,10 @@ describe('graceful shutdown', () => {
       const inflight = request(`${origin}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed activation { result } } }' }),
+        body: JSON.stringify({
+          query:
+            'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed activation { result } } }',
+        }),
       }).then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as any }));
       await new Promise((r) => setTimeout(r, 300));
       child.kill('SIGTERM');
@@ -54,21 +57,27 @@ describe('graceful shutdown', () => {
     const { child, origin, output } = await startGateway({});
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
-      const invoke = 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 30000 }) { completed activation { result } } }';
+      const invoke =
+        'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 30000 }) { completed activation { result } } }';
       // The emulator runs 4 actions at a time: 16 runs of 3 s take about 12 s.
       const inflight = Array.from({ length: 16 }, () =>
-        request(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: invoke }) }).then(
-          async (res) => ({ status: res.statusCode, body: (await res.body.json()) as any }),
-        ),
+        request(`${origin}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: invoke }),
+        }).then(async (res) => ({ status: res.statusCode, body: (await res.body.json()) as any })),
       );
       const socket = new WebSocket(`${origin.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
       const messages: any[] = [];
-      const closed = new Promise<{ code: number; reason: string }>((r) => socket.once('close', (code, reason) => r({ code, reason: String(reason) })));
+      const closed = new Promise<{ code: number; reason: string }>((r) =>
+        socket.once('close', (code, reason) => r({ code, reason: String(reason) })),
+      );
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
       socket.on('message', (data) => {
         const message = JSON.parse(String(data));
         messages.push(message);
-        if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: 'm', type: 'subscribe', payload: { query: invoke } }));
+        if (message.type === 'connection_ack')
+          socket.send(JSON.stringify({ id: 'm', type: 'subscribe', payload: { query: invoke } }));
       });
       await new Promise((r) => setTimeout(r, 500));
       const signalledAt = Date.now();
@@ -76,18 +85,37 @@ describe('graceful shutdown', () => {
       await new Promise((r) => setTimeout(r, 300));
 
       // A new request meanwhile (the WebSocket's mutation keeps the port open) is refused in the envelope.
-      const late = await request(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      const late = await request(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
       expect({ status: late.statusCode, connection: late.headers.connection, body: await late.body.json() }).toEqual({
         status: 503,
         connection: 'close',
-        body: { errors: [{ message: 'The gateway is shutting down; retry.', extensions: { code: 'SHUTTING_DOWN', requestId: expect.any(String) } }] },
+        body: {
+          errors: [
+            {
+              message: 'The gateway is shutting down; retry.',
+              extensions: { code: 'SHUTTING_DOWN', requestId: expect.any(String) },
+            },
+          ],
+        },
       });
 
       const answers = await Promise.all(inflight);
-      for (const answer of answers) expect(answer).toEqual({ status: 200, body: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } } });
+      for (const answer of answers)
+        expect(answer).toEqual({
+          status: 200,
+          body: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } },
+        });
       expect(await closed).toEqual({ code: 1001, reason: 'The gateway is shutting down' });
       expect(messages.filter((m) => m.id === 'm')).toEqual([
-        { id: 'm', type: 'next', payload: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } } },
+        {
+          id: 'm',
+          type: 'next',
+          payload: { data: { invokeAction: { completed: true, activation: { result: { done: true } } } } },
+        },
         { id: 'm', type: 'complete' },
       ]);
       const code = await exited;

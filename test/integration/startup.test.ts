@@ -25,7 +25,11 @@ function refused(env: Record<string, string>): { status: number | null; output: 
 
 describe('start-up', () => {
   it('says its security posture in one line, and warns when anonymous access is allowed off loopback', async () => {
-    const gateway = await startGatewayProcess({ HOST: '0.0.0.0', GATEWAY_ALLOW_UNAUTHENTICATED: 'true', NODE_ENV: 'production' });
+    const gateway = await startGatewayProcess({
+      HOST: '0.0.0.0',
+      GATEWAY_ALLOW_UNAUTHENTICATED: 'true',
+      NODE_ENV: 'production',
+    });
     try {
       const lines = gateway
         .output()
@@ -40,7 +44,9 @@ describe('start-up', () => {
         playground: false,
         address: expect.stringMatching(/^0\.0\.0\.0:\d+$/),
         exposed: true,
-        msg: expect.stringMatching(/^Security: auth none, introspection off, playground off, listening on 0\.0\.0\.0:\d+$/),
+        msg: expect.stringMatching(
+          /^Security: auth none, introspection off, playground off, listening on 0\.0\.0\.0:\d+$/,
+        ),
       });
       expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
         'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): anyone who reaches this address can read and invoke',
@@ -51,7 +57,12 @@ describe('start-up', () => {
   }, 40_000);
 
   it('refuses a NODE_ENV it does not know, with every other problem, at once', () => {
-    const { status, output } = refused({ NODE_ENV: 'prod', PORT: 'eighty', NCP_ACCESS_KEY: 'ak', GATEWAY_AUTH: 'apikey' });
+    const { status, output } = refused({
+      NODE_ENV: 'prod',
+      PORT: 'eighty',
+      NCP_ACCESS_KEY: 'ak',
+      GATEWAY_AUTH: 'apikey',
+    });
     expect(status).toBe(2);
     expect(output).toContain(
       [
@@ -76,7 +87,12 @@ describe('/ and /version', () => {
       const version = await request(`${origin}/version`);
       const body = (await version.body.json()) as Record<string, unknown>;
       const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-      expect(body).toEqual({ name: 'ncf-gateway', version: '0.1.0', commit, schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(body).toEqual({
+        name: 'ncf-gateway',
+        version: '0.1.0',
+        commit,
+        schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(h.upstreamCalls()).toEqual([]);
     });
   });

@@ -7,7 +7,8 @@ import WebSocket from 'ws';
 import { generateKey } from '../../src/auth/apikeys';
 import { startHarness, type Harness } from '../helpers/gateway';
 
-const START_SLOW = 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId completed } }';
+const START_SLOW =
+  'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId completed } }';
 const WATCH = `subscription($id: ID!) { activationCompleted(package: "examples", action: "slow", id: $id) { id status success result durationMs } }`;
 
 function wsClient(h: Harness, connectionParams?: Record<string, string>): Client {
@@ -25,11 +26,14 @@ function collect(client: Client, query: string, variables: Record<string, unknow
   const results: ExecutionResult[] = [];
   let dispose: () => void = () => undefined;
   const done = new Promise<{ results: ExecutionResult[]; error?: unknown }>((resolve) => {
-    dispose = client.subscribe({ query, variables }, {
-      next: (value) => results.push(value as ExecutionResult),
-      error: (error) => resolve({ results, error }),
-      complete: () => resolve({ results }),
-    });
+    dispose = client.subscribe(
+      { query, variables },
+      {
+        next: (value) => results.push(value as ExecutionResult),
+        error: (error) => resolve({ results, error }),
+        complete: () => resolve({ results }),
+      },
+    );
   });
   return { done, dispose: () => dispose() };
 }
@@ -57,7 +61,17 @@ describe('Subscription.activationCompleted', () => {
     const { results, error } = await done;
     expect(error).toBeUndefined();
     expect(results).toEqual([
-      { data: { activationCompleted: { id: activationId, status: 'SUCCESS', success: true, result: { done: true }, durationMs: expect.any(Number) } } },
+      {
+        data: {
+          activationCompleted: {
+            id: activationId,
+            status: 'SUCCESS',
+            success: true,
+            result: { done: true },
+            durationMs: expect.any(Number),
+          },
+        },
+      },
     ]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
   });
@@ -68,7 +82,10 @@ describe('Subscription.activationCompleted', () => {
     h.resetCalls();
     const subscribers = Array.from({ length: 5 }, () => collect(client, WATCH, { id: activationId }));
     const outcomes = await Promise.all(subscribers.map((s) => s.done));
-    for (const o of outcomes) expect(o.results[0]!.data).toEqual({ activationCompleted: expect.objectContaining({ id: activationId, status: 'SUCCESS' }) });
+    for (const o of outcomes)
+      expect(o.results[0]!.data).toEqual({
+        activationCompleted: expect.objectContaining({ id: activationId, status: 'SUCCESS' }),
+      });
     const polls = h.upstreamCalls().filter((c) => c.startsWith(`GET ${path}?`)).length;
     // One poller: about 3 s of polling at 250 ms, growing to 500 ms, is at most ~10 reads, not 5 x that.
     expect(polls).toBeGreaterThanOrEqual(3);
@@ -76,14 +93,22 @@ describe('Subscription.activationCompleted', () => {
   });
 
   it('answers at once for a run that has already finished', async () => {
-    const finished = await h.gql('mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }');
+    const finished = await h.gql(
+      'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }',
+    );
     const id = finished.body.data.invokeAction.activationId;
     h.resetCalls();
-    const { done } = collect(client, 'subscription($id: ID!) { activationCompleted(package: "package003", action: "action000", id: $id) { result } }', { id });
+    const { done } = collect(
+      client,
+      'subscription($id: ID!) { activationCompleted(package: "package003", action: "action000", id: $id) { result } }',
+      { id },
+    );
     const { results } = await done;
     expect(results).toEqual([{ data: { activationCompleted: { result: { payload: 'abc' } } } }]);
     // At once: the first read found it, there was no second poll.
-    expect(h.upstreamCalls()).toEqual([`GET /ncf/api/v2/packages/package003/actions/action000/activations/${id}?platform=vpc`]);
+    expect(h.upstreamCalls()).toEqual([
+      `GET /ncf/api/v2/packages/package003/actions/action000/activations/${id}?platform=vpc`,
+    ]);
   });
 
   it('stops polling when the only subscriber leaves', async () => {
@@ -101,7 +126,10 @@ describe('Subscription.activationCompleted', () => {
   it('refuses invalid arguments, unknown fields and over-deep documents with the usual codes', async () => {
     const bad = await collect(client, 'subscription { activationCompleted(action: "-bad", id: "x") { id } }', {}).done;
     expect(bad.error).toBeUndefined();
-    expect(bad.results[0]!.errors![0]).toMatchObject({ message: expect.stringMatching(/^Invalid action name/), extensions: { code: 'BAD_USER_INPUT' } });
+    expect(bad.results[0]!.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^Invalid action name/),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     const unknown = await collect(client, 'subscription { nope }', {}).done;
     expect(unknown.error).toEqual([
       {
@@ -110,9 +138,16 @@ describe('Subscription.activationCompleted', () => {
         extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
       },
     ]);
-    const tooDeep = await collect(client, `query { package(name: "p") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }`, {}).done;
+    const tooDeep = await collect(
+      client,
+      `query { package(name: "p") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }`,
+      {},
+    ).done;
     expect(tooDeep.error).toEqual([
-      { message: 'Syntax Error: Query depth limit of 8 exceeded, found 9.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) } },
+      {
+        message: 'Syntax Error: Query depth limit of 8 exceeded, found 9.',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) },
+      },
     ]);
   });
 });
@@ -151,11 +186,15 @@ describe('subscription limits and authentication', () => {
     const noScope = wsClient(h, { authorization: `Bearer ${invoker.key}` });
     const allowed = wsClient(h, { authorization: `Bearer ${reader.key}` });
     try {
-      const query = 'subscription { activationCompleted(package: "package003", action: "action000", id: "0123456789abcdef0123456789abcdef") { id } }';
+      const query =
+        'subscription { activationCompleted(package: "package003", action: "action000", id: "0123456789abcdef0123456789abcdef") { id } }';
       const refused = await collect(anonymous, query, {}).done;
       expect((refused.error as { code?: number }).code).toBe(4403);
       const forbidden = await collect(noScope, query, {}).done;
-      expect(forbidden.results[0]!.errors![0]).toMatchObject({ message: 'This field needs the scope functions:read.', extensions: { code: 'FORBIDDEN' } });
+      expect(forbidden.results[0]!.errors![0]).toMatchObject({
+        message: 'This field needs the scope functions:read.',
+        extensions: { code: 'FORBIDDEN' },
+      });
       const invoked = await h.gql(
         'mutation { invokeAction(input: { package: "package003", action: "action000" }) { activationId } }',
         undefined,

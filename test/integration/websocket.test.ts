@@ -16,8 +16,10 @@ import { generateKey } from '../../src/auth/apikeys';
 import { startHarness, useHarness, type Harness, withHarness } from '../helpers/gateway';
 
 const PROTOCOL = 'graphql-transport-ws';
-const START_SLOW = 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId } }';
-const WATCH_SLOW = 'subscription($id: ID!) { activationCompleted(package: "examples", action: "slow", id: $id) { id status } }';
+const START_SLOW =
+  'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId } }';
+const WATCH_SLOW =
+  'subscription($id: ID!) { activationCompleted(package: "examples", action: "slow", id: $id) { id status } }';
 
 interface Message {
   id?: string;
@@ -41,15 +43,22 @@ class RawSocket {
       });
       ws.once('error', reject);
     });
-    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
     ws.on('message', (data) => {
       this.messages.push(JSON.parse(String(data)) as Message);
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
 
-  static async open(h: Harness, options: { headers?: Record<string, string>; init?: Record<string, string> | false } = {}): Promise<RawSocket> {
-    const socket = new RawSocket(new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, { headers: options.headers ?? {} }));
+  static async open(
+    h: Harness,
+    options: { headers?: Record<string, string>; init?: Record<string, string> | false } = {},
+  ): Promise<RawSocket> {
+    const socket = new RawSocket(
+      new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, { headers: options.headers ?? {} }),
+    );
     await socket.opened;
     if (options.init !== false) {
       socket.send({ type: 'connection_init', payload: options.init ?? {} });
@@ -103,7 +112,9 @@ describe('the upgrade: Origin', () => {
   const h = useHarness({ env: { GATEWAY_CORS_ORIGINS: 'https://app.example.com' } }, { resetCalls: false });
 
   it('refuses a foreign origin with 403 in the error envelope, before the socket opens', async () => {
-    const ws = new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, { headers: { origin: 'https://evil.example.net' } });
+    const ws = new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL, {
+      headers: { origin: 'https://evil.example.net' },
+    });
     const refused = await new Promise<{ status: number; body: string; requestId: unknown }>((resolve) => {
       ws.once('unexpected-response', (req, res) => {
         let body = '';
@@ -132,10 +143,16 @@ describe('the upgrade: Origin', () => {
 
   it('opens with no Origin (not a browser), the gateway’s own origin, or an allowlisted one', async () => {
     const own = new URL(h.url).origin;
-    for (const headers of [{}, { origin: own }, { origin: 'https://app.example.com' }] as Array<Record<string, string>>) {
+    for (const headers of [{}, { origin: own }, { origin: 'https://app.example.com' }] as Array<
+      Record<string, string>
+    >) {
       const socket = await RawSocket.open(h, { headers });
       socket.subscribe('1', '{ __typename }');
-      expect(await socket.until((m) => m.type === 'next')).toEqual({ id: '1', type: 'next', payload: { data: { __typename: 'Query' } } });
+      expect(await socket.until((m) => m.type === 'next')).toEqual({
+        id: '1',
+        type: 'next',
+        payload: { data: { __typename: 'Query' } },
+      });
       socket.close();
       await socket.closed;
     }
@@ -144,18 +161,24 @@ describe('the upgrade: Origin', () => {
 
 describe('connection caps', () => {
   it('closes sockets beyond GATEWAY_WS_MAX_CONNECTIONS with 1013', async () => {
-    await withHarness({ env: { GATEWAY_WS_MAX_CONNECTIONS: '3', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '3' } }, async (h) => {
-      const three = await Promise.all([1, 2, 3].map(() => RawSocket.open(h)));
-      const fourth = new RawSocket(new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL));
-      expect(await fourth.closed).toEqual({ code: 1013, reason: 'The gateway has too many connections; try again later' });
-      await eventually(() => h.server.websocket.connections === 3);
-      three[0]!.close();
-      await three[0]!.closed;
-      await eventually(() => h.server.websocket.connections === 2);
-      const again = await RawSocket.open(h);
-      again.close();
-      for (const s of three) s.close();
-    });
+    await withHarness(
+      { env: { GATEWAY_WS_MAX_CONNECTIONS: '3', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '3' } },
+      async (h) => {
+        const three = await Promise.all([1, 2, 3].map(() => RawSocket.open(h)));
+        const fourth = new RawSocket(new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL));
+        expect(await fourth.closed).toEqual({
+          code: 1013,
+          reason: 'The gateway has too many connections; try again later',
+        });
+        await eventually(() => h.server.websocket.connections === 3);
+        three[0]!.close();
+        await three[0]!.closed;
+        await eventually(() => h.server.websocket.connections === 2);
+        const again = await RawSocket.open(h);
+        again.close();
+        for (const s of three) s.close();
+      },
+    );
   });
 
   it('caps sockets per principal (per address when anonymous), and other keys are not affected', async () => {
@@ -164,20 +187,30 @@ describe('connection caps', () => {
     const b = generateKey(['functions:read'], 'b');
     writeFileSync(join(dir, 'keys.json'), JSON.stringify({ keys: [a.stored, b.stored] }));
     const h = await startHarness({
-      env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: join(dir, 'keys.json'), GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '2' },
+      env: {
+        GATEWAY_AUTH: 'apikey',
+        GATEWAY_API_KEYS_FILE: join(dir, 'keys.json'),
+        GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '2',
+      },
     });
     const open: RawSocket[] = [];
     try {
       for (let i = 0; i < 2; i++) open.push(await RawSocket.open(h, { init: { authorization: `Bearer ${a.key}` } }));
       const third = await RawSocket.open(h, { init: false });
       third.send({ type: 'connection_init', payload: { authorization: `Bearer ${a.key}` } });
-      expect(await third.closed).toEqual({ code: 1013, reason: 'Too many connections for this client; try again later' });
+      expect(await third.closed).toEqual({
+        code: 1013,
+        reason: 'Too many connections for this client; try again later',
+      });
       for (let i = 0; i < 2; i++) open.push(await RawSocket.open(h, { init: { authorization: `Bearer ${b.key}` } }));
       // Before authentication, a socket counts for its address: two more can wait for their init…
       const pending = [await RawSocket.open(h, { init: false }), await RawSocket.open(h, { init: false })];
       // …and the third from the same address is refused.
       const flood = new RawSocket(new WebSocket(h.url.replace(/^http/, 'ws'), PROTOCOL));
-      expect(await flood.closed).toEqual({ code: 1013, reason: 'Too many connections for this client; try again later' });
+      expect(await flood.closed).toEqual({
+        code: 1013,
+        reason: 'Too many connections for this client; try again later',
+      });
       for (const s of [...open, ...pending]) s.close();
       expect(await metricsText(h)).toMatch(/gateway_ws_refused_total\{reason="client_connections"\} 2/);
     } finally {
@@ -190,7 +223,11 @@ describe('operations on one socket', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
-      env: { GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '2', GATEWAY_SUBSCRIPTION_MAX_POLLERS: '2', GATEWAY_SUBSCRIPTION_POLL_MAX_MS: '500' },
+      env: {
+        GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '2',
+        GATEWAY_SUBSCRIPTION_MAX_POLLERS: '2',
+        GATEWAY_SUBSCRIPTION_POLL_MAX_MS: '500',
+      },
     });
   });
   afterAll(() => h.close());
@@ -218,7 +255,11 @@ describe('operations on one socket', () => {
       await socket.until((m) => m.id === 'a' && m.type === 'complete');
       await socket.until((m) => m.id === 'b' && m.type === 'complete');
       socket.subscribe('d', '{ __typename }');
-      expect(await socket.until((m) => m.id === 'd')).toEqual({ id: 'd', type: 'next', payload: { data: { __typename: 'Query' } } });
+      expect(await socket.until((m) => m.id === 'd')).toEqual({
+        id: 'd',
+        type: 'next',
+        payload: { data: { __typename: 'Query' } },
+      });
     } finally {
       socket.close();
     }
@@ -241,12 +282,15 @@ describe('operations on one socket', () => {
         data: null,
         errors: [
           expect.objectContaining({
-            message: 'The gateway is already watching as many runs as it may (2); try again shortly, or read the run later with Query.activation.',
+            message:
+              'The gateway is already watching as many runs as it may (2); try again shortly, or read the run later with Query.activation.',
             extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, requestId: expect.any(String) },
           }),
         ],
       });
-      expect((await second.until((m) => m.id === '4' && m.type === 'next')).payload).toEqual({ data: { activationCompleted: { id: one, status: 'SUCCESS' } } });
+      expect((await second.until((m) => m.id === '4' && m.type === 'next')).payload).toEqual({
+        data: { activationCompleted: { id: one, status: 'SUCCESS' } },
+      });
       await eventually(async () => /gateway_subscription_pollers 0/.test(await metricsText(h)), 10_000);
     } finally {
       first.close();
@@ -257,17 +301,20 @@ describe('operations on one socket', () => {
 
 describe('slow readers', () => {
   it('closes a socket whose client stops reading once GATEWAY_WS_MAX_BUFFERED_BYTES are unsent', async () => {
-    await withHarness({ env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '65536', GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' } }, async (h) => {
-      const socket = await RawSocket.open(h);
-      // The client stops reading: TCP fills up, then the gateway's buffer.
-      (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-      const introspection = getIntrospectionQuery();
-      for (let i = 0; i < 100; i++) socket.subscribe(`q${i}`, introspection);
-      await eventually(() => h.server.websocket.connections === 0, 10_000);
-      expect(h.logs.some((l) => l.includes('"msg":"WebSocket closed: the client is not reading"'))).toBe(true);
-      expect(await metricsText(h)).toMatch(/gateway_ws_refused_total\{reason="slow_reader"\} 1/);
-      socket.ws.terminate();
-    });
+    await withHarness(
+      { env: { GATEWAY_WS_MAX_BUFFERED_BYTES: '65536', GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION: '100' } },
+      async (h) => {
+        const socket = await RawSocket.open(h);
+        // The client stops reading: TCP fills up, then the gateway's buffer.
+        (socket.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+        const introspection = getIntrospectionQuery();
+        for (let i = 0; i < 100; i++) socket.subscribe(`q${i}`, introspection);
+        await eventually(() => h.server.websocket.connections === 0, 10_000);
+        expect(h.logs.some((l) => l.includes('"msg":"WebSocket closed: the client is not reading"'))).toBe(true);
+        expect(await metricsText(h)).toMatch(/gateway_ws_refused_total\{reason="slow_reader"\} 1/);
+        socket.ws.terminate();
+      },
+    );
   });
 });
 
@@ -291,12 +338,17 @@ describe('lifetime', () => {
     await withHarness({ env: { GATEWAY_WS_MAX_LIFETIME_MS: '1000' } }, async (h) => {
       const socket = await RawSocket.open(h);
       const opened = Date.now();
-      socket.subscribe('m', 'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }');
+      socket.subscribe(
+        'm',
+        'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 10000 }) { completed } }',
+      );
       const closed = await socket.closed;
       expect(closed).toEqual({ code: 1000, reason: 'Connection lifetime reached; reconnect' });
       expect(Date.now() - opened).toBeGreaterThanOrEqual(2_900);
       expect(socket.messages.filter((m) => m.id === 'm').map((m) => m.type)).toEqual(['next', 'complete']);
-      expect(socket.messages.find((m) => m.id === 'm')!.payload).toEqual({ data: { invokeAction: { completed: true } } });
+      expect(socket.messages.find((m) => m.id === 'm')!.payload).toEqual({
+        data: { invokeAction: { completed: true } },
+      });
     });
   });
 });
@@ -354,9 +406,14 @@ describe('socket errors and logs', () => {
         traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
         msg: 'operation',
       });
-      expect(lines.find((l) => l.requestId === requestId)).toMatchObject({ outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(lines.find((l) => l.requestId === requestId)).toMatchObject({
+        outcome: 'error',
+        errorCodes: ['GRAPHQL_VALIDATION_FAILED'],
+      });
       const text = await metricsText(h);
-      expect(text).toContain('gateway_graphql_operation_duration_seconds_count{operation="Named",type="query",outcome="success",transport="ws"} 1');
+      expect(text).toContain(
+        'gateway_graphql_operation_duration_seconds_count{operation="Named",type="query",outcome="success",transport="ws"} 1',
+      );
       expect(text).toMatch(/gateway_ws_connections 1\b/);
     } finally {
       socket.close();
@@ -369,11 +426,17 @@ describe('input that cannot be sent', () => {
     await withHarness({ env: { GATEWAY_BREAKER_FAILURES: '5' } }, async (h) => {
       const socket = await RawSocket.open(h);
       const deep = `{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
-      const query = 'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p }) { completed } }';
-      for (let i = 0; i < 5; i++) socket.ws.send(`{"id":"d${i}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":{"p":${deep}}}}`);
+      const query =
+        'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p }) { completed } }';
+      for (let i = 0; i < 5; i++)
+        socket.ws.send(
+          `{"id":"d${i}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":{"p":${deep}}}}`,
+        );
       for (let i = 0; i < 5; i++) {
         const answer = await socket.until((m) => m.id === `d${i}`);
-        expect(answer.payload.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+        expect(answer.payload.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual([
+          'BAD_USER_INPUT',
+        ]);
       }
       expect(h.upstreamCalls()).toEqual([]);
       expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
@@ -406,7 +469,9 @@ describe('operations release what they hold when they end', () => {
       // Each operation used to keep ~6.5 kB (its context, controller and timer) until the socket closed.
       expect(grown).toBeLessThan(8 * 1024 * 1024);
       process.stdout.write(''); // keeps the figure below in the report
-      console.log(`heap growth after 20,000 WebSocket operations on one socket: ${(grown / 1024 / 1024).toFixed(2)} MB`);
+      console.log(
+        `heap growth after 20,000 WebSocket operations on one socket: ${(grown / 1024 / 1024).toFixed(2)} MB`,
+      );
       socket.close();
     });
   }, 60_000);

@@ -33,7 +33,9 @@ interface Outcome {
   status: number;
   ms: number;
   body: {
-    data?: { invokeAction: { activationId: string; completed: boolean; activation: null | Record<string, unknown> } } | null;
+    data?: {
+      invokeAction: { activationId: string; completed: boolean; activation: null | Record<string, unknown> };
+    } | null;
     errors?: Array<{ message: string; extensions?: { code?: string } }>;
   };
 }
@@ -133,7 +135,11 @@ it(`answers ${CALLS} concurrent invokeAction calls, each run exactly once upstre
     emulatorPeakInFlight: h.emulator.peakInFlight,
     wallMs: Math.round(wallMs),
     throughputPerSecond: Math.round((CALLS / wallMs) * 1000),
-    latencyMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(latencies.at(-1)!) },
+    latencyMs: {
+      p50: Math.round(percentile(latencies, 50)),
+      p95: Math.round(percentile(latencies, 95)),
+      max: Math.round(latencies.at(-1)!),
+    },
   };
   console.log(`invoke load test: ${JSON.stringify(figures)}`);
 
@@ -144,7 +150,9 @@ it(`answers ${CALLS} concurrent invokeAction calls, each run exactly once upstre
   expect(runs).toBe(CALLS);
   expect(runs).toBe(ok.length);
   expect(calls).toHaveLength(CALLS);
-  expect(new Set(calls)).toEqual(new Set(['POST /ncf/api/v2/packages/examples/actions/echo?platform=vpc&timeout=60000']));
+  expect(new Set(calls)).toEqual(
+    new Set(['POST /ncf/api/v2/packages/examples/actions/echo?platform=vpc&timeout=60000']),
+  );
 
   // Every activation was recorded by the emulator, under its action, with the result of its own call.
   expect(h.emulator.store.runsCompleted - completedBefore).toBe(CALLS);
@@ -158,6 +166,8 @@ it(`answers ${CALLS} concurrent invokeAction calls, each run exactly once upstre
       record: { activationId: id, response: { success: true, result: paramsOf(o.n) } },
     });
   }
-  const listed = new Set(h.emulator.store.listActivations({ packageName: 'examples', actionName: 'echo' }).map((r) => r.activationId));
+  const listed = new Set(
+    h.emulator.store.listActivations({ packageName: 'examples', actionName: 'echo' }).map((r) => r.activationId),
+  );
   for (const id of ids) expect(listed.has(id)).toBe(true);
 }, 120_000);

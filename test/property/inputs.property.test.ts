@@ -56,7 +56,15 @@ let leaks: string[];
 beforeAll(async () => {
   // No cross-operation cache: every valid read must reach the emulator, exactly once.
   h = await startHarness({ env: { GATEWAY_CACHE_TTL_MS: '0' }, logLevel: 'warn' });
-  leaks = [h.emulator.url, h.compute.url, h.compute.authUrl, '127.0.0.1', 'localhost', TEST_CREDENTIALS.secretKey, TEST_OS_USER.password];
+  leaks = [
+    h.emulator.url,
+    h.compute.url,
+    h.compute.authUrl,
+    '127.0.0.1',
+    'localhost',
+    TEST_CREDENTIALS.secretKey,
+    TEST_OS_USER.password,
+  ];
 });
 afterAll(async () => {
   await h?.close();
@@ -75,7 +83,8 @@ async function post(body: string | Buffer, contentType = 'application/json'): Pr
   return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), text, body: parsed };
 }
 
-const gql = (query: string, variables: Record<string, unknown>): Promise<Answer> => post(JSON.stringify({ query, variables }));
+const gql = (query: string, variables: Record<string, unknown>): Promise<Answer> =>
+  post(JSON.stringify({ query, variables }));
 
 function expectNoLeaks(a: Answer): void {
   for (const leak of leaks) expect(a.text).not.toContain(leak);
@@ -127,9 +136,44 @@ function expectNoCallsForOwnRejections(a: Answer): void {
 // ---- arbitrary strings ----
 
 const pieces = fc.constantFrom(
-  '/', '..', '.', '%', '%2F', '%2e%2e', '?', '#', '&', '=', '+', ' ', '\t', '\n', '\r', '\0', '\\',
-  '-', '_', 'a', 'Z', '7', 'é', 'ключ', '😀', '\u200b', '\uFEFF', '\uD800', '\uDC00', '"', "'", '<', '{', '$',
-  'http://127.0.0.1', 'examples', 'package003', 'action000',
+  '/',
+  '..',
+  '.',
+  '%',
+  '%2F',
+  '%2e%2e',
+  '?',
+  '#',
+  '&',
+  '=',
+  '+',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+  '\\',
+  '-',
+  '_',
+  'a',
+  'Z',
+  '7',
+  'é',
+  'ключ',
+  '😀',
+  '\u200b',
+  '\uFEFF',
+  '\uD800',
+  '\uDC00',
+  '"',
+  "'",
+  '<',
+  '{',
+  '$',
+  'http://127.0.0.1',
+  'examples',
+  'package003',
+  'action000',
 );
 /** The kinds of strings a client may send: random, unicode, path-like, lone surrogates, long. */
 const anyString = fc.oneof(
@@ -139,8 +183,28 @@ const anyString = fc.oneof(
   { weight: 3, arbitrary: fc.array(pieces, { maxLength: 10 }).map((p) => p.join('')) },
   { weight: 3, arbitrary: fc.stringMatching(NCP_NAME) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('a', '_', '-', '.'), minLength: 45, maxLength: 55 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 51, max: 20_000 }), fc.constantFrom('a', '/', '%', 'é')).map(([n, c]) => c.repeat(n)) },
-  { weight: 1, arbitrary: fc.constantFrom('', '-', '--', '_', 'examples', 'package003', 'package001', 'legacy', 'echo', 'action000', 'hello') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 51, max: 20_000 }), fc.constantFrom('a', '/', '%', 'é'))
+      .map(([n, c]) => c.repeat(n)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '-',
+      '--',
+      '_',
+      'examples',
+      'package003',
+      'package001',
+      'legacy',
+      'echo',
+      'action000',
+      'hello',
+    ),
+  },
 );
 const packageArg = fc.oneof(anyString, fc.constant(null));
 
@@ -168,7 +232,10 @@ describe('arguments that address resources', () => {
           expect(a.body.errors).toEqual([
             expect.objectContaining({
               path: ['package'],
-              extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }) }),
+              extensions: expect.objectContaining({
+                code: 'BAD_USER_INPUT',
+                upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }),
+              }),
             }),
           ]);
           return;
@@ -184,7 +251,10 @@ describe('arguments that address resources', () => {
     await fc.assert(
       fc.asyncProperty(packageArg, anyString, async (pkg, name) => {
         h.resetCalls();
-        const a = await gql('query($p: String, $n: String!) { action(package: $p, name: $n) { name } }', { p: pkg, n: name });
+        const a = await gql('query($p: String, $n: String!) { action(package: $p, name: $n) { name } }', {
+          p: pkg,
+          n: name,
+        });
         expectSafe(a);
         expectNoCallsForOwnRejections(a);
         const noPackage = pkg === null || pkg === '' || pkg === '-';
@@ -202,7 +272,10 @@ describe('arguments that address resources', () => {
           expect(a.body.errors).toEqual([
             expect.objectContaining({
               path: ['action'],
-              extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }) }),
+              extensions: expect.objectContaining({
+                code: 'BAD_USER_INPUT',
+                upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }),
+              }),
             }),
           ]);
           return;
@@ -215,65 +288,94 @@ describe('arguments that address resources', () => {
   });
 
   it('activation(package:, action:, id:): BAD_USER_INPUT and no call for any invalid part, else exactly one GET', async () => {
-    const seeded = h.emulator.store.listActivations({ packageName: 'package003', actionName: 'action000' }).map((r) => r.activationId);
+    const seeded = h.emulator.store
+      .listActivations({ packageName: 'package003', actionName: 'action000' })
+      .map((r) => r.activationId);
     expect(seeded.length).toBeGreaterThan(0);
-    const ids = fc.oneof(anyString, fc.stringMatching(/^[0-9a-f]{32}$/), fc.constantFrom(...seeded), fc.stringMatching(/^[A-Za-z0-9_-]{100,140}$/));
+    const ids = fc.oneof(
+      anyString,
+      fc.stringMatching(/^[0-9a-f]{32}$/),
+      fc.constantFrom(...seeded),
+      fc.stringMatching(/^[A-Za-z0-9_-]{100,140}$/),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(packageArg, fc.constant('package003')), fc.oneof(anyString, fc.constant('action000')), ids, async (pkg, action, id) => {
-        h.resetCalls();
-        const a = await gql('query($p: String, $a: String!, $id: ID!) { activation(package: $p, action: $a, id: $id) { id } }', {
-          p: pkg,
-          a: action,
-          id,
-        });
-        expectSafe(a);
-        expectNoCallsForOwnRejections(a);
-        const noPackage = pkg === null || pkg === '' || pkg === '-';
-        if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(action) || !ACTIVATION_ID.test(id)) {
-          expectRejected(a, 'activation');
-          expect(h.upstreamCalls()).toEqual([]);
-          return;
-        }
-        const p = noPackage ? '-' : pkg;
-        expect(a.body.errors).toBeUndefined();
-        expect(h.upstreamCalls()).toEqual([`GET ${BASE}/packages/${p}/actions/${action}/activations/${id}?platform=vpc`]);
-        const stored = h.emulator.store.getStoredActivation(id);
-        const found = !!stored && stored.platform === 'vpc' && stored.packageName === p && stored.actionName === action;
-        expect(a.body.data).toEqual({ activation: found ? { id } : null });
-      }),
+      fc.asyncProperty(
+        fc.oneof(packageArg, fc.constant('package003')),
+        fc.oneof(anyString, fc.constant('action000')),
+        ids,
+        async (pkg, action, id) => {
+          h.resetCalls();
+          const a = await gql(
+            'query($p: String, $a: String!, $id: ID!) { activation(package: $p, action: $a, id: $id) { id } }',
+            {
+              p: pkg,
+              a: action,
+              id,
+            },
+          );
+          expectSafe(a);
+          expectNoCallsForOwnRejections(a);
+          const noPackage = pkg === null || pkg === '' || pkg === '-';
+          if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(action) || !ACTIVATION_ID.test(id)) {
+            expectRejected(a, 'activation');
+            expect(h.upstreamCalls()).toEqual([]);
+            return;
+          }
+          const p = noPackage ? '-' : pkg;
+          expect(a.body.errors).toBeUndefined();
+          expect(h.upstreamCalls()).toEqual([
+            `GET ${BASE}/packages/${p}/actions/${action}/activations/${id}?platform=vpc`,
+          ]);
+          const stored = h.emulator.store.getStoredActivation(id);
+          const found =
+            !!stored && stored.platform === 'vpc' && stored.packageName === p && stored.actionName === action;
+          expect(a.body.data).toEqual({ activation: found ? { id } : null });
+        },
+      ),
       RUNS,
     );
   });
 
   it('server(id:): BAD_USER_INPUT and no compute call for an id outside the rule, else the server or null', async () => {
-    const seeded = fc.constantFrom(SEED_SERVER_ID, SEED_BUSY_SERVER_ID, SEED_DELETED_SERVER_ID, SEED_LOCKED_SERVER_ID, SEED_FOREIGN_SERVER_ID);
+    const seeded = fc.constantFrom(
+      SEED_SERVER_ID,
+      SEED_BUSY_SERVER_ID,
+      SEED_DELETED_SERVER_ID,
+      SEED_LOCKED_SERVER_ID,
+      SEED_FOREIGN_SERVER_ID,
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyString, fc.uuid(), seeded, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{200,260}$/)), async (id) => {
-        h.resetCalls();
-        const a = await gql('query($id: ID!) { server(id: $id) { id } }', { id });
-        expectSafe(a);
-        expectNoCallsForOwnRejections(a);
-        expect(h.upstreamCalls()).toEqual([]);
-        if (!COMPUTE_ID.test(id)) {
-          expectRejected(a, 'server');
-          expect(h.computeCalls()).toEqual([]);
-          return;
-        }
-        const calls = h.computeCalls();
-        expect(calls.length).toBeGreaterThanOrEqual(1);
-        expect(calls.filter((c) => !c.startsWith('POST /identity/'))).toEqual([
-          expect.stringMatching(new RegExp(`^GET /compute/v2\\.1/servers/${id.replace(/\./g, '\\.')}/os-instance-actions\\?`)),
-        ]);
-        if (a.body.errors) {
-          // A server of which the gateway's credentials may not read the actions.
-          expect(a.body.errors).toHaveLength(1);
-          expect(a.body.errors[0]!.extensions).toMatchObject({ code: 'FORBIDDEN', upstream: { service: 'compute' } });
-          expect(a.body.data).toEqual({ server: null });
-          return;
-        }
-        const known = [SEED_SERVER_ID, SEED_BUSY_SERVER_ID, SEED_DELETED_SERVER_ID].includes(id);
-        expect(a.body.data).toEqual({ server: known ? { id } : null });
-      }),
+      fc.asyncProperty(
+        fc.oneof(anyString, fc.uuid(), seeded, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{200,260}$/)),
+        async (id) => {
+          h.resetCalls();
+          const a = await gql('query($id: ID!) { server(id: $id) { id } }', { id });
+          expectSafe(a);
+          expectNoCallsForOwnRejections(a);
+          expect(h.upstreamCalls()).toEqual([]);
+          if (!COMPUTE_ID.test(id)) {
+            expectRejected(a, 'server');
+            expect(h.computeCalls()).toEqual([]);
+            return;
+          }
+          const calls = h.computeCalls();
+          expect(calls.length).toBeGreaterThanOrEqual(1);
+          expect(calls.filter((c) => !c.startsWith('POST /identity/'))).toEqual([
+            expect.stringMatching(
+              new RegExp(`^GET /compute/v2\\.1/servers/${id.replace(/\./g, '\\.')}/os-instance-actions\\?`),
+            ),
+          ]);
+          if (a.body.errors) {
+            // A server of which the gateway's credentials may not read the actions.
+            expect(a.body.errors).toHaveLength(1);
+            expect(a.body.errors[0]!.extensions).toMatchObject({ code: 'FORBIDDEN', upstream: { service: 'compute' } });
+            expect(a.body.data).toEqual({ server: null });
+            return;
+          }
+          const known = [SEED_SERVER_ID, SEED_BUSY_SERVER_ID, SEED_DELETED_SERVER_ID].includes(id);
+          expect(a.body.data).toEqual({ server: known ? { id } : null });
+        },
+      ),
       RUNS,
     );
   });
@@ -287,7 +389,8 @@ const INVOKE = `mutation($params: JSON, $t: Int) {
   }
 }`;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Fastify refuses bodies with prototype-poisoning keys (secure-json-parse): `__proto__`, `constructor.prototype`. */
 function poisoned(value: unknown): boolean {
@@ -295,7 +398,12 @@ function poisoned(value: unknown): boolean {
   if (!isPlainObject(value)) return false;
   for (const key of Object.keys(value)) {
     if (key === '__proto__') return true;
-    if (key === 'constructor' && isPlainObject(value[key]) && Object.prototype.hasOwnProperty.call(value[key], 'prototype')) return true;
+    if (
+      key === 'constructor' &&
+      isPlainObject(value[key]) &&
+      Object.prototype.hasOwnProperty.call(value[key], 'prototype')
+    )
+      return true;
     if (poisoned(value[key])) return true;
   }
   return false;
@@ -314,14 +422,37 @@ async function waitForRecord(id: string, timeoutMs = 10_000) {
 describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
   const json = fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' });
   const params = fc.oneof(
-    { weight: 5, arbitrary: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('error', 'name', '__proto__', 'constructor', 'n')), json, { maxKeys: 6 }) },
+    {
+      weight: 5,
+      arbitrary: fc.dictionary(
+        fc.oneof(fc.string(), fc.constantFrom('error', 'name', '__proto__', 'constructor', 'n')),
+        json,
+        { maxKeys: 6 },
+      ),
+    },
     { weight: 2, arbitrary: json },
     { weight: 1, arbitrary: fc.constantFrom(null, undefined, [], '', 0, false, 'x', [{}]) },
   );
   const waits = fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: 0, max: 60_000 }) },
     { weight: 1, arbitrary: fc.integer() },
-    { weight: 1, arbitrary: fc.constantFrom(-1, 0, 1, 60_000, 60_001, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 1.5, null, undefined) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        -1,
+        0,
+        1,
+        60_000,
+        60_001,
+        2 ** 31 - 1,
+        -(2 ** 31),
+        2 ** 31,
+        2 ** 53,
+        1.5,
+        null,
+        undefined,
+      ),
+    },
   );
 
   it('rejects non-object params and out-of-range waits with no call; otherwise the run echoes the params', async () => {
@@ -339,7 +470,9 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
 
         if (poisoned(p)) {
           expect(a.status).toBe(400);
-          expect(a.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })]);
+          expect(a.body.errors).toEqual([
+            expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) }),
+          ]);
           expect(h.upstreamCalls()).toEqual([]);
           expect(h.emulator.store.runsStarted).toBe(before);
           return;
@@ -354,7 +487,9 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
           if (!isInt) {
             // Not a GraphQL Int: refused while coercing variables.
             expect(a.status).toBe(400);
-            expect(a.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+            expect(a.body.errors).toEqual([
+              expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+            ]);
             return;
           }
           expect(a.status).toBe(200);
@@ -398,7 +533,9 @@ describe('invokeAction(params:, timeoutMs:) on examples/echo', () => {
           const record = await waitForRecord(payload.activationId);
           expect(record.response.result).toEqual(expected);
         }
-        expect(h.emulator.store.getStoredActivation(payload.activationId) ?? (await waitForRecord(payload.activationId))).toBeTruthy();
+        expect(
+          h.emulator.store.getStoredActivation(payload.activationId) ?? (await waitForRecord(payload.activationId)),
+        ).toBeTruthy();
       }),
       { numRuns: 80 },
     );
@@ -438,16 +575,26 @@ describe('arbitrary bodies POSTed to /graphql as application/json', () => {
           variables: field(fc.record({ n: fc.string(), p: json })),
           operationName: field(fc.constantFrom('Q', 'R', 'S')),
           extensions: field(
-            fc.record({ persistedQuery: fc.record({ version: fc.oneof(fc.constant(1), fc.integer()), sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()) }) }),
+            fc.record({
+              persistedQuery: fc.record({
+                version: fc.oneof(fc.constant(1), fc.integer()),
+                sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string()),
+              }),
+            }),
           ),
         },
         { requiredKeys: [] },
       )
       .map((o) => JSON.stringify(o)),
     // Broken JSON: a valid request cut short, or with trailing garbage.
-    fc.tuple(fc.nat(60), fc.string()).map(([n, tail]) => JSON.stringify({ query: '{ packages { name } }' }).slice(0, n) + tail),
+    fc
+      .tuple(fc.nat(60), fc.string())
+      .map(([n, tail]) => JSON.stringify({ query: '{ packages { name } }' }).slice(0, n) + tail),
     // Prototype poisoning.
-    fc.constantFrom('{"__proto__":{"x":1},"query":"{ packages { name } }"}', '{"query":"{ packages { name } }","constructor":{"prototype":{"x":1}}}'),
+    fc.constantFrom(
+      '{"__proto__":{"x":1},"query":"{ packages { name } }"}',
+      '{"query":"{ packages { name } }","constructor":{"prototype":{"x":1}}}',
+    ),
     // Near the 100 kB body limit, on both sides.
     fc.integer({ min: 100 * 1024 - 200, max: 100 * 1024 + 200 }).map((size) => {
       const head = '{"query":"{ packages { name } }","variables":{"x":"';
@@ -472,7 +619,9 @@ describe('arbitrary bodies POSTed to /graphql as application/json', () => {
         }
         if (Buffer.byteLength(body) > 100 * 1024) {
           expect(a.status).toBe(413);
-          expect(a.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })]);
+          expect(a.body.errors).toEqual([
+            expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) }),
+          ]);
         }
       }),
       { numRuns: 300 },
@@ -494,17 +643,34 @@ describe('regressions found by the properties', () => {
   };
 
   const coercion: Array<[string, unknown]> = [
-    ['a String! variable given a number', { query: 'query($n: String!) { package(name: $n) { name } }', variables: { n: 5 } }],
+    [
+      'a String! variable given a number',
+      { query: 'query($n: String!) { package(name: $n) { name } }', variables: { n: 5 } },
+    ],
     ['a required variable not provided', { query: 'query($n: String!) { package(name: $n) { name } }' }],
-    ['a non-null variable given null', { query: 'query($n: String!) { package(name: $n) { name } }', variables: { n: null } }],
-    ['an enum variable given an unknown value', { query: 'query($pl: Platform) { packages(platform: $pl) { name } }', variables: { pl: 'X' } }],
+    [
+      'a non-null variable given null',
+      { query: 'query($n: String!) { package(name: $n) { name } }', variables: { n: null } },
+    ],
+    [
+      'an enum variable given an unknown value',
+      { query: 'query($pl: Platform) { packages(platform: $pl) { name } }', variables: { pl: 'X' } },
+    ],
     [
       'timeoutMs: 1.5 (not an Int)',
-      { query: 'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }', variables: { t: 1.5 } },
+      {
+        query:
+          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }',
+        variables: { t: 1.5 },
+      },
     ],
     [
       'timeoutMs: 2^31 (beyond a 32-bit Int)',
-      { query: 'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }', variables: { t: 2 ** 31 } },
+      {
+        query:
+          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }',
+        variables: { t: 2 ** 31 },
+      },
     ],
   ];
   for (const [what, body] of coercion) {
@@ -527,7 +693,10 @@ describe('regressions found by the properties', () => {
   });
 
   it('a persisted query whose hash does not match is BAD_REQUEST', async () => {
-    const a = await send({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
+    const a = await send({
+      query: '{ __typename }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+    });
     expectVocabulary(a, 400, 'BAD_REQUEST');
   });
 

@@ -28,7 +28,33 @@ const anyText = (maxLength = 64): fc.Arbitrary<string> =>
 /** Strings made of the pieces that matter for paths and queries. */
 const trickyText = fc
   .array(
-    fc.constantFrom('/', '..', '.', '%2F', '%2f', '%', '?', '#', '&', '=', '+', ' ', '\n', '\t', '\0', '-', '_', 'a', 'Z', '9', 'é', 'ключ', '😀', '\u200b', '\uFEFF'),
+    fc.constantFrom(
+      '/',
+      '..',
+      '.',
+      '%2F',
+      '%2f',
+      '%',
+      '?',
+      '#',
+      '&',
+      '=',
+      '+',
+      ' ',
+      '\n',
+      '\t',
+      '\0',
+      '-',
+      '_',
+      'a',
+      'Z',
+      '9',
+      'é',
+      'ключ',
+      '😀',
+      '\u200b',
+      '\uFEFF',
+    ),
     { maxLength: 12 },
   )
   .map((parts) => parts.join(''));
@@ -51,7 +77,13 @@ const timestamps = fc.oneof(
 const keys = fc.oneof(anyText(64), fc.stringMatching(/^[A-Za-z0-9]{20,40}$/));
 
 /** HMAC-SHA256 / base64 over UTF-8 bytes, computed without the code under test. */
-function referenceSignature(secret: string, method: string, pathWithQuery: string, timestamp: string, accessKey: string): string {
+function referenceSignature(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  timestamp: string,
+  accessKey: string,
+): string {
   const utf8 = new TextEncoder();
   const message = `${method.toUpperCase()} ${pathWithQuery}\n${timestamp}\n${accessKey}`;
   return createHmac('sha256', utf8.encode(secret)).update(utf8.encode(message)).digest('base64');
@@ -124,13 +156,18 @@ describe('createSigner', () => {
 
   it('never exposes the secret on the signer or in the headers', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9]{8,40}$/), fc.stringMatching(/^[A-Za-z0-9]{16,40}$/), paths, (accessKey, secret, path) => {
-        fc.pre(!accessKey.includes(secret) && !path.includes(secret));
-        const signer = createSigner(accessKey, secret, () => 1);
-        expect(JSON.stringify(signer)).not.toContain(secret);
-        expect(Object.values(signer).map(String).join('\n')).not.toContain(secret);
-        expect(JSON.stringify(signer.sign('GET', path))).not.toContain(secret);
-      }),
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9]{8,40}$/),
+        fc.stringMatching(/^[A-Za-z0-9]{16,40}$/),
+        paths,
+        (accessKey, secret, path) => {
+          fc.pre(!accessKey.includes(secret) && !path.includes(secret));
+          const signer = createSigner(accessKey, secret, () => 1);
+          expect(JSON.stringify(signer)).not.toContain(secret);
+          expect(Object.values(signer).map(String).join('\n')).not.toContain(secret);
+          expect(JSON.stringify(signer.sign('GET', path))).not.toContain(secret);
+        },
+      ),
       RUNS,
     );
   });
@@ -306,7 +343,25 @@ describe('the NCP name rule', () => {
     fc.stringMatching(NCP_NAME),
     // Names from the rule's own alphabet (and a few neighbours), any length around the limit.
     fc.string({ unit: fc.constantFrom('a', 'Z', '0', '_', '-', '.', '/', '%', ' '), minLength: 0, maxLength: 60 }),
-    fc.constantFrom('..', '.', '/', '%2F', 'a/b', 'a%2Fb', '../a', 'a\n', '\na', 'a ', '-a', '_', '-', 'ａ', 'é', 'x'.repeat(50), 'x'.repeat(51)),
+    fc.constantFrom(
+      '..',
+      '.',
+      '/',
+      '%2F',
+      'a/b',
+      'a%2Fb',
+      '../a',
+      'a\n',
+      '\na',
+      'a ',
+      '-a',
+      '_',
+      '-',
+      'ａ',
+      'é',
+      'x'.repeat(50),
+      'x'.repeat(51),
+    ),
   );
 
   it('accepts exactly the names that match the rule, and an accepted name is its own URI encoding', () => {
@@ -367,18 +422,25 @@ describe('the NCP name rule', () => {
 
   it('accepts only activation ids that are their own URI encoding', () => {
     fc.assert(
-      fc.property(fc.oneof(candidates, fc.stringMatching(/^[0-9a-f]{32}$/), fc.string({ unit: 'grapheme-ascii', maxLength: 140 })), (id) => {
-        let accepted = true;
-        try {
-          expect(checkActivationId(id)).toBe(id);
-        } catch (error) {
-          accepted = false;
-          expect(error).toBeInstanceOf(GatewayError);
-          expect((error as GatewayError).code).toBe(ErrorCode.BAD_USER_INPUT);
-        }
-        expect(accepted).toBe(/^[A-Za-z0-9_-]{1,128}$/.test(id));
-        if (accepted) expect(encodeURIComponent(id)).toBe(id);
-      }),
+      fc.property(
+        fc.oneof(
+          candidates,
+          fc.stringMatching(/^[0-9a-f]{32}$/),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 140 }),
+        ),
+        (id) => {
+          let accepted = true;
+          try {
+            expect(checkActivationId(id)).toBe(id);
+          } catch (error) {
+            accepted = false;
+            expect(error).toBeInstanceOf(GatewayError);
+            expect((error as GatewayError).code).toBe(ErrorCode.BAD_USER_INPUT);
+          }
+          expect(accepted).toBe(/^[A-Za-z0-9_-]{1,128}$/.test(id));
+          if (accepted) expect(encodeURIComponent(id)).toBe(id);
+        },
+      ),
       RUNS,
     );
   });

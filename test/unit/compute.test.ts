@@ -21,10 +21,14 @@ describe('compute values', () => {
   });
 
   it('accepts UUIDs and request ids, rejects anything that could reshape a path', () => {
-    expect(checkComputeId('server id', '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e')).toBe('9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e');
+    expect(checkComputeId('server id', '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e')).toBe(
+      '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e',
+    );
     expect(checkComputeId('request id', 'req-4dbefbb7-1234')).toBe('req-4dbefbb7-1234');
     for (const bad of ['', '..', '../x', 'a/b', 'a?b', 'a b', '%2F', 'x'.repeat(256)]) {
-      expect(() => checkComputeId('server id', bad)).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }));
+      expect(() => checkComputeId('server id', bad)).toThrow(
+        expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }),
+      );
     }
   });
 });
@@ -52,17 +56,23 @@ describe('compute endpoint from the catalog', () => {
   it('explains a missing endpoint as a configuration error', () => {
     expect(() => computeEndpoint(catalog, { interface: 'admin', region: 'RegionOne' })).toThrow(
       expect.objectContaining({
-        message: 'The identity catalog has no admin compute endpoint in region RegionOne: check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.',
+        message:
+          'The identity catalog has no admin compute endpoint in region RegionOne: check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.',
         extensions: expect.objectContaining({ code: 'UPSTREAM_CONFIGURATION' }),
       }),
     );
-    expect(() => computeEndpoint(undefined, { interface: 'public' })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_CONFIGURATION' }) }));
+    expect(() => computeEndpoint(undefined, { interface: 'public' })).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_CONFIGURATION' }) }),
+    );
   });
 });
 
 describe('Nova faults', () => {
   it('reads the fault name and message', () => {
-    expect(readFault({ itemNotFound: { code: 404, message: 'Action req-x not found' } })).toEqual({ name: 'itemNotFound', message: 'Action req-x not found' });
+    expect(readFault({ itemNotFound: { code: 404, message: 'Action req-x not found' } })).toEqual({
+      name: 'itemNotFound',
+      message: 'Action req-x not found',
+    });
     expect(readFault('nope')).toEqual({});
   });
 

@@ -33,7 +33,12 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['https://cloudfunctions.apigw.ntruss.com/ncf/api/v2', 'https://cloudfunctions.apigw.ntruss.com', '/ncf/api/v2', 'v2.1'],
+    [
+      'https://cloudfunctions.apigw.ntruss.com/ncf/api/v2',
+      'https://cloudfunctions.apigw.ntruss.com',
+      '/ncf/api/v2',
+      'v2.1',
+    ],
     ['https://cloudfunctions.apigw.ntruss.com/api/v2/', 'https://cloudfunctions.apigw.ntruss.com', '/api/v2', 'v2.0'],
     ['http://127.0.0.1:9999/prefix/ncf/api/v2', 'http://127.0.0.1:9999', '/prefix/ncf/api/v2', 'v2.1'],
   ])('reads NCP_API_URL %s', (url, origin, basePath, generation) => {
@@ -65,7 +70,9 @@ describe('configuration', () => {
     expect(listed).toEqual(['NCP_ACCESS_KEY: is required when NCP_SECRET_KEY is set']);
     expect(problems({ NCP_ACCESS_KEY: 'ak' })).toEqual(['NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set']);
     // Empty means unset.
-    expect(problems({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: '   ' })).toEqual(['NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set']);
+    expect(problems({ NCP_ACCESS_KEY: 'ak', NCP_SECRET_KEY: '   ' })).toEqual([
+      'NCP_SECRET_KEY: is required when NCP_ACCESS_KEY is set',
+    ]);
     let message = '';
     try {
       loadConfig({ NCP_SECRET_KEY: secret, PORT: secret });
@@ -92,7 +99,12 @@ describe('configuration', () => {
 });
 
 describe('OpenStack configuration', () => {
-  const base = { OS_AUTH_URL: 'https://keystone.example:5000/v3', OS_USERNAME: 'ops', OS_PASSWORD: 'pw-secret', OS_PROJECT_NAME: 'infra' };
+  const base = {
+    OS_AUTH_URL: 'https://keystone.example:5000/v3',
+    OS_USERNAME: 'ops',
+    OS_PASSWORD: 'pw-secret',
+    OS_PROJECT_NAME: 'infra',
+  };
 
   it('reads password authentication with domain defaults, region, interface and microversion', () => {
     const config = loadConfig({ ...base, OS_REGION_NAME: 'RegionTwo' });
@@ -127,7 +139,13 @@ describe('OpenStack configuration', () => {
       interface: 'internal',
       microversion: '2.66',
       novaUrl: 'http://nova:8774/v2.1',
-      target: { kind: 'remote', identity: { authUrl: 'http://keystone:5000/v3', credentials: { method: 'application_credential', id: 'app-id' } } },
+      target: {
+        kind: 'remote',
+        identity: {
+          authUrl: 'http://keystone:5000/v3',
+          credentials: { method: 'application_credential', id: 'app-id' },
+        },
+      },
     });
     expect(JSON.stringify(config)).not.toContain('app-secret');
   });
@@ -161,8 +179,14 @@ describe('client authentication and limits configuration', () => {
     expect(problems({ HOST: '0.0.0.0' })).toEqual([
       'GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; HOST is 0.0.0.0. Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true to accept anonymous clients anyway.',
     ]);
-    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_ALLOW_UNAUTHENTICATED: 'true' }).auth).toEqual({ mode: 'none', allowUnauthenticated: true });
-    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: '/k.json' }).auth).toEqual({ mode: 'apikey', keysFile: '/k.json' });
+    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_ALLOW_UNAUTHENTICATED: 'true' }).auth).toEqual({
+      mode: 'none',
+      allowUnauthenticated: true,
+    });
+    expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: '/k.json' }).auth).toEqual({
+      mode: 'apikey',
+      keysFile: '/k.json',
+    });
   });
 
   it('requires what each mode needs', () => {
@@ -174,13 +198,21 @@ describe('client authentication and limits configuration', () => {
       'GATEWAY_JWT_AUDIENCE: is required with GATEWAY_AUTH=jwt',
     ]);
     expect(
-      problems({ GATEWAY_AUTH: 'jwt', GATEWAY_JWKS_URL: 'https://idp/jwks', GATEWAY_JWT_ISSUER: 'i', GATEWAY_JWT_AUDIENCE: 'a', GATEWAY_JWT_ALGORITHMS: 'RS256,HS256' }),
+      problems({
+        GATEWAY_AUTH: 'jwt',
+        GATEWAY_JWKS_URL: 'https://idp/jwks',
+        GATEWAY_JWT_ISSUER: 'i',
+        GATEWAY_JWT_AUDIENCE: 'a',
+        GATEWAY_JWT_ALGORITHMS: 'RS256,HS256',
+      }),
     ).toEqual(['GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*']);
   });
 
   it('refuses unknown JWT algorithm names and a JWKS over plain http off this machine', () => {
     const jwt = { GATEWAY_AUTH: 'jwt', GATEWAY_JWT_ISSUER: 'i', GATEWAY_JWT_AUDIENCE: 'a' };
-    expect(problems({ ...jwt, GATEWAY_JWKS_URL: 'https://idp.example/jwks', GATEWAY_JWT_ALGORITHMS: 'RS256,RS257,es256' })).toEqual([
+    expect(
+      problems({ ...jwt, GATEWAY_JWKS_URL: 'https://idp.example/jwks', GATEWAY_JWT_ALGORITHMS: 'RS256,RS257,es256' }),
+    ).toEqual([
       'GATEWAY_JWT_ALGORITHMS: unknown algorithm "RS257", "es256"; use some of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
     ]);
     expect(problems({ ...jwt, GATEWAY_JWKS_URL: 'http://idp.example/jwks' })).toEqual([
@@ -195,12 +227,22 @@ describe('client authentication and limits configuration', () => {
     expect(problems({ GATEWAY_WS_MAX_CONNECTIONS: '5', GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: '6' })).toEqual([
       'GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: must not be more than GATEWAY_WS_MAX_CONNECTIONS',
     ]);
-    expect(problems({ GATEWAY_MAX_INPUT_DEPTH: '1' })).toEqual(['GATEWAY_MAX_INPUT_DEPTH: must be a whole number from 2 to 1000']);
+    expect(problems({ GATEWAY_MAX_INPUT_DEPTH: '1' })).toEqual([
+      'GATEWAY_MAX_INPUT_DEPTH: must be a whole number from 2 to 1000',
+    ]);
   });
 
   it('has safe limits by default, and turns introspection and the playground off in production', () => {
     const dev = loadConfig({});
-    expect(dev.limits).toEqual({ maxDepth: 8, maxAliases: 15, maxTokens: 1000, maxDirectives: 10, maxCost: 5000, maxInputDepth: 64, bodyLimitBytes: 102400 });
+    expect(dev.limits).toEqual({
+      maxDepth: 8,
+      maxAliases: 15,
+      maxTokens: 1000,
+      maxDirectives: 10,
+      maxCost: 5000,
+      maxInputDepth: 64,
+      bodyLimitBytes: 102400,
+    });
     expect(dev.http).toEqual({
       corsOrigins: [],
       clientTimeoutMs: 10_000,
@@ -234,14 +276,15 @@ describe('client authentication and limits configuration', () => {
     expect(problems({ GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' })).toEqual([
       'GATEWAY_PERSISTED_DOCUMENTS_ONLY: needs GATEWAY_PERSISTED_DOCUMENTS (the manifest of allowed operations)',
     ]);
-    expect(loadConfig({ NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'true' }).http).toMatchObject({ introspection: true, playground: true });
+    expect(
+      loadConfig({ NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true', GATEWAY_PLAYGROUND: 'true' }).http,
+    ).toMatchObject({ introspection: true, playground: true });
   });
 
   it('reads the CORS allowlist as origins', () => {
-    expect(loadConfig({ GATEWAY_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins).toEqual([
-      'https://app.example.com',
-      'http://localhost:5173',
-    ]);
+    expect(
+      loadConfig({ GATEWAY_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(problems({ GATEWAY_CORS_ORIGINS: 'https://app.example.com/path,*' })).toEqual([
       'GATEWAY_CORS_ORIGINS: "https://app.example.com/path" is not an origin such as https://app.example.com',
       'GATEWAY_CORS_ORIGINS: "*" is not an origin such as https://app.example.com',

@@ -2,7 +2,12 @@ import pino from 'pino';
 import { ANONYMOUS } from '../../src/auth/principal';
 import { createContext, type ContextDependencies } from '../../src/context';
 
-const deps = { defaultPlatform: 'vpc', requestTimeoutMs: 60, upstreamConcurrency: 4, compute: { microversion: '2.84' } } as unknown as ContextDependencies;
+const deps = {
+  defaultPlatform: 'vpc',
+  requestTimeoutMs: 60,
+  upstreamConcurrency: 4,
+  compute: { microversion: '2.84' },
+} as unknown as ContextDependencies;
 const scope = { requestId: 'r1', principal: ANONYMOUS, logger: pino({ level: 'silent' }) };
 
 describe('operation context', () => {

@@ -53,11 +53,17 @@ describe('NCP error bodies', () => {
     expect(ncpError(400, body('80306', 'limits.timeout is required')).message).toBe(
       'The Cloud Functions API rejected the request: limits.timeout is required',
     );
-    expect(sanitizeUpstreamText('<strong>Please</strong> see https://internal.example/x?sig=abc now')).toBe('Please see [redacted] now');
-    expect(sanitizeUpstreamText('limits.timeout is required (127.0.0.1:38283/ncf/api/v2/x) at api.example.com:443 or 10.0.0.7 or /srv/app')).toBe(
-      'limits.timeout is required [redacted] at [redacted] or [redacted] or [redacted]',
+    expect(sanitizeUpstreamText('<strong>Please</strong> see https://internal.example/x?sig=abc now')).toBe(
+      'Please see [redacted] now',
     );
-    expect(sanitizeUpstreamText('Value: 2026-01-01T00:00:00Z is invalid.')).toBe('Value: 2026-01-01T00:00:00Z is invalid.');
+    expect(
+      sanitizeUpstreamText(
+        'limits.timeout is required (127.0.0.1:38283/ncf/api/v2/x) at api.example.com:443 or 10.0.0.7 or /srv/app',
+      ),
+    ).toBe('limits.timeout is required [redacted] at [redacted] or [redacted] or [redacted]');
+    expect(sanitizeUpstreamText('Value: 2026-01-01T00:00:00Z is invalid.')).toBe(
+      'Value: 2026-01-01T00:00:00Z is invalid.',
+    );
   });
 });
 
@@ -81,7 +87,12 @@ describe('masking', () => {
   });
 
   it('formats a masked error as a generic internal error', () => {
-    expect(formatError({ message: 'secret internals at /srv/x.ts', path: ['a'], extensions: { code: 'X', stacktrace: ['at'] } }, internal)).toEqual({
+    expect(
+      formatError(
+        { message: 'secret internals at /srv/x.ts', path: ['a'], extensions: { code: 'X', stacktrace: ['at'] } },
+        internal,
+      ),
+    ).toEqual({
       message: MASKED_MESSAGE,
       path: ['a'],
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -97,7 +108,9 @@ describe('masking', () => {
   });
 
   it('never serialises the cause of a GatewayError', () => {
-    const gw = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Down.', { cause: new Error('connect ECONNREFUSED https://secret-host/x') });
+    const gw = new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Down.', {
+      cause: new Error('connect ECONNREFUSED https://secret-host/x'),
+    });
     expect(JSON.stringify(gw)).not.toContain('secret-host');
     expect(JSON.stringify({ ...gw })).not.toContain('secret-host');
   });

@@ -3,7 +3,13 @@ import { transportError, type Exchange } from '../../src/upstream/http';
 import { UpstreamGuard } from '../../src/upstream/resilience';
 import { FakeClock } from '../helpers/clock';
 
-const config = { retryAttempts: 3, retryBaseDelayMs: 10, retryMaxDelayMs: 200, breakerFailures: 3, breakerCooldownMs: 150 };
+const config = {
+  retryAttempts: 3,
+  retryBaseDelayMs: 10,
+  retryMaxDelayMs: 200,
+  breakerFailures: 3,
+  breakerCooldownMs: 150,
+};
 const answer = (status: number, headers: Record<string, string> = {}): Exchange => ({ status, body: {}, headers });
 /** A failure below HTTP as the upstream clients report it (src/upstream/http.ts). */
 const transport = (code: string) => transportError('cloudfunctions', Object.assign(new Error(code), { code }), false);
@@ -50,13 +56,21 @@ describe('retries', () => {
     expect((await guard.run(reset, { idempotent: true })).status).toBe(200);
     expect(reset).toHaveBeenCalledTimes(2);
     const stalled = script(transport('UND_ERR_HEADERS_TIMEOUT'), answer(200));
-    await expect(guard.run(stalled, { idempotent: true })).rejects.toThrow('The Cloud Functions API did not answer in time.');
+    await expect(guard.run(stalled, { idempotent: true })).rejects.toThrow(
+      'The Cloud Functions API did not answer in time.',
+    );
     expect(stalled).toHaveBeenCalledTimes(1);
   });
 
   it('never retries a call that is not idempotent once it may have been sent', async () => {
     const guard = new UpstreamGuard('cloudfunctions', { ...config, breakerFailures: 100 }, { clock: new FakeClock() });
-    for (const outcome of [answer(503), answer(429), transport('ECONNRESET'), transport('UND_ERR_SOCKET'), transport('UND_ERR_HEADERS_TIMEOUT')]) {
+    for (const outcome of [
+      answer(503),
+      answer(429),
+      transport('ECONNRESET'),
+      transport('UND_ERR_SOCKET'),
+      transport('UND_ERR_HEADERS_TIMEOUT'),
+    ]) {
       const attempt = script(outcome, answer(200));
       await guard.run(attempt, { idempotent: false }).catch(() => undefined);
       expect(attempt).toHaveBeenCalledTimes(1);
@@ -95,14 +109,22 @@ describe('retries', () => {
     expect(clock.sleeps).toEqual([10, 20, 40, 80, 160]);
     expect(retries).toEqual(['503', '503', '503', '503', '503']);
     const jittered = new FakeClock();
-    const halves = new UpstreamGuard('cloudfunctions', { ...config, retryAttempts: 7, breakerFailures: 100 }, { random: () => 0.5, clock: jittered });
+    const halves = new UpstreamGuard(
+      'cloudfunctions',
+      { ...config, retryAttempts: 7, breakerFailures: 100 },
+      { random: () => 0.5, clock: jittered },
+    );
     await halves.run(script(answer(502)), { idempotent: true });
     expect(jittered.sleeps).toEqual([5, 10, 20, 40, 80, 100]);
   });
 
   it('does not wait past the deadline', async () => {
     const clock = new FakeClock();
-    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryBaseDelayMs: 500, retryMaxDelayMs: 500 }, { random: () => 1, clock });
+    const guard = new UpstreamGuard(
+      'cloudfunctions',
+      { ...config, retryBaseDelayMs: 500, retryMaxDelayMs: 500 },
+      { random: () => 1, clock },
+    );
     const attempt = script(answer(503), answer(200));
     const res = await guard.run(attempt, { idempotent: true, deadline: clock.now() + 100 });
     expect(res.status).toBe(503);
@@ -140,7 +162,11 @@ describe('circuit breaker', () => {
   it('opens after consecutive failures, answers at once while open, and closes after a good trial call', async () => {
     const states: string[] = [];
     jest.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
-    const guard = new UpstreamGuard('compute', { ...config, retryAttempts: 1 }, { events: { onBreakerState: (_s, state) => states.push(state) } });
+    const guard = new UpstreamGuard(
+      'compute',
+      { ...config, retryAttempts: 1 },
+      { events: { onBreakerState: (_s, state) => states.push(state) } },
+    );
     const failing = script(answer(503));
     for (let i = 0; i < 3; i++) await guard.run(failing, { idempotent: true });
     expect(guard.state).toBe('open');
@@ -152,7 +178,9 @@ describe('circuit breaker', () => {
     expect(blocked).not.toHaveBeenCalled();
     // The cooldown (150 ms), on the fake clock.
     jest.advanceTimersByTime(149);
-    await expect(guard.run(blocked, { idempotent: true })).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+    await expect(guard.run(blocked, { idempotent: true })).rejects.toMatchObject({
+      extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
     jest.advanceTimersByTime(1);
     expect((await guard.run(blocked, { idempotent: true })).status).toBe(200);
     expect(guard.state).toBe('closed');
@@ -166,16 +194,23 @@ describe('circuit breaker', () => {
     const aborted = new AbortController();
     aborted.abort();
     for (let i = 0; i < 10; i++) {
-      await guard.run(script(transport('UND_ERR_ABORTED')), { idempotent: true, signal: aborted.signal }).catch(() => undefined);
+      await guard
+        .run(script(transport('UND_ERR_ABORTED')), { idempotent: true, signal: aborted.signal })
+        .catch(() => undefined);
     }
     expect(guard.state).toBe('closed');
-    for (let i = 0; i < 3; i++) await guard.run(script(transport('ECONNRESET')), { idempotent: true }).catch(() => undefined);
+    for (let i = 0; i < 3; i++)
+      await guard.run(script(transport('ECONNRESET')), { idempotent: true }).catch(() => undefined);
     expect(guard.state).toBe('open');
   });
 
   it('counts only requests that went out: 100 failures before sending leave it closed', async () => {
     const states: string[] = [];
-    const guard = new UpstreamGuard('cloudfunctions', { ...config, retryAttempts: 1 }, { events: { onBreakerState: (_s, state) => states.push(state) } });
+    const guard = new UpstreamGuard(
+      'cloudfunctions',
+      { ...config, retryAttempts: 1 },
+      { events: { onBreakerState: (_s, state) => states.push(state) } },
+    );
     const notSent: Error[] = [
       // A body that cannot be serialized (what a 20,000-deep `params` did inside the attempt).
       new RangeError('Maximum call stack size exceeded'),

@@ -22,7 +22,8 @@ import { loadTypeDefs } from '../../src/schema';
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 
 /** As src/server.ts builds it. */
-const served = (): GraphQLSchema => enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
+const served = (): GraphQLSchema =>
+  enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
 /** The SDL alone: resolvers may replace a scalar's description (graphql-scalars does); the SDL's own must hold too. */
 const sdlOnly = (): GraphQLSchema => makeExecutableSchema({ typeDefs: loadTypeDefs() });
 
@@ -62,7 +63,9 @@ function scopedFields(schema: GraphQLSchema): Array<[string, string]> {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const requires = field.astNode ? (getDirectiveValues(directive, field.astNode)?.requires as string | undefined) : undefined;
+      const requires = field.astNode
+        ? (getDirectiveValues(directive, field.astNode)?.requires as string | undefined)
+        : undefined;
       if (requires) out.push([`${type.name}.${field.name}`, requires]);
     }
   }
@@ -70,7 +73,8 @@ function scopedFields(schema: GraphQLSchema): Array<[string, string]> {
 }
 
 /** A description's line breaks are paragraph breaks only: every `\n` is part of exactly one `\n\n`. */
-const hardWrapped = (description: string): boolean => description.split('\n\n').some((paragraph) => paragraph.includes('\n'));
+const hardWrapped = (description: string): boolean =>
+  description.split('\n\n').some((paragraph) => paragraph.includes('\n'));
 
 describe.each([
   ['as served (SDL with the resolvers, as src/server.ts builds it)', served],
@@ -83,7 +87,17 @@ describe.each([
   it('covers every kind of part (sanity check of the walk)', () => {
     const coordinates = parts.map(([c]) => c);
     expect(coordinates).toEqual(
-      expect.arrayContaining(['schema', 'Query', 'Query.server', 'Query.server(id:)', 'InvokeActionInput.timeoutMs', 'ActivationStatus.SUCCESS', 'JSON', '@scope', '@scope(requires:)']),
+      expect.arrayContaining([
+        'schema',
+        'Query',
+        'Query.server',
+        'Query.server(id:)',
+        'InvokeActionInput.timeoutMs',
+        'ActivationStatus.SUCCESS',
+        'JSON',
+        '@scope',
+        '@scope(requires:)',
+      ]),
     );
     expect(parts.length).toBeGreaterThan(100);
   });
@@ -98,13 +112,18 @@ describe.each([
   });
 
   it('writes each paragraph of a description on one line (no hard wrapping)', () => {
-    const wrapped = parts.filter(([, description]) => description && hardWrapped(description)).map(([coordinate, description]) => ({ coordinate, description }));
+    const wrapped = parts
+      .filter(([, description]) => description && hardWrapped(description))
+      .map(([coordinate, description]) => ({ coordinate, description }));
     expect(wrapped).toEqual([]);
   });
 
   it('has no blank or space-padded paragraph', () => {
     const untidy = parts
-      .filter(([, d]) => d && (d !== d.trim() || d.includes('\n\n\n') || d.split('\n\n').some((p) => p !== p.trim() || p === '')))
+      .filter(
+        ([, d]) =>
+          d && (d !== d.trim() || d.includes('\n\n\n') || d.split('\n\n').some((p) => p !== p.trim() || p === '')),
+      )
       .map(([coordinate]) => coordinate);
     expect(untidy).toEqual([]);
   });
@@ -113,7 +132,9 @@ describe.each([
     const fields = scopedFields(schema);
     expect(fields.length).toBeGreaterThan(0);
     const descriptions = new Map(parts);
-    const silent = fields.filter(([coordinate, scope]) => !descriptions.get(coordinate)?.includes(scope)).map(([c, s]) => `${c} (${s})`);
+    const silent = fields
+      .filter(([coordinate, scope]) => !descriptions.get(coordinate)?.includes(scope))
+      .map(([c, s]) => `${c} (${s})`);
     expect(silent).toEqual([]);
   });
 });

@@ -6,7 +6,11 @@ const ok = (n: number): Exchange => ({ status: 200, body: { n }, headers: {} });
 
 /** A fetch that answers when told to, counting calls and recording the signal it was given. */
 function controllable() {
-  const calls: Array<{ signal: AbortSignal | undefined; resolve: (e: Exchange) => void; reject: (e: unknown) => void }> = [];
+  const calls: Array<{
+    signal: AbortSignal | undefined;
+    resolve: (e: Exchange) => void;
+    reject: (e: unknown) => void;
+  }> = [];
   const fetch = jest.fn(
     (signal: AbortSignal | undefined) =>
       new Promise<Exchange>((resolve, reject) => {
@@ -93,21 +97,33 @@ describe('the per-request concurrency cap', () => {
     let running = 0;
     let peak = 0;
     const order: number[] = [];
-    const task = (n: number, fail = false) => async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running -= 1;
-      order.push(n);
-      if (fail) throw new Error(`task ${n}`);
-      return n;
-    };
+    const task =
+      (n: number, fail = false) =>
+      async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 10));
+        running -= 1;
+        order.push(n);
+        if (fail) throw new Error(`task ${n}`);
+        return n;
+      };
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => schedule(task(n, n === 2))));
     expect(peak).toBe(2);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([1, 'task 2', 3, 4, 5]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      1,
+      'task 2',
+      3,
+      4,
+      5,
+    ]);
     expect(order).toEqual([1, 2, 3, 4, 5]);
     // A task that throws synchronously is a rejection, and frees its slot.
-    await expect(schedule(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      schedule(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(await schedule(async () => 'after')).toBe('after');
   });
 });

@@ -56,8 +56,18 @@ describe('names and paths', () => {
 
   it('builds the query once, in order, without a bare ?', () => {
     expect(buildQuery([])).toBe('');
-    expect(buildQuery([['platform', 'vpc'], ['timeout', undefined]])).toBe('?platform=vpc');
-    expect(buildQuery([['platform', 'vpc'], ['timeout', 0]])).toBe('?platform=vpc&timeout=0');
+    expect(
+      buildQuery([
+        ['platform', 'vpc'],
+        ['timeout', undefined],
+      ]),
+    ).toBe('?platform=vpc');
+    expect(
+      buildQuery([
+        ['platform', 'vpc'],
+        ['timeout', 0],
+      ]),
+    ).toBe('?platform=vpc&timeout=0');
     expect(buildQuery([['start', '2026-11-25T09:00:00']])).toBe('?start=2026-11-25T09%3A00%3A00');
   });
 });

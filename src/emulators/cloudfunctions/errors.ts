@@ -13,8 +13,7 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (details: string): ApiError =>
-  new ApiError(400, '100', 'Bad Request Exception', details);
+export const badRequest = (details: string): ApiError => new ApiError(400, '100', 'Bad Request Exception', details);
 
 export const routeNotFound = (details = 'The requested resource does not exist.'): ApiError =>
   new ApiError(404, '300', 'Not Found Exception', details);
@@ -37,21 +36,30 @@ export const unexpected = (): ApiError =>
 const AUTH_FAILED = 'Authentication Failed';
 export const authMissing = (): ApiError =>
   new ApiError(401, '200', AUTH_FAILED, 'Authentication information are missing.');
-export const authInvalid = (): ApiError =>
-  new ApiError(401, '200', AUTH_FAILED, 'Invalid authentication information.');
+export const authInvalid = (): ApiError => new ApiError(401, '200', AUTH_FAILED, 'Invalid authentication information.');
 export const authTimestamp = (): ApiError =>
   new ApiError(401, '200', AUTH_FAILED, 'The timestamp is out of the allowed range.');
 
 export const packageNotFound = (name: string): ApiError =>
   new ApiError(404, '80101', 'PACKAGE_NOT_FOUND', `The package '${name}' does not exist.`);
 export const packagePlatformMismatch = (name: string, platform: string): ApiError =>
-  new ApiError(400, '80102', 'PACKAGE_PLATFORM_MISMATCH', `The package '${name}' does not belong to platform '${platform}'.`);
+  new ApiError(
+    400,
+    '80102',
+    'PACKAGE_PLATFORM_MISMATCH',
+    `The package '${name}' does not belong to platform '${platform}'.`,
+  );
 export const packageNotEmpty = (name: string): ApiError =>
   new ApiError(409, '80109', 'PACKAGE_NOT_EMPTY', `The package '${name}' still contains actions.`);
 export const actionNotFound = (name: string): ApiError =>
   new ApiError(404, '80301', 'ACTION_NOT_FOUND', `The action '${name}' does not exist.`);
 export const actionPlatformMismatch = (name: string, platform: string): ApiError =>
-  new ApiError(400, '80302', 'ACTION_PLATFORM_MISMATCH', `The action '${name}' does not belong to platform '${platform}'.`);
+  new ApiError(
+    400,
+    '80302',
+    'ACTION_PLATFORM_MISMATCH',
+    `The action '${name}' does not belong to platform '${platform}'.`,
+  );
 export const actionBodyMissingField = (details: string): ApiError =>
   new ApiError(400, '80306', 'ACTION_BODY_MISSING_FIELD', details);
 /** The real code is undocumented; 80401 follows the 80x01 "not found" pattern of packages and actions. */

@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import type { RunOutcome, WorkerPool } from './runner';
 import type { EmulatorStore } from './store';
-import { STATUS_CODES, type ActionEntity, type ActivationStatus, type ActivationRecord, type JsonObject, type PackageEntity } from './types';
+import {
+  STATUS_CODES,
+  type ActionEntity,
+  type ActivationStatus,
+  type ActivationRecord,
+  type JsonObject,
+  type PackageEntity,
+} from './types';
 
 export interface StartedActivation {
   activationId: string;
@@ -35,7 +42,10 @@ export function buildRecord(
     { key: 'waitTime', value: outcome.waitTime },
     { key: 'kind', value: action.exec.kind },
     { key: 'timeout', value: outcome.timedOut === true },
-    { key: 'limits', value: { concurrency: 1, logs: 10, memory: action.limits.memory, timeout: action.limits.timeout } },
+    {
+      key: 'limits',
+      value: { concurrency: 1, logs: 10, memory: action.limits.memory, timeout: action.limits.timeout },
+    },
   ];
   if (outcome.initTime !== undefined) annotations.push({ key: 'initTime', value: outcome.initTime });
   return {
@@ -70,7 +80,12 @@ export class Invoker {
   ) {}
 
   /** Invoke-time params win over action defaults, which win over package defaults (documented order). */
-  start(action: ActionEntity, pkg: PackageEntity | undefined, invokeParams: JsonObject, subject: string): StartedActivation {
+  start(
+    action: ActionEntity,
+    pkg: PackageEntity | undefined,
+    invokeParams: JsonObject,
+    subject: string,
+  ): StartedActivation {
     const activationId = newActivationId();
     const params = { ...(pkg?.parameters ?? {}), ...action.parameters, ...invokeParams };
     this.store.noteRunStarted();

@@ -14,7 +14,15 @@ import {
 import type { Invoker } from './invoker';
 import * as present from './presenters';
 import { NO_PACKAGE, type EmulatorStore } from './store';
-import type { ActionEntity, ActionType, ActivationRecord, Generation, JsonObject, PackageEntity, Platform } from './types';
+import type {
+  ActionEntity,
+  ActionType,
+  ActivationRecord,
+  Generation,
+  JsonObject,
+  PackageEntity,
+  Platform,
+} from './types';
 import {
   checkName,
   isPlainObject,
@@ -133,7 +141,12 @@ function findPackageForAction(deps: RouteDeps, pkg: string, platform: Platform):
   return p;
 }
 
-function findAction(deps: RouteDeps, pkg: string, name: string, platform: Platform): { pkg?: PackageEntity; action: ActionEntity } {
+function findAction(
+  deps: RouteDeps,
+  pkg: string,
+  name: string,
+  platform: Platform,
+): { pkg?: PackageEntity; action: ActionEntity } {
   const p = findPackageForAction(deps, pkg, platform);
   const action = deps.store.getAction(pkg, name);
   if (!action) throw actionNotFound(name);
@@ -267,7 +280,11 @@ async function invoke(ctx: RouteContext, deps: RouteDeps, pkg: string, name: str
 
 // ---- activations ----
 
-function page(ctx: RouteContext, deps: RouteDeps, filter: { platform: Platform; packageName?: string; actionName?: string }): Reply {
+function page(
+  ctx: RouteContext,
+  deps: RouteDeps,
+  filter: { platform: Platform; packageName?: string; actionName?: string },
+): Reply {
   const paging = parsePaging(ctx.gen, ctx.query, deps.now());
   const all = deps.store.listActivations({ ...filter, since: paging.since, upto: paging.upto });
   const from = (paging.pageNo - 1) * paging.pageSize;

@@ -281,7 +281,14 @@ export class WorkerPool {
     this.settle(job, status, result, initTime, timedOut, size);
   }
 
-  private settle(job: Job, status: ActivationStatus, result: JsonObject, initTime?: number, timedOut = false, size?: number): void {
+  private settle(
+    job: Job,
+    status: ActivationStatus,
+    result: JsonObject,
+    initTime?: number,
+    timedOut = false,
+    size?: number,
+  ): void {
     const startedAt = job.startedAt || performance.now();
     const start = job.start || this.now();
     // Floor, not round: start is already Date.now()'s floor of the real instant, so rounding up could put

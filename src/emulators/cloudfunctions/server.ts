@@ -65,13 +65,16 @@ const PREFIXES: Array<[string, Generation]> = [
 function splitPath(path: string): { gen: Generation; segments: string[] } {
   for (const [prefix, gen] of PREFIXES) {
     if (path.startsWith(prefix + '/')) {
-      const segments = path.slice(prefix.length + 1).split('/').map((s) => {
-        try {
-          return decodeURIComponent(s);
-        } catch {
-          throw badRequest('The request path is not valid percent-encoding.');
-        }
-      });
+      const segments = path
+        .slice(prefix.length + 1)
+        .split('/')
+        .map((s) => {
+          try {
+            return decodeURIComponent(s);
+          } catch {
+            throw badRequest('The request path is not valid percent-encoding.');
+          }
+        });
       if (segments.some((s) => s === '')) throw routeNotFound();
       return { gen, segments };
     }

@@ -16,7 +16,13 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return s === undefined || s === '' ? undefined : s;
 }
 
-export function expectedSignature(secretKey: string, method: string, rawUrl: string, timestamp: string, accessKey: string): string {
+export function expectedSignature(
+  secretKey: string,
+  method: string,
+  rawUrl: string,
+  timestamp: string,
+  accessKey: string,
+): string {
   const message = `${method} ${rawUrl}\n${timestamp}\n${accessKey}`;
   return createHmac('sha256', Buffer.from(secretKey, 'utf8')).update(message, 'utf8').digest('base64');
 }

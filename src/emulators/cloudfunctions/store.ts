@@ -182,7 +182,12 @@ export class EmulatorStore {
   // ---- activations ----
 
   /** Stores a finished record. Records older than a month are dropped, as upstream keeps only a month. */
-  addActivation(entry: { platform: Platform; packageName: string; actionName: string; record: ActivationRecord }): void {
+  addActivation(entry: {
+    platform: Platform;
+    packageName: string;
+    actionName: string;
+    record: ActivationRecord;
+  }): void {
     this.seq += 1;
     this.activations.set(entry.record.activationId, { ...entry, seq: this.seq });
     this.completed += 1;

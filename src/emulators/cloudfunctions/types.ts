@@ -9,11 +9,7 @@ export type Generation = 'v2.1' | 'v2.0';
 export type ActionType = 'basic' | 'web' | 'sequence' | 'sequence-web';
 
 /** OpenWhisk's user-facing status strings (with spaces, not the internal enum names). */
-export type ActivationStatus =
-  | 'success'
-  | 'application error'
-  | 'action developer error'
-  | 'whisk internal error';
+export type ActivationStatus = 'success' | 'application error' | 'action developer error' | 'whisk internal error';
 
 export type JsonObject = { [key: string]: unknown };
 

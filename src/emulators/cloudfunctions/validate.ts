@@ -12,8 +12,7 @@ export const MAX_DESCRIPTION_BYTES = 3000;
 export const MAX_INVOKE_TIMEOUT_MS = 60000;
 const MAX_PAGE_SIZE = 100;
 
-export const isPlainObject = (v: unknown): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Query values: an empty `x=` counts as absent, the way most API gateways treat it. */
 function param(q: URLSearchParams, name: string): string | undefined {
@@ -112,7 +111,8 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -177,8 +177,10 @@ export function validatePackageBody(raw: unknown): PackageBody {
 }
 
 /** The fields of an action a PUT body sets, as they are stored. */
-export interface ActionBody
-  extends Pick<ActionEntity, 'description' | 'parameters' | 'limits' | 'exec' | 'vpc' | 'rawHttp' | 'customOptions'> {
+export interface ActionBody extends Pick<
+  ActionEntity,
+  'description' | 'parameters' | 'limits' | 'exec' | 'vpc' | 'rawHttp' | 'customOptions'
+> {
   /** v2.0 only: the `web` flag stands in for the v2.1 `type` query. */
   web?: boolean;
 }
@@ -226,7 +228,8 @@ export function validateActionBody(gen: Generation, raw: unknown): ActionBody {
   let vpc: VpcLink[] = [];
   if (body.vpc !== undefined && body.vpc !== null) {
     if (gen === 'v2.1') {
-      if (!Array.isArray(body.vpc) || !body.vpc.every(isVpcLink)) throw fail('vpc must be an array of {vpcNo, subnetNo}');
+      if (!Array.isArray(body.vpc) || !body.vpc.every(isVpcLink))
+        throw fail('vpc must be an array of {vpcNo, subnetNo}');
       vpc = body.vpc.map((v: VpcLink) => ({ vpcNo: v.vpcNo, subnetNo: v.subnetNo }));
     } else {
       if (!isVpcLink(body.vpc)) throw fail('vpc must be an object {vpcNo, subnetNo}');

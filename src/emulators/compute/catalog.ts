@@ -52,7 +52,9 @@ export function buildCatalog(settings: CatalogSettings, projectId: string): Cata
       name: 'keystone',
     },
     {
-      endpoints: INTERFACES.map((i) => endpoint('compute_legacy', i, region, `${origin}/compute-legacy/v2/${projectId}`)),
+      endpoints: INTERFACES.map((i) =>
+        endpoint('compute_legacy', i, region, `${origin}/compute-legacy/v2/${projectId}`),
+      ),
       id: hex32('service:compute_legacy'),
       type: 'compute_legacy',
       name: 'nova_legacy',

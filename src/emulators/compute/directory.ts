@@ -97,8 +97,13 @@ export class Directory {
       const projectKey = `${projectDomain.id}/${u.project}`;
       let project = projects.get(projectKey);
       if (project === undefined) {
-        project = { id: u.projectId ?? projectIdFor(u.project, projectDomain.id), name: u.project, domain: projectDomain };
-        if ([...projects.values()].some((p) => p.id === project!.id)) throw new Error(`project id ${project.id} is used twice`);
+        project = {
+          id: u.projectId ?? projectIdFor(u.project, projectDomain.id),
+          name: u.project,
+          domain: projectDomain,
+        };
+        if ([...projects.values()].some((p) => p.id === project!.id))
+          throw new Error(`project id ${project.id} is used twice`);
         projects.set(projectKey, project);
       } else if (u.projectId !== undefined && u.projectId !== project.id) {
         throw new Error(`project ${u.project} is given two ids: ${project.id} and ${u.projectId}`);
@@ -120,7 +125,8 @@ export class Directory {
     this.users = built;
     for (const c of appCredentials) {
       const owners = built.filter((b) => b.name === c.user);
-      if (owners.length !== 1) throw new Error(`application credential ${c.id}: user ${c.user} is ${owners.length ? 'ambiguous' : 'unknown'}`);
+      if (owners.length !== 1)
+        throw new Error(`application credential ${c.id}: user ${c.user} is ${owners.length ? 'ambiguous' : 'unknown'}`);
       if (this.appCredentials.has(c.id)) throw new Error(`application credential ${c.id} appears twice`);
       this.appCredentials.set(c.id, { id: c.id, user: owners[0]!, secretDigest: digest(c.secret) });
     }

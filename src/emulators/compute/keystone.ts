@@ -152,7 +152,8 @@ export class Keystone {
     const s = object(scope, 'scope', 'auth');
     if (s.project === undefined) {
       // Domain, system and trust scopes exist in Keystone; no emulated user holds a role on one.
-      if (s.domain !== undefined || s.system !== undefined || s['OS-TRUST:trust'] !== undefined) throw this.unauthorized();
+      if (s.domain !== undefined || s.system !== undefined || s['OS-TRUST:trust'] !== undefined)
+        throw this.unauthorized();
       throw expecting('project', 'scope');
     }
     const p = object(s.project, 'project', 'scope');
@@ -205,7 +206,8 @@ export class Keystone {
       is_domain: false,
       roles: t.roles.map((r) => ({ id: r.id, name: r.name })),
     };
-    if (t.appCredential) token.application_credential = { id: t.appCredential.id, name: t.appCredential.id, restricted: true };
+    if (t.appCredential)
+      token.application_credential = { id: t.appCredential.id, name: t.appCredential.id, restricted: true };
     if (withCatalog) token.catalog = buildCatalog(this.deps.catalog, t.project.id);
     return { token };
   }

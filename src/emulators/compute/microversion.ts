@@ -20,7 +20,8 @@ export function parseMicroversion(text: string): Microversion | undefined {
 
 export const formatMicroversion = (v: Microversion): string => `${v.major}.${v.minor}`;
 
-export const compareMicroversions = (a: Microversion, b: Microversion): number => a.major - b.major || a.minor - b.minor;
+export const compareMicroversions = (a: Microversion, b: Microversion): number =>
+  a.major - b.major || a.minor - b.minor;
 
 /** For option values: throws on a malformed version (a programming error, not a request error). */
 export function mustParseMicroversion(text: string, what: string): Microversion {
@@ -43,7 +44,11 @@ export function requestedMicroversion(headers: IncomingHttpHeaders): string | un
   return one(headers['x-openstack-nova-api-version'])?.trim();
 }
 
-export function negotiateMicroversion(headers: IncomingHttpHeaders, min: Microversion, max: Microversion): Microversion {
+export function negotiateMicroversion(
+  headers: IncomingHttpHeaders,
+  min: Microversion,
+  max: Microversion,
+): Microversion {
   const requested = requestedMicroversion(headers);
   if (requested === undefined) return min;
   if (requested.toLowerCase() === 'latest') return max;

@@ -7,13 +7,15 @@
 import { createHash } from 'node:crypto';
 import { badMethod, badRequest, forbidden, notFound, NovaFault, unauthorized } from './faults';
 import { header, type EmulatorRequest, type Reply } from './http-types';
+import { compareMicroversions, formatMicroversion, negotiateMicroversion, type Microversion } from './microversion';
 import {
-  compareMicroversions,
-  formatMicroversion,
-  negotiateMicroversion,
-  type Microversion,
-} from './microversion';
-import { actionMessage, actionUpdatedAt, type ActionEvent, type ComputeServer, type ComputeStore, type InstanceAction } from './store';
+  actionMessage,
+  actionUpdatedAt,
+  type ActionEvent,
+  type ComputeServer,
+  type ComputeStore,
+  type InstanceAction,
+} from './store';
 import { novaTime, parseIsoTime } from './time';
 import { isAdmin, type IssuedToken, type TokenStore } from './tokens';
 
@@ -45,7 +47,9 @@ const atLeast = (v: Microversion, floor: Microversion): boolean => compareMicrov
 /** jsonschema's additionalProperties wording, as Nova passes it through. */
 function additionalProperties(extra: string[]): NovaFault {
   const names = extra.map((k) => `'${k}'`).join(', ');
-  return badRequest(`Additional properties are not allowed (${names} ${extra.length === 1 ? 'was' : 'were'} unexpected)`);
+  return badRequest(
+    `Additional properties are not allowed (${names} ${extra.length === 1 ? 'was' : 'were'} unexpected)`,
+  );
 }
 
 const invalidQuery = (name: string, value: string, problem: string): NovaFault =>
@@ -95,7 +99,11 @@ const quotePlus = (s: string): string =>
 
 /** Nova's obfuscated host id (nova.utils.generate_hostid): sha224 of project id + host, or '' without a host. */
 export const hostIdFor = (host: string | null, projectId: string): string =>
-  host ? createHash('sha224').update(projectId + host).digest('hex') : '';
+  host
+    ? createHash('sha224')
+        .update(projectId + host)
+        .digest('hex')
+    : '';
 
 function decodeSegment(s: string): string {
   try {
@@ -169,7 +177,12 @@ export class Nova {
       return { status: 200, headers: versionHeaders, body, microversion: text };
     } catch (err) {
       if (!(err instanceof NovaFault)) throw err;
-      return { status: err.status, headers: { ...err.headers, ...versionHeaders }, body: err.body(), microversion: text };
+      return {
+        status: err.status,
+        headers: { ...err.headers, ...versionHeaders },
+        body: err.body(),
+        microversion: text,
+      };
     }
   }
 
@@ -211,7 +224,13 @@ export class Nova {
       throw notFound(`Instance ${r.serverId} could not be found.`);
     }
     return {
-      server: { id: server.id, name: server.name, status: server.status, tenant_id: server.projectId, user_id: server.userId },
+      server: {
+        id: server.id,
+        name: server.name,
+        status: server.status,
+        tenant_id: server.projectId,
+        user_id: server.userId,
+      },
     };
   }
 
@@ -236,7 +255,11 @@ export class Nova {
       const updated = actionUpdatedAt(a);
       if (q.since === undefined && q.before === undefined) return true;
       // SQL semantics: a NULL updated_at matches no comparison.
-      return updated !== null && (q.since === undefined || updated >= q.since) && (q.before === undefined || updated <= q.before);
+      return (
+        updated !== null &&
+        (q.since === undefined || updated >= q.since) &&
+        (q.before === undefined || updated <= q.before)
+      );
     };
     const limit = Math.min(q.limit === undefined ? MAX_LIMIT : Number(q.limit), MAX_LIMIT);
     const page = actions.filter(inWindow).slice(0, limit);

@@ -155,7 +155,8 @@ export class ComputeStore {
     const server = this.mustGetServer(serverId);
     const list = this.actionsByServer.get(serverId)!;
     const requestId = input.requestId ?? newRequestId();
-    if (list.some((a) => a.requestId === requestId)) throw new Error(`action ${requestId} already exists on ${serverId}`);
+    if (list.some((a) => a.requestId === requestId))
+      throw new Error(`action ${requestId} already exists on ${serverId}`);
     const action: InstanceAction = {
       action: input.action,
       requestId,
@@ -164,7 +165,8 @@ export class ComputeStore {
       userId: input.userId === undefined ? server.userId : input.userId,
       startTime: toMicros(input.startTime),
       messageOverride: input.message,
-      updatedAtOverride: input.updatedAt === undefined || input.updatedAt === null ? input.updatedAt : toMicros(input.updatedAt),
+      updatedAtOverride:
+        input.updatedAt === undefined || input.updatedAt === null ? input.updatedAt : toMicros(input.updatedAt),
       events: [],
       seq: ++this.seq,
     };

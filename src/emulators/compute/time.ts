@@ -29,7 +29,8 @@ export const keystoneTime = (us: number): string => `${novaTime(us)}Z`;
 
 // The subset of ISO 8601 that python-iso8601 (behind oslo's parse_isotime) accepts and anyone would send:
 // a date, optionally a time ('T' or space), optional seconds and fraction, optional zone (Z, ±hh, ±hh:mm, ±hhmm).
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::?(\d{2}))?(?::?(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::?(\d{2}))?(?::?(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** Parses to epoch microseconds, or undefined when malformed or not a real calendar time. */
 export function parseIsoTime(text: string): number | undefined {
@@ -42,7 +43,8 @@ export function parseIsoTime(text: string): number | undefined {
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   // Date.UTC rolls 2024-02-31 over to March: reject anything that doesn't round-trip.
   const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return undefined;
   const fraction = m[7] === undefined ? 0 : Number(m[7].slice(0, 6).padEnd(6, '0'));
   let offsetMinutes = 0;
   const zone = m[8];

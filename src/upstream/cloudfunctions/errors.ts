@@ -73,11 +73,17 @@ export function ncpError(status: number, body: unknown, options: NcpErrorOptions
   }
   if (errorCode === '80102') {
     const what = target?.package ? `The package "${target.package}"` : 'The package';
-    return make(ErrorCode.BAD_USER_INPUT, `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`);
+    return make(
+      ErrorCode.BAD_USER_INPUT,
+      `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`,
+    );
   }
   if (errorCode === '80302') {
     const what = target?.action ? `The action ${actionLabel(target)}` : 'The action';
-    return make(ErrorCode.BAD_USER_INPUT, `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`);
+    return make(
+      ErrorCode.BAD_USER_INPUT,
+      `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`,
+    );
   }
   if (status === 404 && target && (target.action || target.package)) {
     const what = target.action ? `action ${actionLabel(target)}` : `package "${target.package}"`;

@@ -19,9 +19,7 @@ export function isValidName(name: string): boolean {
 /** Validates a package or action name and returns it. */
 export function checkName(kind: 'package' | 'action', name: string): string {
   if (!isValidName(name)) {
-    throw badInput(
-      `Invalid ${kind} name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'.`,
-    );
+    throw badInput(`Invalid ${kind} name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'.`);
   }
   return name;
 }

@@ -79,8 +79,7 @@ export interface ActivationRecord {
 
 /** What an invoke answered: the finished run, or only its id because it outlived the wait. */
 export type InvokeOutcome =
-  | { completed: true; activationId: string; record: ActivationRecord }
-  | { completed: false; activationId: string };
+  { completed: true; activationId: string; record: ActivationRecord } | { completed: false; activationId: string };
 
 /** Paging and time window of an activation list, already validated. */
 export interface ActivationQuery {

@@ -24,7 +24,12 @@ export function readFault(body: unknown): OpenStackFault {
   return { name, ...(typeof message === 'string' ? { message } : {}) };
 }
 
-export function novaError(status: number, body: unknown, retryAfterSeconds?: number, microversion?: string): GatewayError {
+export function novaError(
+  status: number,
+  body: unknown,
+  retryAfterSeconds?: number,
+  microversion?: string,
+): GatewayError {
   const { name, message } = readFault(body);
   return upstreamStatusError('compute', status, {
     ...(name ? { errorCode: name } : {}),

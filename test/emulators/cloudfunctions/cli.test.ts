@@ -21,7 +21,13 @@ interface Started {
 function startCli(): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulators/cloudfunctions/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, EMULATOR_PORT: '0', EMULATOR_HOST: '127.0.0.1', EMULATOR_ACCESS_KEY: ACCESS_KEY, EMULATOR_SECRET_KEY: SECRET_KEY },
+    env: {
+      ...process.env,
+      EMULATOR_PORT: '0',
+      EMULATOR_HOST: '127.0.0.1',
+      EMULATOR_ACCESS_KEY: ACCESS_KEY,
+      EMULATOR_SECRET_KEY: SECRET_KEY,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -83,7 +89,12 @@ describe('standalone Cloud Functions emulator', () => {
       }
       const startedAt = Date.now();
       for (const depth of [20000, 3000]) {
-        const r = await call(url, 'POST', '/ncf/api/v2/packages/examples/actions/echo?timeout=10000', nestedJson(depth));
+        const r = await call(
+          url,
+          'POST',
+          '/ncf/api/v2/packages/examples/actions/echo?timeout=10000',
+          nestedJson(depth),
+        );
         expect([depth, r.status, r.json]).toEqual([
           depth,
           400,

@@ -12,8 +12,16 @@ import {
 export const ACCESS_KEY = 'test-access-key';
 export const SECRET_KEY = 'test-secret-key';
 
-export function sign(method: string, pathAndQuery: string, timestamp: string, accessKey = ACCESS_KEY, secretKey = SECRET_KEY): string {
-  return createHmac('sha256', secretKey).update(`${method} ${pathAndQuery}\n${timestamp}\n${accessKey}`).digest('base64');
+export function sign(
+  method: string,
+  pathAndQuery: string,
+  timestamp: string,
+  accessKey = ACCESS_KEY,
+  secretKey = SECRET_KEY,
+): string {
+  return createHmac('sha256', secretKey)
+    .update(`${method} ${pathAndQuery}\n${timestamp}\n${accessKey}`)
+    .digest('base64');
 }
 
 export interface CallOptions {
@@ -33,7 +41,7 @@ export interface CallResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-   
+
   json: any;
 }
 

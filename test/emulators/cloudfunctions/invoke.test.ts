@@ -130,7 +130,10 @@ describe('invoke', () => {
   it('captures logs, stdout and stderr, one line per call', async () => {
     const sum = await h.call('POST', '/ncf/api/v2/packages/examples/actions/sum', { body: { a: 2, b: 40 } });
     expect(sum.json.content.response.result).toEqual({ sum: 42 });
-    expect(sum.json.content.logs.map((l: string) => l.replace(LOG_LINE, '$1: '))).toEqual(['stdout: a = 2', 'stdout: b = 40']);
+    expect(sum.json.content.logs.map((l: string) => l.replace(LOG_LINE, '$1: '))).toEqual([
+      'stdout: a = 2',
+      'stdout: b = 40',
+    ]);
     const path = addAction(
       h.emulator,
       'logger',
@@ -146,20 +149,36 @@ describe('invoke', () => {
   });
 
   it('caps the logs at 1000 lines', async () => {
-    const path = addAction(h.emulator, 'chatty', 'function main() { for (let i = 0; i < 1200; i++) console.log(i); return {}; }');
+    const path = addAction(
+      h.emulator,
+      'chatty',
+      'function main() { for (let i = 0; i < 1200; i++) console.log(i); return {}; }',
+    );
     const r = await h.call('POST', path);
     expect(r.json.content.logs).toHaveLength(1001);
-    expect(r.json.content.logs[1000]).toBe('Logs were truncated because the number of lines exceeds the limit of 1000 lines.');
+    expect(r.json.content.logs[1000]).toBe(
+      'Logs were truncated because the number of lines exceeds the limit of 1000 lines.',
+    );
   });
 
   it('supports exports.main, module.exports.main, async functions and a custom main', async () => {
     const a = addAction(h.emulator, 'cjs', 'exports.main = (p) => ({ via: "exports", n: p.n });');
-    const b = addAction(h.emulator, 'modexp', 'module.exports = { main: async (p) => ({ via: "module.exports", n: p.n }) };');
+    const b = addAction(
+      h.emulator,
+      'modexp',
+      'module.exports = { main: async (p) => ({ via: "module.exports", n: p.n }) };',
+    );
     const c = addAction(h.emulator, 'custom', 'function handler(p) { return { via: "handler" }; }', {
       exec: { code: 'function handler(p) { return { via: "handler" }; }', main: 'handler' },
     });
-    expect((await h.call('POST', a, { body: { n: 1 } })).json.content.response.result).toEqual({ via: 'exports', n: 1 });
-    expect((await h.call('POST', b, { body: { n: 2 } })).json.content.response.result).toEqual({ via: 'module.exports', n: 2 });
+    expect((await h.call('POST', a, { body: { n: 1 } })).json.content.response.result).toEqual({
+      via: 'exports',
+      n: 1,
+    });
+    expect((await h.call('POST', b, { body: { n: 2 } })).json.content.response.result).toEqual({
+      via: 'module.exports',
+      n: 2,
+    });
     expect((await h.call('POST', c)).json.content.response.result).toEqual({ via: 'handler' });
     const d = addAction(h.emulator, 'arrow', 'const main = async (p) => ({ via: "const", n: p.n });');
     expect((await h.call('POST', d, { body: { n: 4 } })).json.content.response.result).toEqual({ via: 'const', n: 4 });
@@ -178,15 +197,60 @@ describe('invoke', () => {
   it('maps results the way the OpenWhisk Node.js runtime does', async () => {
     const cases: Array<[string, string, string, unknown]> = [
       ['noreturn', 'function main() {}', 'success', {}],
-      ['number', 'function main() { return 42; }', 'action developer error', { error: 'The action did not return a dictionary.' }],
-      ['array', 'function main() { return [1]; }', 'action developer error', { error: 'The action did not return a dictionary.' }],
-      ['rejects', "async function main() { throw new Error('nope'); }", 'application error', { error: { name: 'Error', message: 'nope' } }],
-      ['rejectsvalue', "function main() { return Promise.reject({ code: 7 }); }", 'application error', { error: { code: 7 } }],
-      ['syntax', 'function main( {', 'action developer error', { error: expect.stringMatching(/^Initialization has failed due to: SyntaxError: /) }],
-      ['nomain', 'function other() {}', 'action developer error', { error: "Initialization has failed due to: Action entrypoint 'main' is not a function." }],
-      ['asyncthrow', "function main() { return new Promise(() => { setTimeout(() => { throw new Error('late'); }, 5); }); }", 'action developer error', { error: 'The action did not produce a valid response and exited unexpectedly.' }],
-      ['params', 'function main(p) { return { isObject: p instanceof Object, json: JSON.stringify(p) }; }', 'success', { isObject: true, json: '{"k":"v"}' }],
-      ['builtins', "function main() { return { b: Buffer.from('hi').toString('base64'), u: new URL('https://x.test/a?b=1').searchParams.get('b'), t: new TextDecoder().decode(new TextEncoder().encode('ok')) }; }", 'success', { b: 'aGk=', u: '1', t: 'ok' }],
+      [
+        'number',
+        'function main() { return 42; }',
+        'action developer error',
+        { error: 'The action did not return a dictionary.' },
+      ],
+      [
+        'array',
+        'function main() { return [1]; }',
+        'action developer error',
+        { error: 'The action did not return a dictionary.' },
+      ],
+      [
+        'rejects',
+        "async function main() { throw new Error('nope'); }",
+        'application error',
+        { error: { name: 'Error', message: 'nope' } },
+      ],
+      [
+        'rejectsvalue',
+        'function main() { return Promise.reject({ code: 7 }); }',
+        'application error',
+        { error: { code: 7 } },
+      ],
+      [
+        'syntax',
+        'function main( {',
+        'action developer error',
+        { error: expect.stringMatching(/^Initialization has failed due to: SyntaxError: /) },
+      ],
+      [
+        'nomain',
+        'function other() {}',
+        'action developer error',
+        { error: "Initialization has failed due to: Action entrypoint 'main' is not a function." },
+      ],
+      [
+        'asyncthrow',
+        "function main() { return new Promise(() => { setTimeout(() => { throw new Error('late'); }, 5); }); }",
+        'action developer error',
+        { error: 'The action did not produce a valid response and exited unexpectedly.' },
+      ],
+      [
+        'params',
+        'function main(p) { return { isObject: p instanceof Object, json: JSON.stringify(p) }; }',
+        'success',
+        { isObject: true, json: '{"k":"v"}' },
+      ],
+      [
+        'builtins',
+        "function main() { return { b: Buffer.from('hi').toString('base64'), u: new URL('https://x.test/a?b=1').searchParams.get('b'), t: new TextDecoder().decode(new TextEncoder().encode('ok')) }; }",
+        'success',
+        { b: 'aGk=', u: '1', t: 'ok' },
+      ],
     ];
     for (const [name, code, status, result] of cases) {
       const r = await h.call('POST', addAction(h.emulator, name, code), { body: { k: 'v' } });
@@ -196,7 +260,11 @@ describe('invoke', () => {
   });
 
   it('gives every run a fresh global scope', async () => {
-    const path = addAction(h.emulator, 'leaky', 'var counter = (typeof counter === "number" ? counter : 0) + 1; globalThis.seen = (globalThis.seen || 0) + 1; function main() { return { counter, seen: globalThis.seen }; }');
+    const path = addAction(
+      h.emulator,
+      'leaky',
+      'var counter = (typeof counter === "number" ? counter : 0) + 1; globalThis.seen = (globalThis.seen || 0) + 1; function main() { return { counter, seen: globalThis.seen }; }',
+    );
     for (let i = 0; i < 3; i += 1) {
       expect((await h.call('POST', path)).json.content.response.result).toEqual({ counter: 1, seen: 1 });
     }
@@ -229,7 +297,9 @@ describe('invoke', () => {
 
   it('counts each run exactly once', async () => {
     const before = h.emulator.store.runsStarted;
-    await Promise.all([1, 2, 3].map((n) => h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', { body: { n } })));
+    await Promise.all(
+      [1, 2, 3].map((n) => h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', { body: { n } })),
+    );
     expect(h.emulator.store.runsStarted).toBe(before + 3);
   });
 
@@ -261,7 +331,11 @@ describe('invoke', () => {
   });
 
   it('answers at once with timeout=0', async () => {
-    const path = addAction(h.emulator, 'quick', 'function main() { return new Promise((r) => setTimeout(() => r({ ok: 1 }), 100)); }');
+    const path = addAction(
+      h.emulator,
+      'quick',
+      'function main() { return new Promise((r) => setTimeout(() => r({ ok: 1 }), 100)); }',
+    );
     const r = await h.call('POST', `${path}?timeout=0`);
     expect(r.status).toBe(202);
     expect(Object.keys(r.json.content)).toEqual(['activationId']);
@@ -294,9 +368,13 @@ describe('invoke with a single worker', () => {
 
   it('stops a synchronous infinite loop at the limit and replaces the worker', async () => {
     const loop = addAction(one.emulator, 'loop', 'function main() { for (;;) {} }', { limits: { timeout: 500 } });
-    const logsFirst = addAction(one.emulator, 'logsfirst', "function main() { console.log('before'); for (;;) {} }", { limits: { timeout: 500 } });
+    const logsFirst = addAction(one.emulator, 'logsfirst', "function main() { console.log('before'); for (;;) {} }", {
+      limits: { timeout: 500 },
+    });
     const r = await one.call('POST', loop);
-    expect(r.json.content.response.result).toEqual({ error: 'The action exceeded its time limits of 500 milliseconds.' });
+    expect(r.json.content.response.result).toEqual({
+      error: 'The action exceeded its time limits of 500 milliseconds.',
+    });
     const withLogs = await one.call('POST', logsFirst);
     expect(withLogs.json.content.logs).toHaveLength(1);
     expect(withLogs.json.content.logs[0]).toMatch(/ stdout: before$/);
@@ -306,7 +384,11 @@ describe('invoke with a single worker', () => {
   });
 
   it('queues runs first come first served', async () => {
-    const path = addAction(one.emulator, 'nap', 'function main(p) { return new Promise((r) => setTimeout(() => r({ n: p.n }), 150)); }');
+    const path = addAction(
+      one.emulator,
+      'nap',
+      'function main(p) { return new Promise((r) => setTimeout(() => r({ n: p.n }), 150)); }',
+    );
     const [a, b] = await Promise.all([
       one.call('POST', path, { body: { n: 1 } }),
       one.call('POST', path, { body: { n: 2 } }),
@@ -319,8 +401,16 @@ describe('invoke with a single worker', () => {
   });
 
   it('does not let a leftover interval log into the next run', async () => {
-    const ticker = addAction(one.emulator, 'ticker', "function main() { setInterval(() => console.log('tick'), 5); return {}; }");
-    const quiet = addAction(one.emulator, 'quiet', 'function main() { return new Promise((r) => setTimeout(() => r({}), 60)); }');
+    const ticker = addAction(
+      one.emulator,
+      'ticker',
+      "function main() { setInterval(() => console.log('tick'), 5); return {}; }",
+    );
+    const quiet = addAction(
+      one.emulator,
+      'quiet',
+      'function main() { return new Promise((r) => setTimeout(() => r({}), 60)); }',
+    );
     await one.call('POST', ticker);
     const r = await one.call('POST', quiet);
     expect(r.json.content.logs).toEqual([]);
@@ -352,7 +442,9 @@ describe('emulator options', () => {
     const bare = await startHarness({ seed: false });
     try {
       expect((await bare.call('GET', '/ncf/api/v2/packages')).json).toEqual({ content: [] });
-      expect((await bare.call('GET', '/ncf/api/v2/activations')).json).toEqual({ content: { activations: [], totalCount: 0 } });
+      expect((await bare.call('GET', '/ncf/api/v2/activations')).json).toEqual({
+        content: { activations: [], totalCount: 0 },
+      });
     } finally {
       await bare.close();
     }

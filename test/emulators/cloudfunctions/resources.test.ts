@@ -127,7 +127,9 @@ describe('packages', () => {
   it('validates the package body', async () => {
     const long = await h.call('PUT', '/ncf/api/v2/packages/p_long', { body: { description: 'é'.repeat(1501) } });
     expect(long.status).toBe(400);
-    expect(long.json).toEqual(err('100', 'Bad Request Exception', 'description must be a string of at most 3000 bytes'));
+    expect(long.json).toEqual(
+      err('100', 'Bad Request Exception', 'description must be a string of at most 3000 bytes'),
+    );
     const exact = await h.call('PUT', '/ncf/api/v2/packages/p_long', { body: { description: 'é'.repeat(1500) } });
     expect(exact.status).toBe(200);
     const params = await h.call('PUT', '/ncf/api/v2/packages/p_long', { body: { parameters: [1, 2] } });
@@ -198,7 +200,9 @@ describe('actions', () => {
 
   it('lists actions in no package with "-", per platform', async () => {
     const vpc = await h.call('GET', '/ncf/api/v2/packages/-/actions');
-    expect(vpc.json).toEqual({ content: { actions: [{ name: 'ping', description: 'An action in no package', type: 'basic' }] } });
+    expect(vpc.json).toEqual({
+      content: { actions: [{ name: 'ping', description: 'An action in no package', type: 'basic' }] },
+    });
     const classic = await h.call('GET', '/api/v2/packages/-/actions');
     expect(classic.json).toEqual({ content: { actions: [] } });
   });
@@ -216,7 +220,12 @@ describe('actions', () => {
         description: 'The documented example action',
         parameters: {},
         limits: { timeout: 60000, memory: 256 },
-        exec: { kind: 'nodejs:16', code: "function main() {\n  return { payload: 'abc' };\n}", main: 'main', binary: false },
+        exec: {
+          kind: 'nodejs:16',
+          code: "function main() {\n  return { payload: 'abc' };\n}",
+          main: 'main',
+          binary: false,
+        },
         resourceId: expect.any(String),
         vpc: [],
         'custom-options': false,
@@ -290,7 +299,9 @@ describe('actions', () => {
     const r = await h.call('PUT', '/api/v2/packages/-/actions/loose', { body: basicBody() });
     expect(r.status).toBe(200);
     const classic = await h.call('GET', '/api/v2/packages/-/actions');
-    expect(classic.json.content.actions).toEqual([{ name: 'loose', description: 'made by a test', runtime: 'nodejs:16', web: false }]);
+    expect(classic.json.content.actions).toEqual([
+      { name: 'loose', description: 'made by a test', runtime: 'nodejs:16', web: false },
+    ]);
     const onVpc = await h.call('PUT', '/ncf/api/v2/packages/-/actions/loose', { body: basicBody() });
     expect(onVpc.json.error.errorCode).toBe('80302');
   });
@@ -304,16 +315,32 @@ describe('actions', () => {
   it.each([
     ['no limits', { limits: undefined }, 'limits.timeout is required'],
     ['no timeout', { limits: { memory: 128 } }, 'limits.timeout is required'],
-    ['timeout too small', { limits: { timeout: 499, memory: 128 } }, 'limits.timeout must be an integer between 500 and 300000'],
-    ['timeout too large', { limits: { timeout: 300001, memory: 128 } }, 'limits.timeout must be an integer between 500 and 300000'],
-    ['timeout as string', { limits: { timeout: '1000', memory: 128 } }, 'limits.timeout must be an integer between 500 and 300000'],
+    [
+      'timeout too small',
+      { limits: { timeout: 499, memory: 128 } },
+      'limits.timeout must be an integer between 500 and 300000',
+    ],
+    [
+      'timeout too large',
+      { limits: { timeout: 300001, memory: 128 } },
+      'limits.timeout must be an integer between 500 and 300000',
+    ],
+    [
+      'timeout as string',
+      { limits: { timeout: '1000', memory: 128 } },
+      'limits.timeout must be an integer between 500 and 300000',
+    ],
     ['no memory', { limits: { timeout: 1000 } }, 'limits.memory is required'],
     ['odd memory', { limits: { timeout: 1000, memory: 300 } }, 'limits.memory must be one of 128, 256, 512, 1024'],
     ['no exec', { exec: undefined }, 'exec.kind is required'],
     ['no code', { exec: { kind: 'nodejs:16', main: 'main', binary: false } }, 'exec.code is required'],
     ['no main', { exec: { kind: 'nodejs:16', code: 'x', binary: false } }, 'exec.main is required'],
     ['no binary', { exec: { kind: 'nodejs:16', code: 'x', main: 'main' } }, 'exec.binary is required'],
-    ['binary not boolean', { exec: { kind: 'nodejs:16', code: 'x', main: 'main', binary: 'no' } }, 'exec.binary must be a boolean'],
+    [
+      'binary not boolean',
+      { exec: { kind: 'nodejs:16', code: 'x', main: 'main', binary: 'no' } },
+      'exec.binary must be a boolean',
+    ],
     ['parameters not an object', { parameters: 'x' }, 'parameters must be a JSON object'],
     ['v2.0-style vpc on v2.1', { vpc: { vpcNo: 1, subnetNo: 2 } }, 'vpc must be an array of {vpcNo, subnetNo}'],
   ])('answers 80306 for %s', async (_label, overrides, details) => {
@@ -327,12 +354,16 @@ describe('actions', () => {
     expect(web.status).toBe(200);
     const same = await h.call('PUT', '/ncf/api/v2/packages/examples/actions/webby', { body: basicBody() });
     expect(same.status).toBe(200);
-    const changed = await h.call('PUT', '/ncf/api/v2/packages/examples/actions/webby?type=basic', { body: basicBody() });
+    const changed = await h.call('PUT', '/ncf/api/v2/packages/examples/actions/webby?type=basic', {
+      body: basicBody(),
+    });
     expect(changed.status).toBe(400);
     expect(changed.json).toEqual(
       err('100', 'Bad Request Exception', "The type of action 'webby' is 'web' and can't be changed after creation."),
     );
-    const bogus = await h.call('PUT', '/ncf/api/v2/packages/examples/actions/webby2?type=lambda', { body: basicBody() });
+    const bogus = await h.call('PUT', '/ncf/api/v2/packages/examples/actions/webby2?type=lambda', {
+      body: basicBody(),
+    });
     expect(bogus.status).toBe(400);
     const list = await h.call('GET', '/ncf/api/v2/packages/examples/actions');
     expect(list.json.content.actions).toContainEqual({ name: 'webby', description: 'made by a test', type: 'web' });
@@ -362,7 +393,15 @@ describe('actions', () => {
 
 describe('gateway-level errors', () => {
   it('answers 404 "300" for unknown routes', async () => {
-    for (const path of ['/', '/ncf/api/v2', '/ncf/api/v2/', '/ncf/api/v2/packages/', '/ncf/api/v2/triggers', '/api/v1/packages', '/ncf/api/v2/packages/examples/actions/echo/logs']) {
+    for (const path of [
+      '/',
+      '/ncf/api/v2',
+      '/ncf/api/v2/',
+      '/ncf/api/v2/packages/',
+      '/ncf/api/v2/triggers',
+      '/api/v1/packages',
+      '/ncf/api/v2/packages/examples/actions/echo/logs',
+    ]) {
       const r = await h.call('GET', path);
       expect([path, r.status, r.json.error.errorCode]).toEqual([path, 404, '300']);
     }
@@ -390,7 +429,9 @@ describe('errorCodeAsNumber', () => {
     const n = await startHarness({ errorCodeAsNumber: true });
     try {
       const missing = await n.call('GET', '/ncf/api/v2/packages/nope');
-      expect(missing.json).toEqual({ error: { errorCode: 80101, message: 'PACKAGE_NOT_FOUND', details: "The package 'nope' does not exist." } });
+      expect(missing.json).toEqual({
+        error: { errorCode: 80101, message: 'PACKAGE_NOT_FOUND', details: "The package 'nope' does not exist." },
+      });
       const auth = await n.call('GET', '/ncf/api/v2/packages', { signature: null });
       expect(auth.json.error.errorCode).toBe(200);
     } finally {

@@ -47,7 +47,13 @@ describe('JSON nested too deep', () => {
 
     const ok = await h.call('POST', ECHO, { body: { n: 1 } });
     expect(ok.status).toBe(200);
-    expect(ok.json.content.response).toEqual({ status: 'success', statusCode: 0, success: true, result: { n: 1 }, size: 7 });
+    expect(ok.json.content.response).toEqual({
+      status: 'success',
+      statusCode: 0,
+      success: true,
+      result: { n: 1 },
+      size: 7,
+    });
   }, 20_000);
 
   it('draws the line at 1,000 levels, as spray-json does', async () => {
@@ -72,7 +78,9 @@ describe('JSON nested too deep', () => {
     });
     expect([action.status, action.json]).toEqual([400, TOO_DEEP]);
     expect(h.emulator.store.getAction('tests', 'deep')).toBeUndefined();
-    const arrays = await h.call('POST', '/api/v2/packages/examples/actions/echo?platform=vpc', { rawBody: '['.repeat(400_000) + ']'.repeat(400_000) });
+    const arrays = await h.call('POST', '/api/v2/packages/examples/actions/echo?platform=vpc', {
+      rawBody: '['.repeat(400_000) + ']'.repeat(400_000),
+    });
     expect([arrays.status, arrays.json]).toEqual([400, TOO_DEEP]);
   });
 
@@ -109,7 +117,11 @@ describe('parameters that cannot be handed to a worker', () => {
     one = await startHarness({ workers: 1 });
     // Only the store API can put such defaults in place: the HTTP API refuses them (above).
     one.emulator.store.putPackage({ name: 'deepdefaults', parameters: { d: nestedObject(20000) } });
-    one.emulator.store.putAction({ packageName: 'deepdefaults', name: 'echo', exec: { code: 'function main(p) { return p; }' } });
+    one.emulator.store.putAction({
+      packageName: 'deepdefaults',
+      name: 'echo',
+      exec: { code: 'function main(p) { return p; }' },
+    });
     one.emulator.store.putPackage({ name: 'tests' });
     one.emulator.store.putAction({
       packageName: 'tests',
@@ -154,7 +166,10 @@ describe('odd requests', () => {
   afterAll(() => h.close());
 
   /** A signed request whose headers may repeat (undici sends an array as repeated header lines). */
-  async function send(path: string, headers: Record<string, string | string[]>): Promise<{ status: number; json: unknown }> {
+  async function send(
+    path: string,
+    headers: Record<string, string | string[]>,
+  ): Promise<{ status: number; json: unknown }> {
     const res = await request(`${h.emulator.url}${path}`, { method: 'GET', headers });
     return { status: res.statusCode, json: await res.body.json() };
   }
@@ -163,7 +178,9 @@ describe('odd requests', () => {
   const raw = (bytes: string): Promise<string> => rawRequest(h.emulator.port, bytes);
 
   it('answers bytes that are not UTF-8 or not JSON as invalid JSON, and keeps odd strings intact', async () => {
-    const notJson = { error: { errorCode: '100', message: 'Bad Request Exception', details: 'The request body is not valid JSON.' } };
+    const notJson = {
+      error: { errorCode: '100', message: 'Bad Request Exception', details: 'The request body is not valid JSON.' },
+    };
     for (const rawBody of [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), Buffer.from('{"a":1}', 'utf16le'), '\ufeff{}']) {
       const r = await h.call('POST', ECHO, { rawBody });
       expect([r.status, r.json]).toEqual([400, notJson]);
@@ -177,18 +194,33 @@ describe('odd requests', () => {
     const path = '/ncf/api/v2/packages';
     const timestamp = String(Date.now());
     const signature = sign('GET', path, timestamp);
-    const base = { 'x-ncp-apigw-timestamp': timestamp, 'x-ncp-iam-access-key': ACCESS_KEY, 'x-ncp-apigw-signature-v2': signature };
+    const base = {
+      'x-ncp-apigw-timestamp': timestamp,
+      'x-ncp-iam-access-key': ACCESS_KEY,
+      'x-ncp-apigw-signature-v2': signature,
+    };
     const timestamps = await send(path, { ...base, 'x-ncp-apigw-timestamp': [timestamp, timestamp] });
     expect(timestamps).toEqual({
       status: 401,
-      json: { error: { errorCode: '200', message: 'Authentication Failed', details: 'The timestamp is out of the allowed range.' } },
+      json: {
+        error: {
+          errorCode: '200',
+          message: 'Authentication Failed',
+          details: 'The timestamp is out of the allowed range.',
+        },
+      },
     });
     const keys = await send(path, { ...base, 'x-ncp-iam-access-key': [ACCESS_KEY, ACCESS_KEY] });
     expect(keys).toEqual({
       status: 401,
-      json: { error: { errorCode: '200', message: 'Authentication Failed', details: 'Invalid authentication information.' } },
+      json: {
+        error: { errorCode: '200', message: 'Authentication Failed', details: 'Invalid authentication information.' },
+      },
     });
-    expect(await send(path, base)).toEqual({ status: 200, json: expect.objectContaining({ content: expect.any(Array) }) });
+    expect(await send(path, base)).toEqual({
+      status: 200,
+      json: expect.objectContaining({ content: expect.any(Array) }),
+    });
   });
 
   it('answers a long action name with 400 and a request line over 16 KiB with 431, both NCP-style', async () => {
@@ -204,13 +236,18 @@ describe('odd requests', () => {
         },
       },
     ]);
-    const body = '{"error":{"errorCode":"100","message":"Request Header Fields Too Large","details":"The request line and headers exceed 16384 bytes."}}';
+    const body =
+      '{"error":{"errorCode":"100","message":"Request Header Fields Too Large","details":"The request line and headers exceed 16384 bytes."}}';
     const answer = await raw(`GET /ncf/api/v2/packages/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(answer.endsWith(`\r\n\r\n${body}`)).toBe(true);
     const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
     expect(garbage.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
-    expect(garbage.endsWith('\r\n\r\n{"error":{"errorCode":"100","message":"Bad Request Exception","details":"The request is not valid HTTP."}}')).toBe(true);
+    expect(
+      garbage.endsWith(
+        '\r\n\r\n{"error":{"errorCode":"100","message":"Bad Request Exception","details":"The request is not valid HTTP."}}',
+      ),
+    ).toBe(true);
     expect((await h.call('GET', '/ncf/api/v2/packages')).status).toBe(200);
   });
 });

@@ -4,16 +4,22 @@
 import { expectedSignature, verifySignature } from '../../../src/emulators/cloudfunctions/signature';
 import { sign, startHarness, type Harness } from './helpers';
 
-const MISSING = { error: { errorCode: '200', message: 'Authentication Failed', details: 'Authentication information are missing.' } };
-const INVALID = { error: { errorCode: '200', message: 'Authentication Failed', details: 'Invalid authentication information.' } };
-const SKEW = { error: { errorCode: '200', message: 'Authentication Failed', details: 'The timestamp is out of the allowed range.' } };
+const MISSING = {
+  error: { errorCode: '200', message: 'Authentication Failed', details: 'Authentication information are missing.' },
+};
+const INVALID = {
+  error: { errorCode: '200', message: 'Authentication Failed', details: 'Invalid authentication information.' },
+};
+const SKEW = {
+  error: { errorCode: '200', message: 'Authentication Failed', details: 'The timestamp is out of the allowed range.' },
+};
 
 describe('signature v2 known answer', () => {
   it('matches a vector computed with openssl dgst -sha256 -hmac', () => {
     // printf 'GET /ncf/api/v2/packages?platform=vpc\n1700000000000\nAKIDEXAMPLE' | openssl dgst -sha256 -hmac 'SECRETEXAMPLE' -binary | openssl enc -base64
-    expect(expectedSignature('SECRETEXAMPLE', 'GET', '/ncf/api/v2/packages?platform=vpc', '1700000000000', 'AKIDEXAMPLE')).toBe(
-      'il7hkTw3PzuCgnVJXdPQZy8n+NadrKdlphNRZcIDbaA=',
-    );
+    expect(
+      expectedSignature('SECRETEXAMPLE', 'GET', '/ncf/api/v2/packages?platform=vpc', '1700000000000', 'AKIDEXAMPLE'),
+    ).toBe('il7hkTw3PzuCgnVJXdPQZy8n+NadrKdlphNRZcIDbaA=');
     const secrets = new Map([['AKIDEXAMPLE', 'SECRETEXAMPLE']]);
     const headers = {
       'x-ncp-apigw-timestamp': '1700000000000',
@@ -45,12 +51,15 @@ describe('signature v2 over HTTP', () => {
     expect(r.headers['content-type']).toBe('application/json;charset=UTF-8');
   });
 
-  it.each(['timestamp', 'accessKey', 'signature'] as const)('answers 401 "missing" without the %s header', async (drop) => {
-    const r = await h.call('GET', path, { [drop]: null });
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(MISSING);
-    expect(r.headers['x-ncp-apigw-request-id']).toBeDefined();
-  });
+  it.each(['timestamp', 'accessKey', 'signature'] as const)(
+    'answers 401 "missing" without the %s header',
+    async (drop) => {
+      const r = await h.call('GET', path, { [drop]: null });
+      expect(r.status).toBe(401);
+      expect(r.json).toEqual(MISSING);
+      expect(r.headers['x-ncp-apigw-request-id']).toBeDefined();
+    },
+  );
 
   it('treats an empty header as missing', async () => {
     const r = await h.call('GET', path, { signature: '' });
@@ -115,7 +124,10 @@ describe('signature v2 over HTTP', () => {
 
   it('covers the method', async () => {
     const ts = String(NOW);
-    const r = await h.call('DELETE', '/ncf/api/v2/packages/package001', { signature: sign('GET', '/ncf/api/v2/packages/package001', ts), timestamp: ts });
+    const r = await h.call('DELETE', '/ncf/api/v2/packages/package001', {
+      signature: sign('GET', '/ncf/api/v2/packages/package001', ts),
+      timestamp: ts,
+    });
     expect(r.json).toEqual(INVALID);
   });
 
@@ -130,7 +142,9 @@ describe('signature v2 over HTTP', () => {
     expect(r.json).toEqual(MISSING);
     const signed = await h.call('GET', '/no/such/route');
     expect(signed.status).toBe(404);
-    expect(signed.json).toEqual({ error: { errorCode: '300', message: 'Not Found Exception', details: 'The requested resource does not exist.' } });
+    expect(signed.json).toEqual({
+      error: { errorCode: '300', message: 'Not Found Exception', details: 'The requested resource does not exist.' },
+    });
   });
 
   it('records every request with its answer, in arrival order', async () => {

@@ -7,7 +7,11 @@ import { startHarness, type Harness } from './helpers';
 
 const FIRST = { accessKey: 'AKFIRST0000000000001', secretKey: 'SKFIRST000000000000000000000000000000001' };
 const SECOND = { accessKey: 'AKSECOND000000000002', secretKey: 'SKSECOND00000000000000000000000000000002' };
-const THIRD = { accessKey: 'AKTHIRD0000000000003', secretKey: 'SKTHIRD000000000000000000000000000000003', subject: 'ops-robot' };
+const THIRD = {
+  accessKey: 'AKTHIRD0000000000003',
+  secretKey: 'SKTHIRD000000000000000000000000000000003',
+  subject: 'ops-robot',
+};
 const KEYS = [FIRST, SECOND, THIRD].flatMap((c) => [c.accessKey, c.secretKey]);
 
 /** Every configured key that appears anywhere in the value's JSON (expected: none). */
@@ -40,11 +44,18 @@ describe('activation subject', () => {
       [THIRD, 'ops-robot'],
     ];
     for (const [credential, subject] of cases) {
-      const r = await h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', { body: { n: 1 }, ...as(credential) });
+      const r = await h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', {
+        body: { n: 1 },
+        ...as(credential),
+      });
       expect([r.status, r.json.content.subject]).toEqual([200, subject]);
       const id: string = r.json.content.activationId;
       const v21 = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${id}`, as(credential));
-      const v20 = await h.call('GET', `/api/v2/packages/examples/actions/echo/activations/${id}?platform=vpc`, as(credential));
+      const v20 = await h.call(
+        'GET',
+        `/api/v2/packages/examples/actions/echo/activations/${id}?platform=vpc`,
+        as(credential),
+      );
       expect([v21.json.content.subject, v20.json.content.subject]).toEqual([subject, subject]);
       expect(leakedKeys([r.json, r.headers, v21.json, v20.json])).toEqual([]);
       expect(h.emulator.store.getActivation(id)!.subject).toBe(subject);
@@ -86,7 +97,9 @@ describe('activation subject', () => {
   it('keeps every configured key out of every stored record and every list', async () => {
     const records = h.emulator.store.listActivations();
     expect(records.length).toBeGreaterThan(3);
-    expect(new Set(records.map((r) => r.subject))).toEqual(new Set(['ncf-emulator-user-1', 'ncf-emulator-user-2', 'ops-robot']));
+    expect(new Set(records.map((r) => r.subject))).toEqual(
+      new Set(['ncf-emulator-user-1', 'ncf-emulator-user-2', 'ops-robot']),
+    );
     expect(leakedKeys(records)).toEqual([]);
     const all = await h.call('GET', '/ncf/api/v2/activations?pageSize=100', as(FIRST));
     expect(leakedKeys(all.json)).toEqual([]);
@@ -98,8 +111,8 @@ describe('activation subject', () => {
       await expect(started).rejects.toThrow('credential 2: subject must not be an access key or a secret key');
       await expect(started.catch((e: Error) => leakedKeys(e.message))).resolves.toEqual([]);
     }
-    await expect(startCloudFunctionsEmulator({ credentials: [{ ...FIRST, subject: '' }], seed: false })).rejects.toThrow(
-      'credential 1: subject must be a non-empty string',
-    );
+    await expect(
+      startCloudFunctionsEmulator({ credentials: [{ ...FIRST, subject: '' }], seed: false }),
+    ).rejects.toThrow('credential 1: subject must be a non-empty string');
   });
 });

@@ -14,7 +14,12 @@ export const DAY = 24 * 3600 * 1000;
 export const HOUR = 3600 * 1000;
 
 export const ALICE: ComputeEmulatorUser = { name: 'alice', password: 'alice-pw', project: 'team-a' };
-export const ROOT: ComputeEmulatorUser = { name: 'root', password: 'root-pw', project: 'ops', roles: ['admin', 'member'] };
+export const ROOT: ComputeEmulatorUser = {
+  name: 'root',
+  password: 'root-pw',
+  project: 'ops',
+  roles: ['admin', 'member'],
+};
 export const BOB: ComputeEmulatorUser = {
   name: 'bob',
   password: 'bob-pw',
@@ -39,7 +44,7 @@ export interface CallResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-   
+
   json: any;
 }
 
@@ -105,7 +110,12 @@ export async function startHarness(options: Partial<ComputeEmulatorOptions> = {}
     if (r.status !== 201) throw new Error(`login failed: ${r.status} ${r.text}`);
     return r.headers['x-subject-token'] as string;
   };
-  const nova = (path: string, token: string, microversion?: string, headers: Record<string, string> = {}): Promise<CallResult> =>
+  const nova = (
+    path: string,
+    token: string,
+    microversion?: string,
+    headers: Record<string, string> = {},
+  ): Promise<CallResult> =>
     call('GET', `/compute/v2.1${path}`, {
       headers: {
         'x-auth-token': token,

@@ -3,7 +3,18 @@
 // clock, validation and revocation, and the other identity routes
 // (docs/upstream/compute.md#keystone-tokens).
 import { projectIdFor, userIdFor, SEED_SERVER_ID } from '../../../src/emulators/compute';
-import { ALICE, APP_CRED, BOB, HOUR, NOW, passwordAuth, ROOT, startHarness, UNAUTHORIZED, type Harness } from './helpers';
+import {
+  ALICE,
+  APP_CRED,
+  BOB,
+  HOUR,
+  NOW,
+  passwordAuth,
+  ROOT,
+  startHarness,
+  UNAUTHORIZED,
+  type Harness,
+} from './helpers';
 
 const TOKENS = '/identity/v3/auth/tokens';
 const ALICE_ID = userIdFor('alice');
@@ -22,7 +33,10 @@ describe('POST /v3/auth/tokens with the password method', () => {
   it('issues a token by user name and domain id: 201, X-Subject-Token, the documented body', async () => {
     const before = h.emulator.tokensIssued;
     const r = await h.call('POST', TOKENS, {
-      body: passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'team-a', domain: { id: 'default' } } }),
+      body: passwordAuth(
+        { name: 'alice', password: 'alice-pw' },
+        { project: { name: 'team-a', domain: { id: 'default' } } },
+      ),
     });
     expect(r.status).toBe(201);
     expect(r.headers['x-subject-token']).toMatch(/^gAAAAA[A-Za-z0-9_-]{64}$/);
@@ -68,26 +82,66 @@ describe('POST /v3/auth/tokens with the password method', () => {
       ),
     });
     expect(r.status).toBe(201);
-    expect(r.json.token.user).toEqual({ domain: { id: 'Partners', name: 'Partners' }, id: BOB.userId, name: 'bob', password_expires_at: null });
-    expect(r.json.token.project).toEqual({ domain: { id: 'Partners', name: 'Partners' }, id: BOB.projectId, name: 'team-b' });
+    expect(r.json.token.user).toEqual({
+      domain: { id: 'Partners', name: 'Partners' },
+      id: BOB.userId,
+      name: 'bob',
+      password_expires_at: null,
+    });
+    expect(r.json.token.project).toEqual({
+      domain: { id: 'Partners', name: 'Partners' },
+      id: BOB.projectId,
+      name: 'team-b',
+    });
   });
 
   it('gives admin users the roles they were configured with', async () => {
-    const r = await h.call('POST', `${TOKENS}?nocatalog`, { body: passwordAuth({ name: 'root', password: 'root-pw' }) });
+    const r = await h.call('POST', `${TOKENS}?nocatalog`, {
+      body: passwordAuth({ name: 'root', password: 'root-pw' }),
+    });
     expect(r.json.token.roles.map((x: { name: string }) => x.name)).toEqual(ROOT.roles);
   });
 
   it.each([
     ['a wrong password', passwordAuth({ name: 'alice', password: 'nope' })],
     ['an unknown user', passwordAuth({ name: 'mallory', password: 'alice-pw' })],
-    ['the right user in the wrong domain', passwordAuth({ name: 'alice', password: 'alice-pw', domain: { id: 'Partners' } })],
+    [
+      'the right user in the wrong domain',
+      passwordAuth({ name: 'alice', password: 'alice-pw', domain: { id: 'Partners' } }),
+    ],
     ['an unknown user id', passwordAuth({ id: 'ffffffffffffffffffffffffffffffff', password: 'alice-pw' })],
-    ['an unknown project', passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'nope', domain: { id: 'default' } } })],
-    ['another user\'s project', passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { id: BOB.projectId } })],
-    ['the project name in the wrong domain', passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'team-a', domain: { name: 'Partners' } } })],
+    [
+      'an unknown project',
+      passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'nope', domain: { id: 'default' } } }),
+    ],
+    [
+      "another user's project",
+      passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { id: BOB.projectId } }),
+    ],
+    [
+      'the project name in the wrong domain',
+      passwordAuth(
+        { name: 'alice', password: 'alice-pw' },
+        { project: { name: 'team-a', domain: { name: 'Partners' } } },
+      ),
+    ],
     ['a domain scope', passwordAuth({ name: 'alice', password: 'alice-pw' }, { domain: { id: 'default' } })],
-    ['an unsupported method', { auth: { identity: { methods: ['totp'], totp: { user: { id: ALICE_ID, passcode: '123456' } } } } }],
-    ['two methods', { auth: { identity: { methods: ['password', 'application_credential'], password: { user: { id: ALICE_ID, password: 'alice-pw' } }, application_credential: { id: APP_CRED.id, secret: APP_CRED.secret } } } }],
+    [
+      'an unsupported method',
+      { auth: { identity: { methods: ['totp'], totp: { user: { id: ALICE_ID, passcode: '123456' } } } } },
+    ],
+    [
+      'two methods',
+      {
+        auth: {
+          identity: {
+            methods: ['password', 'application_credential'],
+            password: { user: { id: ALICE_ID, password: 'alice-pw' } },
+            application_credential: { id: APP_CRED.id, secret: APP_CRED.secret },
+          },
+        },
+      },
+    ],
   ])('answers 401 with the Keystone body for %s', async (_what, body) => {
     const before = h.emulator.tokensIssued;
     const r = await h.call('POST', TOKENS, { body });
@@ -98,20 +152,45 @@ describe('POST /v3/auth/tokens with the password method', () => {
     expect(h.emulator.tokensIssued).toBe(before);
   });
 
-  const suffix = ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+  const suffix =
+    ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
   it.each([
     ['not JSON', '{"auth":', 'Expecting to find valid JSON in request body.'],
     ['no auth', '{}', 'Expecting to find auth in request body.'],
     ['no identity', '{"auth":{}}', 'Expecting to find identity in auth.'],
     ['no methods', '{"auth":{"identity":{}}}', 'Expecting to find methods in identity.'],
     ['empty methods', '{"auth":{"identity":{"methods":[]}}}', 'Expecting to find methods in identity.'],
-    ['a method without its object', '{"auth":{"identity":{"methods":["password"]}}}', 'Expecting to find password in identity.'],
+    [
+      'a method without its object',
+      '{"auth":{"identity":{"methods":["password"]}}}',
+      'Expecting to find password in identity.',
+    ],
     ['no user', '{"auth":{"identity":{"methods":["password"],"password":{}}}}', 'Expecting to find user in password.'],
-    ['no password', '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","domain":{"id":"default"}}}}}}', 'Expecting to find password in user.'],
-    ['a user name without domain', '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","password":"alice-pw"}}}}}', 'Expecting to find domain in user.'],
-    ['neither user id nor name', '{"auth":{"identity":{"methods":["password"],"password":{"user":{"password":"alice-pw"}}}}}', 'Expecting to find id or name in user.'],
-    ['a project name without domain', JSON.stringify(passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'team-a' } })), 'Expecting to find domain in project.'],
-    ['an app credential without secret', '{"auth":{"identity":{"methods":["application_credential"],"application_credential":{"id":"app-cred-1"}}}}', 'Expecting to find secret in application_credential.'],
+    [
+      'no password',
+      '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","domain":{"id":"default"}}}}}}',
+      'Expecting to find password in user.',
+    ],
+    [
+      'a user name without domain',
+      '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"alice","password":"alice-pw"}}}}}',
+      'Expecting to find domain in user.',
+    ],
+    [
+      'neither user id nor name',
+      '{"auth":{"identity":{"methods":["password"],"password":{"user":{"password":"alice-pw"}}}}}',
+      'Expecting to find id or name in user.',
+    ],
+    [
+      'a project name without domain',
+      JSON.stringify(passwordAuth({ name: 'alice', password: 'alice-pw' }, { project: { name: 'team-a' } })),
+      'Expecting to find domain in project.',
+    ],
+    [
+      'an app credential without secret',
+      '{"auth":{"identity":{"methods":["application_credential"],"application_credential":{"id":"app-cred-1"}}}}',
+      'Expecting to find secret in application_credential.',
+    ],
   ])('answers 400 Bad Request for %s', async (_what, rawBody, message) => {
     const r = await h.call('POST', TOKENS, { rawBody });
     expect(r.status).toBe(400);
@@ -121,7 +200,10 @@ describe('POST /v3/auth/tokens with the password method', () => {
 
 describe('POST /v3/auth/tokens with an application credential', () => {
   const body = (id: string, secret: string, scope?: unknown): unknown => ({
-    auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } }, ...(scope ? { scope } : {}) },
+    auth: {
+      identity: { methods: ['application_credential'], application_credential: { id, secret } },
+      ...(scope ? { scope } : {}),
+    },
   });
 
   it("issues a token scoped to the owner's project", async () => {
@@ -149,7 +231,6 @@ describe('POST /v3/auth/tokens with an application credential', () => {
 });
 
 describe('the service catalog', () => {
-   
   type Service = { type: string; name: string; id: string; endpoints: any[] };
 
   it('publishes identity, a compute_legacy decoy and compute with three interfaces in two regions', async () => {
@@ -189,14 +270,18 @@ describe('the service catalog', () => {
   it('has internal and admin compute endpoints that answer 404', async () => {
     const token = await h.login();
     for (const base of ['/compute-internal/v2.1', '/compute-admin/v2.1']) {
-      const r = await h.call('GET', `${base}/servers/${SEED_SERVER_ID}/os-instance-actions`, { headers: { 'x-auth-token': token } });
+      const r = await h.call('GET', `${base}/servers/${SEED_SERVER_ID}/os-instance-actions`, {
+        headers: { 'x-auth-token': token },
+      });
       expect(r.status).toBe(404);
       expect(r.json).toEqual({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
     }
   });
 
   it('omits the catalog with ?nocatalog', async () => {
-    const r = await h.call('POST', `${TOKENS}?nocatalog`, { body: passwordAuth({ name: 'alice', password: 'alice-pw' }) });
+    const r = await h.call('POST', `${TOKENS}?nocatalog`, {
+      body: passwordAuth({ name: 'alice', password: 'alice-pw' }),
+    });
     expect(r.status).toBe(201);
     expect('catalog' in r.json.token).toBe(false);
   });
@@ -234,7 +319,9 @@ describe('token lifetime', () => {
   it('follows tokenTtlMs', async () => {
     const short = await startHarness({ tokenTtlMs: 1500, seed: false });
     try {
-      const r = await short.call('POST', `${TOKENS}?nocatalog`, { body: passwordAuth({ name: 'alice', password: 'alice-pw' }) });
+      const r = await short.call('POST', `${TOKENS}?nocatalog`, {
+        body: passwordAuth({ name: 'alice', password: 'alice-pw' }),
+      });
       expect(r.json.token.expires_at).toBe('2026-11-25T12:00:01.500000Z');
     } finally {
       await short.close();
@@ -276,7 +363,9 @@ describe('token validation and revocation', () => {
   it('GET validates X-Subject-Token for a caller with a valid X-Auth-Token', async () => {
     const caller = await h.login(ROOT);
     const subject = await h.login(ALICE);
-    const r = await h.call('GET', `${TOKENS}?nocatalog`, { headers: { 'x-auth-token': caller, 'x-subject-token': subject } });
+    const r = await h.call('GET', `${TOKENS}?nocatalog`, {
+      headers: { 'x-auth-token': caller, 'x-subject-token': subject },
+    });
     expect(r.status).toBe(200);
     expect(r.headers['x-subject-token']).toBe(subject);
     expect(r.json.token.user.name).toBe('alice');
@@ -288,9 +377,13 @@ describe('token validation and revocation', () => {
 
   it('answers 404 for an unknown subject and 401 for a bad caller', async () => {
     const caller = await h.login();
-    const unknown = await h.call('GET', TOKENS, { headers: { 'x-auth-token': caller, 'x-subject-token': 'gAAAAAnope' } });
+    const unknown = await h.call('GET', TOKENS, {
+      headers: { 'x-auth-token': caller, 'x-subject-token': 'gAAAAAnope' },
+    });
     expect(unknown.status).toBe(404);
-    expect(unknown.json).toEqual({ error: { code: 404, title: 'Not Found', message: 'Could not find token: gAAAAAnope.' } });
+    expect(unknown.json).toEqual({
+      error: { code: 404, title: 'Not Found', message: 'Could not find token: gAAAAAnope.' },
+    });
     const bad = await h.call('GET', TOKENS, { headers: { 'x-auth-token': 'gAAAAAnope', 'x-subject-token': caller } });
     expect(bad.status).toBe(401);
     expect(bad.json).toEqual(UNAUTHORIZED);
@@ -325,10 +418,16 @@ describe('other identity routes', () => {
   it('answers 404 and 405 with Keystone bodies', async () => {
     const missing = await h.call('GET', '/identity/v3/projects');
     expect(missing.status).toBe(404);
-    expect(missing.json).toEqual({ error: { code: 404, title: 'Not Found', message: 'The resource could not be found.' } });
+    expect(missing.json).toEqual({
+      error: { code: 404, title: 'Not Found', message: 'The resource could not be found.' },
+    });
     const wrong = await h.call('PUT', TOKENS, { body: {} });
     expect(wrong.status).toBe(405);
-    expect(wrong.json.error).toEqual({ code: 405, title: 'Method Not Allowed', message: 'The method is not allowed for the requested URL.' });
+    expect(wrong.json.error).toEqual({
+      code: 405,
+      title: 'Method Not Allowed',
+      message: 'The method is not allowed for the requested URL.',
+    });
     expect(wrong.headers.allow).toBe('GET, HEAD, POST, DELETE');
   });
 

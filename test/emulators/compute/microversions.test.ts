@@ -23,7 +23,12 @@ beforeAll(async () => {
     requestId: STOP,
     startTime: '2026-11-25T10:00:00.123456',
     events: [
-      { event: 'compute_stop_instance', startTime: '2026-11-25T10:00:00.500000', finishTime: '2026-11-25T10:00:04.250001', result: 'Success' },
+      {
+        event: 'compute_stop_instance',
+        startTime: '2026-11-25T10:00:00.500000',
+        finishTime: '2026-11-25T10:00:04.250001',
+        result: 'Success',
+      },
     ],
   });
   h.emulator.store.addAction(SERVER, {
@@ -31,8 +36,23 @@ beforeAll(async () => {
     requestId: RESIZE,
     startTime: '2026-11-25T11:00:00.000001Z',
     events: [
-      { event: 'cold_migrate', startTime: '2026-11-25T11:00:00.100000', finishTime: '2026-11-25T11:00:01.000000', result: 'Error', traceback: 'TB', details: 'No valid host' },
-      { event: 'conductor_migrate_server', startTime: '2026-11-25T11:00:00.200000', finishTime: '2026-11-25T11:00:00.900000', result: 'Error', traceback: 'TB2', details: null, host: null },
+      {
+        event: 'cold_migrate',
+        startTime: '2026-11-25T11:00:00.100000',
+        finishTime: '2026-11-25T11:00:01.000000',
+        result: 'Error',
+        traceback: 'TB',
+        details: 'No valid host',
+      },
+      {
+        event: 'conductor_migrate_server',
+        startTime: '2026-11-25T11:00:00.200000',
+        finishTime: '2026-11-25T11:00:00.900000',
+        result: 'Error',
+        traceback: 'TB2',
+        details: null,
+        host: null,
+      },
     ],
   });
   alice = await h.login();
@@ -58,8 +78,16 @@ describe('microversion negotiation', () => {
     ['OpenStack-API-Version', { 'openstack-api-version': 'compute 2.58' }, '2.58'],
     ['a list naming other services too', { 'openstack-api-version': 'identity 3.0, compute 2.66' }, '2.66'],
     ['the legacy header', { 'x-openstack-nova-api-version': '2.62' }, '2.62'],
-    ['a standard header without compute, so the legacy one', { 'openstack-api-version': 'volume 3.40', 'x-openstack-nova-api-version': '2.60' }, '2.60'],
-    ['both (standard wins)', { 'openstack-api-version': 'compute 2.84', 'x-openstack-nova-api-version': '2.10' }, '2.84'],
+    [
+      'a standard header without compute, so the legacy one',
+      { 'openstack-api-version': 'volume 3.40', 'x-openstack-nova-api-version': '2.60' },
+      '2.60',
+    ],
+    [
+      'both (standard wins)',
+      { 'openstack-api-version': 'compute 2.84', 'x-openstack-nova-api-version': '2.10' },
+      '2.84',
+    ],
     ['latest', { 'openstack-api-version': 'compute latest' }, '2.96'],
     ['legacy latest', { 'x-openstack-nova-api-version': 'latest' }, '2.96'],
     ['the minimum', { 'openstack-api-version': 'compute 2.1' }, '2.1'],
@@ -70,20 +98,29 @@ describe('microversion negotiation', () => {
     expect(versionHeaders(r)).toEqual(echoed(expected));
   });
 
-  it.each(['2', '2.05', 'abc', '2.x', '02.1', '2.1.1'])('answers 400 badRequest for the malformed version %s, without version headers', async (v) => {
-    const r = await h.nova(LIST, alice, v);
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual({
-      badRequest: { code: 400, message: `API Version String ${v} is of invalid format. Must be of format MajorNum.MinorNum.` },
-    });
-    expect(versionHeaders(r)).toEqual(none);
-  });
+  it.each(['2', '2.05', 'abc', '2.x', '02.1', '2.1.1'])(
+    'answers 400 badRequest for the malformed version %s, without version headers',
+    async (v) => {
+      const r = await h.nova(LIST, alice, v);
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({
+        badRequest: {
+          code: 400,
+          message: `API Version String ${v} is of invalid format. Must be of format MajorNum.MinorNum.`,
+        },
+      });
+      expect(versionHeaders(r)).toEqual(none);
+    },
+  );
 
   it.each(['3.5', '2.97', '2.0', '1.1', '2.100'])('answers 406 computeFault for %s, outside [2.1, 2.96]', async (v) => {
     const r = await h.nova(LIST, alice, v);
     expect(r.status).toBe(406);
     expect(r.json).toEqual({
-      computeFault: { code: 406, message: `Version ${v} is not supported by the API. Minimum is 2.1 and maximum is 2.96.` },
+      computeFault: {
+        code: 406,
+        message: `Version ${v} is not supported by the API. Minimum is 2.1 and maximum is 2.96.`,
+      },
     });
     expect(versionHeaders(r)).toEqual(none);
   });
@@ -98,7 +135,9 @@ describe('microversion negotiation', () => {
       expect(versionHeaders(await narrow.nova(LIST, token, 'latest'))).toEqual(echoed('2.60'));
       const above = await narrow.nova(LIST, token, '2.61');
       expect(above.status).toBe(406);
-      expect(above.json.computeFault.message).toBe('Version 2.61 is not supported by the API. Minimum is 2.10 and maximum is 2.60.');
+      expect(above.json.computeFault.message).toBe(
+        'Version 2.61 is not supported by the API. Minimum is 2.10 and maximum is 2.60.',
+      );
       expect((await narrow.nova(LIST, token, '2.9')).status).toBe(406);
     } finally {
       await narrow.close();
@@ -138,8 +177,25 @@ describe('request ids', () => {
     expect(r.headers['x-openstack-request-id']).not.toBe(global);
     await h.nova(LIST, alice, undefined, { 'x-openstack-request-id': 'my-own-id' });
     expect(h.emulator.requests).toEqual([
-      { service: 'compute', method: 'GET', path: `/compute/v2.1${LIST}`, query: '', status: 200, microversion: '2.58', token: alice.slice(0, 8), globalRequestId: global },
-      { service: 'compute', method: 'GET', path: `/compute/v2.1${LIST}`, query: '', status: 200, microversion: '2.1', token: alice.slice(0, 8) },
+      {
+        service: 'compute',
+        method: 'GET',
+        path: `/compute/v2.1${LIST}`,
+        query: '',
+        status: 200,
+        microversion: '2.58',
+        token: alice.slice(0, 8),
+        globalRequestId: global,
+      },
+      {
+        service: 'compute',
+        method: 'GET',
+        path: `/compute/v2.1${LIST}`,
+        query: '',
+        status: 200,
+        microversion: '2.1',
+        token: alice.slice(0, 8),
+      },
     ]);
   });
 });
@@ -154,12 +210,26 @@ describe('list fields by microversion', () => {
     start_time: '2026-11-25T10:00:00.123456',
     message: null,
   };
-  const resize = { ...stop, action: 'resize', request_id: RESIZE, start_time: '2026-11-25T11:00:00.000001', message: 'Error' };
+  const resize = {
+    ...stop,
+    action: 'resize',
+    request_id: RESIZE,
+    start_time: '2026-11-25T11:00:00.000001',
+    message: 'Error',
+  };
 
   it('2.1: seven fields in Nova order, newest first, no links', async () => {
     const r = await h.nova(LIST, alice, '2.57');
     expect(r.json).toEqual({ instanceActions: [resize, stop] });
-    expect(Object.keys(r.json.instanceActions[0])).toEqual(['action', 'instance_uuid', 'request_id', 'user_id', 'project_id', 'start_time', 'message']);
+    expect(Object.keys(r.json.instanceActions[0])).toEqual([
+      'action',
+      'instance_uuid',
+      'request_id',
+      'user_id',
+      'project_id',
+      'start_time',
+      'message',
+    ]);
     expect((await h.nova(LIST, alice)).json).toEqual({ instanceActions: [resize, stop] });
   });
 
@@ -185,15 +255,31 @@ describe('show fields by microversion and role', () => {
     message: 'Error',
     ...(updatedAt === undefined ? {} : { updated_at: updatedAt }),
   });
-  const migrate = { event: 'conductor_migrate_server', start_time: '2026-11-25T11:00:00.200000', finish_time: '2026-11-25T11:00:00.900000', result: 'Error' };
-  const cold = { event: 'cold_migrate', start_time: '2026-11-25T11:00:00.100000', finish_time: '2026-11-25T11:00:01.000000', result: 'Error' };
+  const migrate = {
+    event: 'conductor_migrate_server',
+    start_time: '2026-11-25T11:00:00.200000',
+    finish_time: '2026-11-25T11:00:00.900000',
+    result: 'Error',
+  };
+  const cold = {
+    event: 'cold_migrate',
+    start_time: '2026-11-25T11:00:00.100000',
+    finish_time: '2026-11-25T11:00:01.000000',
+    result: 'Error',
+  };
   const show = (token: string, v: string): Promise<CallResult> => h.nova(`${LIST}/${RESIZE}`, token, v);
   const UPDATED = '2026-11-25T11:00:01.000000';
 
   it('2.1-2.50: no events for the owner, events with traceback for an admin', async () => {
     expect((await show(alice, '2.50')).json).toEqual({ instanceAction: action() });
     expect((await show(root, '2.1')).json).toEqual({
-      instanceAction: { ...action(), events: [{ ...migrate, traceback: 'TB2' }, { ...cold, traceback: 'TB' }] },
+      instanceAction: {
+        ...action(),
+        events: [
+          { ...migrate, traceback: 'TB2' },
+          { ...cold, traceback: 'TB' },
+        ],
+      },
     });
   });
 
@@ -204,7 +290,9 @@ describe('show fields by microversion and role', () => {
   });
 
   it('2.58: updated_at on the action', async () => {
-    expect((await show(alice, '2.58')).json).toEqual({ instanceAction: { ...action(UPDATED), events: [migrate, cold] } });
+    expect((await show(alice, '2.58')).json).toEqual({
+      instanceAction: { ...action(UPDATED), events: [migrate, cold] },
+    });
   });
 
   it("2.62: hostId for everyone (sha224 of project id + host, '' without host), host for admins", async () => {
@@ -220,7 +308,13 @@ describe('show fields by microversion and role', () => {
 
   it('2.84: details for admins (the default events:details policy); owners see the 2.62 fields', async () => {
     expect((await show(alice, '2.84')).json).toEqual({
-      instanceAction: { ...action(UPDATED), events: [{ ...migrate, hostId: '' }, { ...cold, hostId: HOST_ID }] },
+      instanceAction: {
+        ...action(UPDATED),
+        events: [
+          { ...migrate, hostId: '' },
+          { ...cold, hostId: HOST_ID },
+        ],
+      },
     });
     const r = await show(root, '2.84');
     expect(r.json).toEqual({
@@ -232,11 +326,25 @@ describe('show fields by microversion and role', () => {
         ],
       },
     });
-    expect(Object.keys(r.json.instanceAction.events[1])).toEqual(['event', 'start_time', 'finish_time', 'result', 'traceback', 'host', 'hostId', 'details']);
+    expect(Object.keys(r.json.instanceAction.events[1])).toEqual([
+      'event',
+      'start_time',
+      'finish_time',
+      'result',
+      'traceback',
+      'host',
+      'hostId',
+      'details',
+    ]);
   });
 
   it('2.83: no details even for admins', async () => {
-    expect((await show(root, '2.83')).json.instanceAction.events[1]).toEqual({ ...cold, traceback: 'TB', host: 'node-7', hostId: HOST_ID });
+    expect((await show(root, '2.83')).json.instanceAction.events[1]).toEqual({
+      ...cold,
+      traceback: 'TB',
+      host: 'node-7',
+      hostId: HOST_ID,
+    });
   });
 });
 

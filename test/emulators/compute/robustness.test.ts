@@ -16,7 +16,9 @@ const expecting = (attribute: string, target: string): unknown => ({
       'malformed or otherwise incorrect. The client is assumed to be in error.',
   },
 });
-const notFound = (id: string): unknown => ({ itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
+const notFound = (id: string): unknown => ({
+  itemNotFound: { code: 404, message: `Instance ${id} could not be found.` },
+});
 
 expectNoProcessFailures();
 
@@ -48,12 +50,16 @@ describe('hostile requests', () => {
       const r = await h.call('POST', TOKENS, { rawBody });
       expect([r.status, r.json]).toEqual([400, expecting('valid JSON', 'request body')]);
     }
-    const ok = await h.call('POST', `${TOKENS}?nocatalog`, { body: passwordAuth({ name: 'alice', password: 'alice-pw' }) });
+    const ok = await h.call('POST', `${TOKENS}?nocatalog`, {
+      body: passwordAuth({ name: 'alice', password: 'alice-pw' }),
+    });
     expect(ok.status).toBe(201);
   });
 
   it('answers repeated auth headers with 401, as one joined value', async () => {
-    const res = await request(`${h.emulator.url}/compute/v2.1/servers/x/os-instance-actions`, { headers: { 'x-auth-token': [token, token] } });
+    const res = await request(`${h.emulator.url}/compute/v2.1/servers/x/os-instance-actions`, {
+      headers: { 'x-auth-token': [token, token] },
+    });
     expect([res.statusCode, await res.body.json()]).toEqual([401, UNAUTHORIZED]);
   });
 
@@ -67,7 +73,10 @@ describe('hostile requests', () => {
 
   it('lets Node answer a request line over 16 KiB with 431 and goes on serving', async () => {
     const port = Number(new URL(h.emulator.url).port);
-    const answer = await rawRequest(port, `GET /compute/v2.1/servers/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const answer = await rawRequest(
+      port,
+      `GET /compute/v2.1/servers/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
     // Eventlet-era Nova answers a bare 414 here; Node's bare 431 is close enough, and no handler ran.
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     const ok = await h.nova('/', token);
