@@ -150,9 +150,10 @@ function startHarnessWithLatency(env: Record<string, string>) {
 
 describe('many upstream calls in one operation', () => {
   it('runs 1 + 20 calls for 20 packages, all at once under the default cap', async () => {
-    // Each answer takes 300 ms: the 20 action lists all arrive while the first is still in flight,
-    // however slowly this machine sends them (with 30 ms, a busy machine once saw 18).
-    await withHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 300 } }, async (h) => {
+    // Each answer takes 1 s: the 20 action lists all arrive while the first is still in flight,
+    // however slowly this machine sends them (with 30 ms a busy machine once saw 18; with 300 ms, four
+    // test workers on two cores did too).
+    await withHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 1_000 } }, async (h) => {
       for (let i = 0; i < 17; i++) {
         const name = `bulk${String(i).padStart(2, '0')}`;
         h.emulator.store.putPackage({ name, platform: 'vpc' });

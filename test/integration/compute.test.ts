@@ -44,8 +44,9 @@ describe('compute instance actions', () => {
   });
 
   it('costs one token, one list and one detail per action, each detail once', async () => {
-    // A fresh gateway, so the token issue is counted too; latency makes overlapping calls visible.
-    await withHarness({ compute: { latencyMs: 30 } }, async (fresh) => {
+    // A fresh gateway, so the token issue is counted too; latency makes overlapping calls visible
+    // (500 ms: far longer than the gap between the two detail requests on a loaded machine).
+    await withHarness({ compute: { latencyMs: 500 } }, async (fresh) => {
       await fresh.gql(
         `query($id: ID!) { server(id: $id) {
         instanceActions { nodes { requestId events { event } } }

@@ -7,7 +7,10 @@ const LIST = 'query ListPackages { packages { name } }';
 
 describe('de-duplication across operations', () => {
   it('shares one upstream call among identical concurrent reads (GATEWAY_DEDUPE on by default)', async () => {
-    await withHarness({ emulator: { latencyMs: 100 } }, async (h) => {
+    // The upstream answers after 1 s, far longer than ten requests take to arrive on a loaded machine;
+    // a first operation warms the gateway (its first parse and plan) so none of the ten waits on it.
+    await withHarness({ emulator: { latencyMs: 1_000 } }, async (h) => {
+      await h.gql('{ __typename }');
       const results = await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
       for (const r of results) expect(r.body.data.packages).toHaveLength(3);
       expect(h.upstreamCalls()).toEqual(['GET /ncf/api/v2/packages?platform=vpc']);

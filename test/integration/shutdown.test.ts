@@ -103,7 +103,10 @@ describe('graceful shutdown', () => {
         },
       });
 
-      const answers = await Promise.all(inflight);
+      const answers = await Promise.all(inflight).catch((e) => {
+        console.log(output());
+        throw e;
+      });
       for (const answer of answers)
         expect(answer).toEqual({
           status: 200,
