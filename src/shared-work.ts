@@ -2,53 +2,13 @@
  * shared-work: one piece of work that several waiters share. The first waiter starts it; it is
  * aborted when the last waiter leaves before it is done; each waiter stops waiting at its own
  * signal. Used for upstream reads shared across operations and for one poller per pending run.
- *
- * This sits on every upstream read, so it is kept cheap: an AbortSignal costs about 2 µs to create
- * (more than the rest of a join), so the controller of work that ended without being aborted, and
- * that nothing listens to any more, is kept for the next piece of work.
  */
-import { getEventListeners } from 'node:events';
-
 interface Entry<T> {
   promise: Promise<T>;
   controller: AbortController;
   waiters: number;
-  /** Settled: leaving no longer aborts (its controller may already serve other work). */
+  /** Settled: leaving no longer aborts. */
   settled: boolean;
-}
-
-/** Spare controllers: never aborted, no listener left. Bounded; shared by every SharedWork. */
-const spareControllers: AbortController[] = [];
-const MAX_SPARE_CONTROLLERS = 256;
-/** Controllers of settled work, checked on a later turn of the event loop, with the checks done. */
-let returning: Array<{ controller: AbortController; checks: number }> = [];
-/** undici lets go of a request's signal when the response body closes, a turn or two after it was read. */
-const MAX_CHECKS = 3;
-
-function takeController(): AbortController {
-  return spareControllers.pop() ?? new AbortController();
-}
-
-/**
- * Takes back the controller of settled work. It is checked on a later turn of the event loop (with
- * every other one returned meanwhile): one that was aborted is dropped, one that something still
- * listens to is checked again a turn later, at most {@link MAX_CHECKS} times, then left to the
- * garbage collector.
- */
-function giveBack(controller: AbortController, checks = 0): void {
-  if (returning.length >= MAX_SPARE_CONTROLLERS) return;
-  if (returning.length === 0) setImmediate(reuseReturned);
-  returning.push({ controller, checks });
-}
-
-function reuseReturned(): void {
-  const batch = returning;
-  returning = [];
-  for (const { controller, checks } of batch) {
-    if (controller.signal.aborted || spareControllers.length >= MAX_SPARE_CONTROLLERS) continue;
-    if (getEventListeners(controller.signal, 'abort').length === 0) spareControllers.push(controller);
-    else if (checks + 1 < MAX_CHECKS) giveBack(controller, checks + 1);
-  }
 }
 
 export class SharedWork<T> {
@@ -67,12 +27,11 @@ export class SharedWork<T> {
     let entry = this.#entries.get(key);
     const started = entry === undefined;
     if (!entry) {
-      const controller = takeController();
+      const controller = new AbortController();
       const created: Entry<T> = { controller, waiters: 0, settled: false, promise: start(controller.signal) };
       const done = () => {
         created.settled = true;
         if (this.#entries.get(key) === created) this.#entries.delete(key);
-        giveBack(controller);
       };
       // Registered before any waiter's: the entry is gone by the time a waiter hears the outcome.
       // It also handles a failure nobody waits for any more (not an unhandled rejection).

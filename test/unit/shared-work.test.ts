@@ -32,40 +32,7 @@ describe('shared work', () => {
     expect(started[0]!.signal.aborted).toBe(true);
   });
 
-  it('reuses the signal of work that ended un-aborted once nothing listens to it', async () => {
-    const work = new SharedWork<number>();
-    const { start, started } = controllable<number>();
-    const op = new AbortController();
-
-    const one = work.join('k1', start, op.signal, leftEarly);
-    started[0]!.resolve(1);
-    expect(await one.result).toBe(1);
-    await nextTurn();
-    const two = work.join('k2', start, op.signal, leftEarly);
-    expect(started[1]!.signal).toBe(started[0]!.signal);
-    expect(started[1]!.signal.aborted).toBe(false);
-    started[1]!.resolve(2);
-    expect(await two.result).toBe(2);
-  });
-
-  it('reuses a signal whose last listener goes a turn after the work ended (as undici lets go of it)', async () => {
-    const work = new SharedWork<number>();
-    const { start, started } = controllable<number>();
-    const one = work.join('k1', start, undefined, leftEarly);
-    const listener = () => undefined;
-    started[0]!.signal.addEventListener('abort', listener);
-    started[0]!.resolve(1);
-    await one.result;
-    await nextTurn();
-    started[0]!.signal.removeEventListener('abort', listener);
-    await nextTurn();
-    await nextTurn();
-    work.join('k2', start, undefined, leftEarly);
-    expect(started[1]!.signal).toBe(started[0]!.signal);
-    started[1]!.resolve(2);
-  });
-
-  it('never reuses an aborted signal, nor one something still listens to', async () => {
+  it('gives each piece of work a signal of its own: never that of earlier work, aborted or ended', async () => {
     const work = new SharedWork<number>();
     const { start, started } = controllable<number>();
 
