@@ -69,16 +69,25 @@ export const GW_CONC8: Variant = {
  * dist/main.js in the same run: an A/B test of a change. Its directory needs ../schema beside it.
  * BENCH_CANDIDATE_DEDUPE=1 runs the candidate with de-duplication on instead (as the "dedupe on"
  * variant, and compared with it): the A/B test of a change on the shared-reads path.
+ * BENCH_CANDIDATE_ENV=`NAME=value,NAME=value` gives the candidate more environment: with
+ * BENCH_CANDIDATE=dist/main.js, the A/B test of a setting (tracing on, say) on the same build.
  */
 const CANDIDATE = process.env.BENCH_CANDIDATE?.trim();
 const CANDIDATE_DEDUPE = process.env.BENCH_CANDIDATE_DEDUPE?.trim() === '1';
+const CANDIDATE_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.BENCH_CANDIDATE_ENV ?? '')
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 const GW_CANDIDATE: Variant | undefined = CANDIDATE
   ? CANDIDATE_DEDUPE
     ? {
         id: 'candidate',
         label: `candidate ${CANDIDATE} (dedupe on)`,
         kind: 'gateway',
-        env: GW_DEDUPE.env!,
+        env: { ...GW_DEDUPE.env!, ...CANDIDATE_ENV },
         entry: path.resolve(CANDIDATE),
         baseline: GW_DEDUPE.id,
       }
@@ -86,7 +95,7 @@ const GW_CANDIDATE: Variant | undefined = CANDIDATE
         id: 'candidate',
         label: `candidate ${CANDIDATE} (dedupe off)`,
         kind: 'gateway',
-        env: CACHING_OFF,
+        env: { ...CACHING_OFF, ...CANDIDATE_ENV },
         entry: path.resolve(CANDIDATE),
       }
   : undefined;

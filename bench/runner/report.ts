@@ -65,6 +65,7 @@ function command(): string {
     'BENCH_DELAYS',
     'BENCH_CANDIDATE',
     'BENCH_CANDIDATE_DEDUPE',
+    'BENCH_CANDIDATE_ENV',
   ]
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
