@@ -4,6 +4,7 @@
  * runner loops over, the targets judge and the report lays out: one definition for all three.
  */
 import path from 'node:path';
+import { parseKeyValues } from '../../src/config/telemetry';
 import { ACCESS_KEY, SECRET_KEY, type ShapeId } from '../common';
 import { CONCURRENCIES, DELAYS, SHAPE_IDS } from './settings';
 
@@ -69,18 +70,19 @@ export const GW_CONC8: Variant = {
  * dist/main.js in the same run: an A/B test of a change. Its directory needs ../schema beside it.
  * BENCH_CANDIDATE_DEDUPE=1 runs the candidate with de-duplication on instead (as the "dedupe on"
  * variant, and compared with it): the A/B test of a change on the shared-reads path.
- * BENCH_CANDIDATE_ENV=`NAME=value,NAME=value` gives the candidate more environment: with
+ * BENCH_CANDIDATE_ENV=`NAME=value,NAME=value` (values percent-encoded, read as OTEL_EXPORTER_OTLP_HEADERS
+ * is) gives the candidate more environment: with
  * BENCH_CANDIDATE=dist/main.js, the A/B test of a setting (tracing on, say) on the same build.
  */
 const CANDIDATE = process.env.BENCH_CANDIDATE?.trim();
 const CANDIDATE_DEDUPE = process.env.BENCH_CANDIDATE_DEDUPE?.trim() === '1';
-const CANDIDATE_ENV: Record<string, string> = Object.fromEntries(
-  (process.env.BENCH_CANDIDATE_ENV ?? '')
-    .split(',')
-    .map((pair) => pair.trim())
-    .filter((pair) => pair.includes('='))
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const CANDIDATE_ENV = candidateEnv(process.env.BENCH_CANDIDATE_ENV);
+
+function candidateEnv(raw: string | undefined): Record<string, string> {
+  const parsed = parseKeyValues(raw);
+  if (!parsed) throw new Error(`BENCH_CANDIDATE_ENV: expected NAME=value pairs separated by commas, got ${raw}`);
+  return parsed;
+}
 const GW_CANDIDATE: Variant | undefined = CANDIDATE
   ? CANDIDATE_DEDUPE
     ? {

@@ -4,22 +4,15 @@
  * that is not there (naming its path, among every other problem at once); a GATEWAY_API_KEYS_FILE
  * is taken as given and refused when the gateway reads it. Each refusal names GATEWAY_API_KEYS_FILE.
  */
+import { refusals } from '../helpers/config';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { defaultApiKeysFile } from '../../src/config/auth';
 import { createAuthenticator } from '../../src/auth';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = refusals;
 
 /** What creating the apikey authenticator (at start-up) throws. */
 function startError(keysFile: string): string {

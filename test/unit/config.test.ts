@@ -1,14 +1,7 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { refusals } from '../helpers/config';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = refusals;
 
 describe('configuration', () => {
   it('defaults to the embedded emulator on 127.0.0.1:4000 with the vpc platform', () => {

@@ -2,18 +2,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type TracingOn } from '../../src/config';
+import { loadConfig, type TracingOn } from '../../src/config';
 import { parseKeyValues } from '../../src/config/telemetry';
+import { configProblems } from '../helpers/config';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problems = configProblems;
 
 function tracing(env: Record<string, string>): TracingOn {
   const { telemetry } = loadConfig(env);
