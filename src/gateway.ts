@@ -12,6 +12,7 @@ import { watchKeysFile } from './auth/apikeys';
 import { hideField, isLoopbackHost, type CloudFunctionsConfig, type ComputeConfig, type GatewayConfig } from './config';
 import { startCloudFunctionsEmulator } from './emulators/cloudfunctions';
 import { SEED_SERVER_ID, startComputeEmulator } from './emulators/compute';
+import { FleetEngine } from './fleet/engine';
 import { GatewayMetrics, upstreamHooks } from './observability/metrics';
 import { buildServer, type GatewayServer } from './server';
 import { startTelemetry } from './telemetry';
@@ -33,6 +34,8 @@ export interface Gateway {
   server: GatewayServer;
   upstreams: Upstreams;
   metrics: GatewayMetrics;
+  /** The shared Redis (GATEWAY_REDIS_URL); undefined: this process keeps its state in memory. */
+  fleet: FleetEngine | undefined;
   /** The upstreams in use, resolved. */
   targets: UpstreamTargets;
   /**
@@ -120,21 +123,24 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       compute: options.targets?.compute ?? (await computeTarget(config.compute, logger, cleanups)),
     };
     const metrics = new GatewayMetrics();
+    const fleet = startFleet(config, logger, metrics, cleanups);
     // Tracing (src/telemetry), before the clients that make spans; closing flushes its last spans.
     const telemetry = startTelemetry(config.telemetry, logger);
     cleanups.push(() => telemetry.shutdown());
     const upstreams = createUpstreams(config, targets, {
       ...upstreamHooks(metrics),
       telemetry,
+      fleet,
       ...(options.now ? { now: options.now } : {}),
     });
-    const server = await buildServer({ config, logger, upstreams, metrics });
+    const server = await buildServer({ config, logger, upstreams, metrics, fleet });
     const keys = reloadingKeys(config, server.authenticator, logger);
     return {
       config,
       server,
       upstreams,
       metrics,
+      fleet,
       targets,
       reload: keys.reload,
       async close(graceMs) {
@@ -149,6 +155,30 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The shared engine, when GATEWAY_REDIS_URL is set. The gateway does not wait for it: it serves
+ * from its own memory until Redis answers (src/fleet/engine). Closed last, after the server.
+ */
+function startFleet(
+  config: GatewayConfig,
+  logger: Logger,
+  metrics: GatewayMetrics,
+  cleanups: Cleanup[],
+): FleetEngine | undefined {
+  const { redisUrl, redisPrefix, redisTimeoutMs } = config.fleet;
+  if (!redisUrl) return undefined;
+  metrics.redisUp.set(0);
+  const fleet = new FleetEngine({
+    url: redisUrl,
+    prefix: redisPrefix,
+    timeoutMs: redisTimeoutMs,
+    logger,
+    onState: (up) => metrics.redisUp.set(up ? 1 : 0),
+  });
+  cleanups.push(() => fleet.close());
+  return fleet;
 }
 
 // --- Reloading the API keys file (apikey mode) -------------------------------------------------

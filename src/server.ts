@@ -24,6 +24,7 @@ import { startApollo } from './apollo';
 import { createAuthenticator, type Authenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
+import type { FleetEngine } from './fleet/engine';
 import { createHttpApp } from './http/app';
 import { GRAPHQL_PATH, registerGraphQLRoutes } from './http/graphql';
 import { registerProbes } from './http/probes';
@@ -45,6 +46,8 @@ export interface ServerDependencies {
   upstreams: Upstreams;
   /** Shared with the upstreams (see upstreamHooks). */
   metrics: GatewayMetrics;
+  /** The shared Redis, when configured (src/fleet). */
+  fleet?: FleetEngine | undefined;
 }
 
 export interface GatewayServer {

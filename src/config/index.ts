@@ -20,6 +20,7 @@ import {
   type Env,
   type SectionOf,
 } from './fields';
+import { readFleet, type FleetConfig } from './fleet';
 import { readTelemetry, type TelemetryConfig } from './telemetry';
 import { readCloudFunctions, readCompute, type CloudFunctionsConfig, type ComputeConfig } from './upstreams';
 
@@ -27,6 +28,7 @@ export { hideField, isLoopbackHost } from './fields';
 export { JWT_ALGORITHMS, type AuthConfig } from './auth';
 export * from './upstreams';
 export type { TelemetryConfig, TracingOn } from './telemetry';
+export { formatRate, parseRate, type FleetConfig, type JwtRateOverride, type Rate } from './fleet';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -162,6 +164,8 @@ export type GatewayConfig = Omit<SectionOf<typeof SERVER>, 'logLevel' | 'shutdow
   websocket: WebSocketConfig;
   /** OpenTelemetry tracing (OTEL_* variables, ./telemetry). */
   telemetry: TelemetryConfig;
+  /** Shared state on Redis, rate limits and the invoke cap (./fleet). */
+  fleet: FleetConfig;
 };
 
 function parseOrigins(raw: string, problems: string[]): string[] {
@@ -217,6 +221,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const subscriptions = readSection(SUBSCRIPTIONS, present, problems);
   const websocket = readSection(WEBSOCKET, present, problems);
   const telemetry = readTelemetry(present, problems);
+  const fleet = readFleet(present, problems);
   if (resilience && resilience.retryMaxDelayMs < resilience.retryBaseDelayMs) {
     problems.push('GATEWAY_RETRY_MAX_DELAY_MS: must not be less than GATEWAY_RETRY_BASE_DELAY_MS');
   }
@@ -236,7 +241,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     !sharing ||
     !subscriptions ||
     !websocket ||
-    !telemetry
+    !telemetry ||
+    !fleet
   ) {
     throw new ConfigError(problems);
   }
@@ -256,5 +262,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     subscriptions,
     websocket,
     telemetry,
+    fleet,
   });
 }

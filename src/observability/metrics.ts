@@ -67,6 +67,12 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly redisUp = new Gauge({
+    name: 'gateway_redis_up',
+    help: 'Whether this replica uses the shared Redis now (1) or runs on its own memory (0); absent without GATEWAY_REDIS_URL.',
+    registers: [this.registry],
+  });
+
   readonly sharedReads = new Counter({
     name: 'gateway_upstream_shared_reads_total',
     help: 'Upstream reads by outcome: miss (sent), shared (joined an identical read in flight), hit (answered from cache).',

@@ -15,6 +15,7 @@ import { NovaClient } from './compute/client';
 import { PoolRegistry, type UpstreamObserver } from './http';
 import { UpstreamGuard, type GuardEvents } from './resilience';
 import { SharedReads, type SharedOutcome } from './shared-reads';
+import type { FleetEngine } from '../fleet/engine';
 
 /** UTC offset of each region's local time (v2.0 activation time filters are local). */
 const REGION_UTC_OFFSET_HOURS = { kr: 9, sg: 8, jp: 9 } as const;
@@ -54,6 +55,8 @@ export interface UpstreamOptions {
   /** Clock for token expiry (tests); default Date.now. */
   now?: () => number;
   telemetry?: Telemetry;
+  /** The shared Redis, when configured (src/fleet): shared reads and pollers across replicas. */
+  fleet?: FleetEngine | undefined;
 }
 
 export function createUpstreams(
