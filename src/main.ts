@@ -40,12 +40,15 @@ async function main(): Promise<void> {
   const posture = securityPosture(gateway, `${shownHost}:${port}`);
   logger.info(
     posture,
-    `Security: auth ${posture.auth}${posture.apiKeys !== undefined ? ` (${posture.apiKeys} API keys)` : ''}, introspection ${posture.introspection ? 'on' : 'off'}, playground ${posture.playground ? 'on' : 'off'}, listening on ${posture.address}`,
+    `Security: auth ${posture.auth}${posture.apiKeys !== undefined ? ` (${posture.apiKeys} API keys)` : ''}, ` +
+      `introspection ${posture.introspection ? 'on' : 'off'}, playground ${posture.playground ? 'on' : 'off'}, ` +
+      `listening on ${posture.address}`,
   );
   if (posture.exposed) {
     logger.warn(
       { address: posture.address },
-      'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): anyone who reaches this address can read and invoke',
+      'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): ' +
+        'anyone who reaches this address can read and invoke',
     );
   }
   logger.info(`Gateway ready: http://${shownHost}:${port}${GRAPHQL_PATH} (open it in a browser for the playground)`);

@@ -121,7 +121,8 @@ function jwtAuth(e: AuthVars, problems: string[]): AuthConfig {
     problems.push('GATEWAY_JWT_ALGORITHMS: must list asymmetric algorithms only (e.g. RS256,ES256), not none or HS*');
   } else if (unknown.length > 0) {
     problems.push(
-      `GATEWAY_JWT_ALGORITHMS: unknown algorithm ${unknown.map((a) => JSON.stringify(a)).join(', ')}; use some of ${JWT_ALGORITHMS.join(', ')}`,
+      `GATEWAY_JWT_ALGORITHMS: unknown algorithm ${unknown.map((a) => JSON.stringify(a)).join(', ')}; ` +
+        `use some of ${JWT_ALGORITHMS.join(', ')}`,
     );
   }
   return { mode: 'jwt', jwksUrl: e.jwksUrl ?? '', issuer: e.issuer ?? '', audience: e.audience ?? '', algorithms };
@@ -140,7 +141,8 @@ export function readAuth(env: Env, host: string | undefined, problems: string[])
       const allowUnauthenticated = e.allowUnauthenticated === 'true';
       if (host !== undefined && !isLoopbackHost(host) && !allowUnauthenticated) {
         problems.push(
-          `GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; HOST is ${host}. ` +
+          'GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; ' +
+            `HOST is ${host}. ` +
             'Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true to accept anonymous clients anyway.',
         );
       }

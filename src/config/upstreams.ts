@@ -254,7 +254,8 @@ export function readCompute(env: Env, problems: string[]): ComputeConfig | undef
       .map(([name]) => name);
     if (stray.length > 0) {
       problems.push(
-        `OS_AUTH_URL: is required when ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set (without it the local compute emulator is used)`,
+        `OS_AUTH_URL: is required when ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} set ` +
+          '(without it the local compute emulator is used)',
       );
     }
     return embedded;

@@ -96,7 +96,8 @@ const OVERRIDES: Record<Service, Record<number, Rule>> = {
     406: rule(
       ErrorCode.UPSTREAM_CONFIGURATION,
       (l, d) =>
-        `The ${l} does not support microversion ${d.microversion ?? '(configured)'}: set NOVA_MICROVERSION to a version it supports.`,
+        `The ${l} does not support microversion ${d.microversion ?? '(configured)'}: ` +
+        'set NOVA_MICROVERSION to a version it supports.',
     ),
     409: rule(ErrorCode.CONFLICT, () => 'The request conflicts with the server state.'),
     // Nova's overLimit.
@@ -127,13 +128,15 @@ export const refusals = {
   tooExpensive: (cost: number, max: number) =>
     new GatewayError(
       ErrorCode.GRAPHQL_VALIDATION_FAILED,
-      `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${max}. Ask for smaller pages or fewer nested lists.`,
+      `The operation is too expensive: its cost is ${Math.ceil(cost)}, the limit is ${max}. ` +
+        'Ask for smaller pages or fewer nested lists.',
       status400,
     ),
   subscriptionOverHttp: () =>
     new GatewayError(
       ErrorCode.BAD_REQUEST,
-      'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
+      'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) ' +
+        'to this same URL with ws:// or wss://.',
       status400,
     ),
   unknownOperation: (name: string) =>
@@ -188,7 +191,8 @@ export const refusals = {
   tooManyWatchedRuns: (max: number) =>
     new GatewayError(
       ErrorCode.RATE_LIMITED,
-      `The gateway is already watching as many runs as it may (${max}); try again shortly, or read the run later with Query.activation.`,
+      `The gateway is already watching as many runs as it may (${max}); ` +
+        'try again shortly, or read the run later with Query.activation.',
       { retryAfterSeconds: 5 },
     ),
   runNotFinished: (waitedSeconds: number) =>
@@ -203,6 +207,7 @@ export const refusals = {
   noSuchRun: (id: string, action: string, limitSeconds: number) =>
     new GatewayError(
       ErrorCode.NOT_FOUND,
-      `No run ${id} of the action ${action}: a run of it ends within its time limit of ${limitSeconds} s, and none with this id has been recorded.`,
+      `No run ${id} of the action ${action}: a run of it ends within its time limit of ${limitSeconds} s, ` +
+        'and none with this id has been recorded.',
     ),
 };

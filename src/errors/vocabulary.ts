@@ -17,7 +17,10 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   /** `operationName` names no operation of the document, or several operations and none named (Apollo's code). */
   OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
-  /** A persisted query hash or documentId the gateway does not know (Apollo's code): send the full query, if allowed. */
+  /**
+   * A persisted query hash or documentId the gateway does not know (Apollo's code): send the full query,
+   * if allowed.
+   */
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** Trusted-documents mode: only operations of the persisted-documents manifest are accepted. */
   PERSISTED_QUERY_REQUIRED: 'PERSISTED_QUERY_REQUIRED',

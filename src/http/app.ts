@@ -98,7 +98,8 @@ function addRequestHooks(app: FastifyInstance, { config, metrics, lifecycle }: O
         reply,
         421,
         ErrorCode.BAD_REQUEST,
-        'Misdirected request: without client authentication this gateway answers only localhost, 127.0.0.1 and [::1] on its own port.',
+        'Misdirected request: without client authentication this gateway answers only localhost, 127.0.0.1 ' +
+          'and [::1] on its own port.',
       );
     }
     if (lifecycle.closing) {

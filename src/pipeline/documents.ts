@@ -39,7 +39,8 @@ export function loadManifest(path: string): Manifest {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Error(
-      `GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON (${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
+      `GATEWAY_PERSISTED_DOCUMENTS: cannot read ${path} as JSON ` +
+        `(${(error as NodeJS.ErrnoException).code ?? 'invalid JSON'})`,
       {
         cause: error,
       },

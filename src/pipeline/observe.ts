@@ -1,8 +1,9 @@
 /**
  * observe: one structured log line and the metrics of every GraphQL operation, whatever carried it:
  * its request id, principal, operation name and type, outcome (success, partial: data with errors,
- * error, cancelled: the client went away first), duration, the upstream calls it caused, its trace id, the error codes it answered with,
- * and the transport (http, ws). Never the document or the variables (they may carry user data).
+ * error, cancelled: the client went away first), duration, the upstream calls it caused, its trace id,
+ * the error codes it answered with, and the transport (http, ws). Never the document or the variables
+ * (they may carry user data).
  *
  * Also the server-side half of masking: what clients do not see (masked errors in full, the
  * transport cause of upstream failures, its undici code only) is logged here.

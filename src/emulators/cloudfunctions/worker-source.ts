@@ -7,7 +7,8 @@
 // limit by terminating the whole worker, which also stops synchronous infinite loops.
 //
 // Messages in:  { type: 'run', id, code, main, paramsJson, clockOffset }
-// Messages out: { type: 'log', id, line } while running, then exactly one { type: 'done', id, status, resultJson, initTime }
+// Messages out: { type: 'log', id, line } while running,
+//               then exactly one { type: 'done', id, status, resultJson, initTime }
 //
 // Only strings and numbers cross the thread boundary. Structured clone recurses, and the main thread's
 // deserializer runs out of stack on a value nested about 2,000 levels deep (the worker's larger stack
@@ -108,7 +109,9 @@ function makeTimers(run) {
       try {
         fn.apply(undefined, args);
       } catch (e) {
-        finish(run, 'action developer error', { error: 'The action did not produce a valid response and exited unexpectedly.' });
+        finish(run, 'action developer error', {
+          error: 'The action did not produce a valid response and exited unexpectedly.',
+        });
       }
     };
   }
@@ -168,7 +171,9 @@ function finish(run, status, result, initTime, json) {
 }
 
 function tooLong(size) {
-  return 'The action produced a response that exceeded the allowed length: ' + size + ' > ' + MAX_RESULT_BYTES + ' bytes.';
+  return (
+    'The action produced a response that exceeded the allowed length: ' + size + ' > ' + MAX_RESULT_BYTES + ' bytes.'
+  );
 }
 
 // Same shape as the serialize-error package the OpenWhisk Node.js runtime uses, minus the stack
@@ -311,7 +316,12 @@ parentPort.on('message', function (msg) {
       finish(current, 'whisk internal error', error);
     } else {
       // The main thread ignores a 'done' for a run it has already settled, so a second one is harmless.
-      parentPort.postMessage({ type: 'done', id: msg.id, status: 'whisk internal error', resultJson: JSON.stringify(error) });
+      parentPort.postMessage({
+        type: 'done',
+        id: msg.id,
+        status: 'whisk internal error',
+        resultJson: JSON.stringify(error),
+      });
     }
   }
 });

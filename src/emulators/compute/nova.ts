@@ -165,7 +165,8 @@ export class Nova {
     try {
       if (r.projectId !== undefined && r.projectId !== token.project.id) {
         throw badRequest(
-          `Malformed request URL: URL's project_id '${r.projectId}' doesn't match Context's project_id '${token.project.id}'`,
+          `Malformed request URL: URL's project_id '${r.projectId}' ` +
+            `doesn't match Context's project_id '${token.project.id}'`,
         );
       }
       const body =

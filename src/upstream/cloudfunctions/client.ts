@@ -160,9 +160,9 @@ export class CloudFunctionsClient {
    * Runs an action. Never retried: once the request may have reached the upstream, a second
    * attempt could run the action twice.
    *
-   * Answers (docs/upstream/cloud-functions.md#invoke, docs/upstream/openwhisk.md#invoke-answers): 200 with the full record (finished); 200 or 202 with only
-   * an activationId (outlived the wait, still running); 502 with a record whose response.success is
-   * false (the action ran and failed: a result, not an error).
+   * Answers (docs/upstream/cloud-functions.md#invoke, docs/upstream/openwhisk.md#invoke-answers): 200 with
+   * the full record (finished); 200 or 202 with only an activationId (outlived the wait, still running);
+   * 502 with a record whose response.success is false (the action ran and failed: a result, not an error).
    */
   async invoke(
     key: ActionKey,
@@ -306,7 +306,10 @@ export class CloudFunctionsClient {
   }
 }
 
-/** NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable (docs/upstream/cloud-functions.md#the-transient-80031-answer). */
+/**
+ * NCP's gateway answers 400 with errorCode 80031 when it is briefly unavailable
+ * (docs/upstream/cloud-functions.md#the-transient-80031-answer).
+ */
 function isTransientAnswer(res: Exchange): boolean {
   return res.status === 400 && readNcpError(res.body).errorCode === '80031';
 }

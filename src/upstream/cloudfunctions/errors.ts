@@ -1,5 +1,6 @@
 /**
- * errors: NCP error bodies -> the gateway's vocabulary (docs/upstream/cloud-functions.md#envelopes, #error-codes; docs/upstream/signing.md#gateway-error-codes).
+ * errors: NCP error bodies -> the gateway's vocabulary (docs/upstream/cloud-functions.md#envelopes,
+ * #error-codes; docs/upstream/signing.md#gateway-error-codes).
  *
  * Body: `{"error":{"errorCode": "80101" | 80101, "message": "...", "details": "..."}}`. The
  * errorCode arrives as a string or a number and is normalised to a string. The client gets our own

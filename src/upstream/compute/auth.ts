@@ -207,7 +207,9 @@ export function computeEndpoint(catalog: unknown, compute: Pick<ComputeConfig, '
   }
   throw new GatewayError(
     ErrorCode.UPSTREAM_CONFIGURATION,
-    `The identity catalog has no ${compute.interface} compute endpoint${compute.region ? ` in region ${compute.region}` : ''}: check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.`,
+    `The identity catalog has no ${compute.interface} compute endpoint` +
+      `${compute.region ? ` in region ${compute.region}` : ''}: ` +
+      'check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.',
     { upstream: { service: 'identity' } },
   );
 }

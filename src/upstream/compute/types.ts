@@ -1,7 +1,7 @@
 /**
- * REST shapes of Keystone v3 and Nova os-instance-actions (docs/upstream/compute.md#instance-actions-endpoints, #keystone-tokens). Fields that
- * later microversions add (updated_at 2.58, host/hostId 2.62, details 2.84) or that policy hides
- * (traceback, host; events before 2.51) are optional.
+ * REST shapes of Keystone v3 and Nova os-instance-actions (docs/upstream/compute.md#instance-actions-endpoints,
+ * #keystone-tokens). Fields that later microversions add (updated_at 2.58, host/hostId 2.62, details 2.84)
+ * or that policy hides (traceback, host; events before 2.51) are optional.
  */
 
 export interface NovaInstanceActionEvent {
