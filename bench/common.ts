@@ -62,7 +62,9 @@ export const SHAPES: Record<ShapeId, Shape> = {
     id: 'c',
     label: 'invokeAction',
     graphqlBody: JSON.stringify({
-      query: `mutation { invokeAction(input: { package: "${INVOKE_PACKAGE}", action: "${INVOKE_ACTION}", params: { n: 1 } }) { activationId completed activation { status success result } } }`,
+      query:
+        `mutation { invokeAction(input: { package: "${INVOKE_PACKAGE}", action: "${INVOKE_ACTION}", ` +
+        'params: { n: 1 } }) { activationId completed activation { status success result } } }',
     }),
     upstreamCalls: 1,
   },

@@ -61,7 +61,8 @@ function printPlan(cells: Cell[], withMemory: boolean): void {
     (settings.profile ? 30 : 0) +
     cells.length * 3;
   console.log(
-    `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s (+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
+    `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s ` +
+      `(+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
   );
 }
 
@@ -97,7 +98,8 @@ async function fullRun(
     console.log(`bench: memory run, ${settings.memoryS} s`);
     memory = await memoryRun(upstream);
     console.log(
-      `bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB (${fmt(memory.growthPct, 1)} %)`,
+      `bench: memory ${fmt(mb(memory.firstRss), 1)} MB -> ${fmt(mb(memory.lastRss), 1)} MB ` +
+        `(${fmt(memory.growthPct, 1)} %)`,
     );
   }
 

@@ -43,7 +43,11 @@ async function startTarget(
 
 function printRun(cell: Cell, run: number, variant: Variant, metrics: RunMetrics): void {
   process.stdout.write(
-    `bench: ${cellName(cell).padEnd(24)} run ${run + 1}/${settings.runs} ${(variant.kind === 'gateway' ? `gateway ${variant.id}` : variant.id).padEnd(16)} ${fmt(metrics.rps).padStart(7)} req/s  p50 ${fmtMs(metrics.p50Ms).padStart(6)} ms  p99 ${fmtMs(metrics.p99Ms).padStart(6)} ms  calls/op ${fmt(metrics.callsPerOp, 2).padStart(5)}  rss ${fmt(mb(metrics.peakRssBytes), 0)} MB  errors ${metrics.errors}\n`,
+    `bench: ${cellName(cell).padEnd(24)} run ${run + 1}/${settings.runs} ` +
+      `${(variant.kind === 'gateway' ? `gateway ${variant.id}` : variant.id).padEnd(16)} ` +
+      `${fmt(metrics.rps).padStart(7)} req/s  p50 ${fmtMs(metrics.p50Ms).padStart(6)} ms  ` +
+      `p99 ${fmtMs(metrics.p99Ms).padStart(6)} ms  calls/op ${fmt(metrics.callsPerOp, 2).padStart(5)}  ` +
+      `rss ${fmt(mb(metrics.peakRssBytes), 0)} MB  errors ${metrics.errors}\n`,
   );
 }
 

@@ -57,15 +57,20 @@ interface GcWindow {
 interface GcSummary {
   events: number;
   markCompacts: number;
-  /** The live set in the first and last window: median heap after full collections (or the lowest after any, when none). */
+  /**
+   * The live set in the first and last window: median heap after full collections (or the lowest after any,
+   * when none).
+   */
   firstLive: number;
   lastLive: number;
   /** Each successive window. */
   windows: GcWindow[];
 }
 
-const GC_LINE =
-  /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)\S*\s+[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
+const GC_LINE = new RegExp(
+  String.raw`^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)\S*\s+` +
+    String.raw`[\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB`,
+);
 
 /** Collections traced by `node --trace-gc` into a gateway's log, with the isolate's clock in ms. */
 function gcEvents(logFile: string): Array<{ ms: number; kind: string; afterBytes: number }> {
@@ -94,7 +99,8 @@ export function memoryWindows(memory: MemoryResult): string[] {
 export function gcWindows(memory: MemoryResult): string[] {
   return memory.gc.windows.map(
     (w) =>
-      `${fmt(w.from)}–${fmt(w.to)} s ${Number.isNaN(w.fullMedian) ? '–' : fmt(mb(w.fullMedian), 1)} / ${fmt(mb(w.floor), 1)} MB`,
+      `${fmt(w.from)}–${fmt(w.to)} s ${Number.isNaN(w.fullMedian) ? '–' : fmt(mb(w.fullMedian), 1)} / ` +
+      `${fmt(mb(w.floor), 1)} MB`,
   );
 }
 

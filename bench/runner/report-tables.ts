@@ -8,7 +8,9 @@ import { cellName, errorsOf, fmt, fmtMs, fmtRatio, mb, med, peak, type CellResul
 
 export function mainTable(cells: CellResult[]): string[] {
   const lines = [
-    '| shape | conc. | delay | gateway | req/s gw / direct (ratio) | p50 ms gw / direct (ratio) | p99 ms gw / direct (ratio) | upstream calls/op gw / direct (ratio) | peak RSS MB gw / direct (ratio) | errors |',
+    '| shape | conc. | delay | gateway | req/s gw / direct (ratio) | p50 ms gw / direct (ratio) ' +
+      '| p99 ms gw / direct (ratio) | upstream calls/op gw / direct (ratio) ' +
+      '| peak RSS MB gw / direct (ratio) | errors |',
     '|---|---:|---:|---|---|---|---|---|---|---:|',
   ];
   for (const c of cells) {
@@ -24,7 +26,10 @@ export function mainTable(cells: CellResult[]): string[] {
       const pg = peak(gw);
       const pd = peak(direct);
       lines.push(
-        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${gw.variant.label} | ${pair('rps', (n) => fmt(n))} | ${pair('p50Ms', fmtMs)} | ${pair('p99Ms', fmtMs)} | ${pair('callsPerOp', (n) => fmt(n, 2))} | ${fmt(mb(pg), 1)} / ${fmt(mb(pd), 1)} (${fmtRatio(pg / pd)}) | ${errorsOf(gw) + errorsOf(direct)} |`,
+        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${gw.variant.label} ` +
+          `| ${pair('rps', (n) => fmt(n))} | ${pair('p50Ms', fmtMs)} | ${pair('p99Ms', fmtMs)} ` +
+          `| ${pair('callsPerOp', (n) => fmt(n, 2))} | ${fmt(mb(pg), 1)} / ${fmt(mb(pd), 1)} (${fmtRatio(pg / pd)}) ` +
+          `| ${errorsOf(gw) + errorsOf(direct)} |`,
       );
     }
   }
@@ -33,7 +38,8 @@ export function mainTable(cells: CellResult[]): string[] {
 
 export function cpuTable(cells: CellResult[]): string[] {
   const lines = [
-    '| shape | conc. | delay | side | CPU µs/op (process under test, all threads) | its main thread busy % | load generator µs/op (autocannon) | upstream µs/op | machine busy % (2 cores = 100) |',
+    '| shape | conc. | delay | side | CPU µs/op (process under test, all threads) | its main thread busy % ' +
+      '| load generator µs/op (autocannon) | upstream µs/op | machine busy % (2 cores = 100) |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const c of cells) {
@@ -41,7 +47,11 @@ export function cpuTable(cells: CellResult[]): string[] {
       const r = c.results.get(id);
       if (!r) continue;
       lines.push(
-        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${fmt(med(r, 'cpuUsPerOp'))} | ${fmt(med(r, 'mainThreadBusyPct'))} | ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} | ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
+        `| (${c.cell.shape}) | ${c.cell.concurrency} | ${c.cell.delayMs} ms ` +
+          `| ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} ` +
+          `| ${fmt(med(r, 'cpuUsPerOp'))} | ${fmt(med(r, 'mainThreadBusyPct'))} ` +
+          `| ${id === 'direct' ? '(in the process)' : fmt(med(r, 'loadGenCpuUsPerOp'))} ` +
+          `| ${fmt(med(r, 'upstreamCpuUsPerOp'))} | ${fmt(med(r, 'machineBusyPct'))} |`,
       );
     }
   }
@@ -50,7 +60,8 @@ export function cpuTable(cells: CellResult[]): string[] {
 
 export function sensitivityTable(cells: CellResult[]): string[] {
   const lines = [
-    '| cell | variant | req/s (ratio to default gateway) | p50 ms (ratio) | p99 ms (ratio) | CPU µs/op (ratio) | peak RSS MB | req/s direct |',
+    '| cell | variant | req/s (ratio to default gateway) | p50 ms (ratio) | p99 ms (ratio) | CPU µs/op (ratio) ' +
+      '| peak RSS MB | req/s direct |',
     '|---|---|---|---|---|---|---:|---:|',
   ];
   for (const c of cells) {
@@ -61,7 +72,9 @@ export function sensitivityTable(cells: CellResult[]): string[] {
       const pair = (stat: Stat, f: (n: number) => string) =>
         `${f(med(r, stat))} (${fmtRatio(med(r, stat) / med(base, stat))})`;
       lines.push(
-        `| ${cellName(c.cell)} | ${r.variant.label} | ${pair('rps', (n) => fmt(n))} | ${pair('p50Ms', fmtMs)} | ${pair('p99Ms', fmtMs)} | ${pair('cpuUsPerOp', (n) => fmt(n))} | ${fmt(mb(peak(r)), 1)} | ${fmt(med(c.results.get('direct'), 'rps'))} |`,
+        `| ${cellName(c.cell)} | ${r.variant.label} | ${pair('rps', (n) => fmt(n))} | ${pair('p50Ms', fmtMs)} ` +
+          `| ${pair('p99Ms', fmtMs)} | ${pair('cpuUsPerOp', (n) => fmt(n))} | ${fmt(mb(peak(r)), 1)} ` +
+          `| ${fmt(med(c.results.get('direct'), 'rps'))} |`,
       );
     }
   }
@@ -70,7 +83,8 @@ export function sensitivityTable(cells: CellResult[]): string[] {
 
 export function hopTable(cells: CellResult[]): string[] {
   const lines = [
-    '| cell | req/s hop (÷ direct) | req/s gateway ÷ hop | p50 ms hop (− direct) | p50 gateway − hop, ms | p99 ms hop | CPU µs/op hop / gateway | peak RSS MB hop |',
+    '| cell | req/s hop (÷ direct) | req/s gateway ÷ hop | p50 ms hop (− direct) | p50 gateway − hop, ms ' +
+      '| p99 ms hop | CPU µs/op hop / gateway | peak RSS MB hop |',
     '|---|---|---:|---|---:|---:|---|---:|',
   ];
   for (const c of cells) {
@@ -79,7 +93,11 @@ export function hopTable(cells: CellResult[]): string[] {
     const gw = c.results.get('off');
     const direct = c.results.get('direct');
     lines.push(
-      `| ${cellName(c.cell)} | ${fmt(med(hop, 'rps'))} (${fmtRatio(med(hop, 'rps') / med(direct, 'rps'))}) | ${fmtRatio(med(gw, 'rps') / med(hop, 'rps'))} | ${fmtMs(med(hop, 'p50Ms'))} (+${fmtMs(med(hop, 'p50Ms') - med(direct, 'p50Ms'))}) | ${fmtMs(med(gw, 'p50Ms') - med(hop, 'p50Ms'))} | ${fmtMs(med(hop, 'p99Ms'))} | ${fmt(med(hop, 'cpuUsPerOp'))} / ${fmt(med(gw, 'cpuUsPerOp'))} | ${fmt(mb(peak(hop)), 1)} |`,
+      `| ${cellName(c.cell)} | ${fmt(med(hop, 'rps'))} (${fmtRatio(med(hop, 'rps') / med(direct, 'rps'))}) ` +
+        `| ${fmtRatio(med(gw, 'rps') / med(hop, 'rps'))} ` +
+        `| ${fmtMs(med(hop, 'p50Ms'))} (+${fmtMs(med(hop, 'p50Ms') - med(direct, 'p50Ms'))}) ` +
+        `| ${fmtMs(med(gw, 'p50Ms') - med(hop, 'p50Ms'))} | ${fmtMs(med(hop, 'p99Ms'))} ` +
+        `| ${fmt(med(hop, 'cpuUsPerOp'))} / ${fmt(med(gw, 'cpuUsPerOp'))} | ${fmt(mb(peak(hop)), 1)} |`,
     );
   }
   return lines;
@@ -94,7 +112,9 @@ export function rawRuns(cells: CellResult[]): string[] {
     for (const r of c.results.values()) {
       r.runs.forEach((run, i) => {
         lines.push(
-          `| ${cellName(c.cell)} | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} | ${i + 1} | ${fmt(run.rps)} | ${fmtMs(run.p50Ms)} | ${fmtMs(run.p99Ms)} | ${fmt(run.callsPerOp, 2)} | ${fmt(mb(run.peakRssBytes), 1)} | ${run.errors} |`,
+          `| ${cellName(c.cell)} | ${r.variant.kind === 'gateway' ? `gateway, ${r.variant.label}` : r.variant.label} ` +
+            `| ${i + 1} | ${fmt(run.rps)} | ${fmtMs(run.p50Ms)} | ${fmtMs(run.p99Ms)} | ${fmt(run.callsPerOp, 2)} ` +
+            `| ${fmt(mb(run.peakRssBytes), 1)} | ${run.errors} |`,
         );
       });
     }
@@ -108,7 +128,10 @@ export function profileSection(profiles: ProfileSummary[]): string[] {
     lines.push(
       `#### ${p.cell}`,
       '',
-      `\`${p.file}\` (outside git; \`node --cpu-prof\`, 1 ms sampling): ${fmt(p.samples)} samples taken during the measured load (start-up and warm-up left out), busy ${fmt(100 * p.busyShare)} % of them (the rest idle, waiting on I/O). Shares below are of the busy samples.`,
+      `\`${p.file}\` (outside git; \`node --cpu-prof\`, 1 ms sampling): ${fmt(p.samples)} samples ` +
+        'taken during the measured load (start-up and warm-up left out), ' +
+        `busy ${fmt(100 * p.busyShare)} % of them (the rest idle, waiting on I/O). ` +
+        'Shares below are of the busy samples.',
       '',
       '| by module | self % | inclusive % |',
       '|---|---:|---:|',
@@ -127,7 +150,8 @@ export function profileSection(profiles: ProfileSummary[]): string[] {
 export function printTable(cells: CellResult[]): void {
   console.log('');
   console.log(
-    'shape conc delay variant                  req/s gw    direct  ratio | p50 gw  direct | p99 gw  direct | calls/op gw direct | RSS MB gw direct | err',
+    'shape conc delay variant                  req/s gw    direct  ratio | p50 gw  direct | p99 gw  direct ' +
+      '| calls/op gw direct | RSS MB gw direct | err',
   );
   for (const c of cells) {
     const direct = c.results.get('direct');

@@ -90,7 +90,9 @@ function sharingChecks(find: Find): TargetCheck[] {
       checks.push({
         target: 'De-duplication on: identical concurrent reads share one upstream call',
         cell: cellName(c.cell),
-        measured: `${fmt(on, 2)} upstream calls/op with dedupe vs ${fmt(off, 2)} without; ${fmt(shared, 2)} reads/op joined one in flight`,
+        measured:
+          `${fmt(on, 2)} upstream calls/op with dedupe vs ${fmt(off, 2)} without; ` +
+          `${fmt(shared, 2)} reads/op joined one in flight`,
         pass: shared > 0 && on < off,
       });
     }
@@ -119,9 +121,15 @@ function memoryChecks(memory: MemoryResult | undefined): TargetCheck[] {
   if (!memory) return [];
   return [
     {
-      target: `Memory stable under a ${fmt(memory.seconds)}-second run (first vs last ${fmt(memory.windowS)} s: RSS, and the live heap)`,
+      target:
+        `Memory stable under a ${fmt(memory.seconds)}-second run ` +
+        `(first vs last ${fmt(memory.windowS)} s: RSS, and the live heap)`,
       cell: '(b) c=64 delay=0ms, dedupe off',
-      measured: `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB (${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, sample σ ${fmt(mb(memory.noiseRss), 1)} MB); live heap after full collections ${fmt(mb(memory.gc.firstLive), 1)} → ${fmt(mb(memory.gc.lastLive), 1)} MB`,
+      measured:
+        `RSS ${fmt(mb(memory.firstRss), 1)} → ${fmt(mb(memory.lastRss), 1)} MB ` +
+        `(${memory.growthPct >= 0 ? '+' : ''}${fmt(memory.growthPct, 1)} %, ` +
+        `sample σ ${fmt(mb(memory.noiseRss), 1)} MB); ` +
+        `live heap after full collections ${fmt(mb(memory.gc.firstLive), 1)} → ${fmt(mb(memory.gc.lastLive), 1)} MB`,
       pass: memory.pass,
     },
   ];
