@@ -16,7 +16,7 @@
  * else). Channels are re-subscribed after a reconnect.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 
 export interface FleetEngineOptions {
@@ -47,6 +47,8 @@ export class FleetEngine {
   readonly #where: string;
   #up = false;
   #everUp = false;
+  /** Told the log about this period down (the first one included: Redis unreachable at start). */
+  #warned = false;
   #health: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #listeners = new Set<(up: boolean) => void>();
@@ -108,7 +110,12 @@ export class FleetEngine {
     try {
       return await op(this.redis);
     } catch (error) {
-      this.#markDown((error as Error).message);
+      // Redis answered with an error (a script's, a wrong type): that command failed, the engine is fine.
+      if (error instanceof ReplyError) {
+        this.#opts.logger.warn({ redis: this.#where, error: (error as Error).message }, 'A Redis command failed');
+      } else {
+        this.#markDown((error as Error).message);
+      }
       return undefined;
     }
   }
@@ -166,6 +173,7 @@ export class FleetEngine {
     clearInterval(this.#health);
     this.#health = undefined;
     this.#up = true;
+    this.#warned = false;
     const again = this.#everUp;
     this.#everUp = true;
     this.#opts.logger.info(
@@ -177,8 +185,9 @@ export class FleetEngine {
 
   #markDown(reason: string): void {
     if (this.#closed) return;
-    if (this.#up) {
+    if (this.#up || !this.#warned) {
       this.#up = false;
+      this.#warned = true;
       this.#opts.logger.warn(
         { redis: this.#where, reason },
         'Redis is unavailable: caches and APQ are bypassed, rate limits and the invoke cap count in this ' +
