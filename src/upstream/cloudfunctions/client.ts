@@ -12,9 +12,11 @@
  */
 import type { Dispatcher } from 'undici';
 import { upstreamFailure, type GatewayError } from '../../errors';
+import type { InvokeCaller, InvokeSlots } from '../../fleet/invoke-slots';
 import {
   buildQuery,
   exchange,
+  noteRead,
   parseRetryAfter,
   segment,
   serializeBody,
@@ -60,6 +62,8 @@ export interface CloudFunctionsClientOptions {
   guard: UpstreamGuard;
   /** Reads shared across operations (de-duplication, short cache). */
   shared?: SharedReads;
+  /** GATEWAY_INVOKE_CONCURRENCY: a slot is held from each invoke's POST until it answers. */
+  invokeSlots?: InvokeSlots;
   observer?: UpstreamObserver;
 }
 
@@ -77,10 +81,26 @@ interface SendOptions extends CallOptions {
 export class CloudFunctionsClient {
   readonly generation: ApiGeneration;
   readonly #opts: CloudFunctionsClientOptions;
+  readonly #invalidated = new Set<(prefixes: string[]) => Promise<void> | void>();
 
   constructor(options: CloudFunctionsClientOptions) {
     this.#opts = options;
     this.generation = options.generation;
+  }
+
+  /** Who the gateway is to Cloud Functions, and where (the access key id, no secret): hashed wherever it is kept. */
+  get identity(): string {
+    return `${this.#opts.origin}${this.#opts.basePath} ${this.#opts.signer.accessKey}`;
+  }
+
+  /**
+   * Told, after each write and before it answers, the reads it made stale: prefixes of read tags
+   * (`cloudfunctions <path>`, see ReadLog in ../http), for the response cache. Returns the function
+   * that stops telling.
+   */
+  onInvalidate(listener: (prefixes: string[]) => Promise<void> | void): () => void {
+    this.#invalidated.add(listener);
+    return () => this.#invalidated.delete(listener);
   }
 
   async listPackages(platform: Platform, call: CallOptions = {}): Promise<PackageSummary[]> {
@@ -163,28 +183,42 @@ export class CloudFunctionsClient {
    * Answers (docs/upstream/cloud-functions.md#invoke, docs/upstream/openwhisk.md#invoke-answers): 200 with
    * the full record (finished); 200 or 202 with only an activationId (outlived the wait, still running);
    * 502 with a record whose response.success is false (the action ran and failed: a result, not an error).
+   *
+   * With invoke slots (src/fleet/invoke-slots), the POST waits for one (RATE_LIMITED when none frees
+   * up in time), taken in turn with the other invokes of `caller`'s principal, and gives it back when
+   * the upstream has answered or failed.
    */
   async invoke(
     key: ActionKey,
     params: Record<string, unknown>,
     waitMs: number | undefined,
-    call: CallOptions = {},
+    call: CallOptions & { caller?: InvokeCaller } = {},
   ): Promise<InvokeOutcome> {
     const query = buildQuery([
       ['platform', key.platform],
       ['timeout', waitMs],
     ]);
-    const res = await this.send('POST', `${actionPath(key)}${query}`, {
-      ...call,
-      route: 'POST /packages/{pkg}/actions/{action}',
-      body: params,
-      headersTimeoutMs: (waitMs ?? DEFAULT_INVOKE_WAIT_MS) + INVOKE_HEADERS_MARGIN_MS,
-    });
-    // A run adds an activation: lists of this action's (and all) activations are stale now.
-    this.#opts.shared?.invalidate([
+    const { caller, ...options } = call;
+    const slot = await this.#opts.invokeSlots?.acquire({ caller, deadline: call.deadline, signal: call.signal });
+    let res: Exchange;
+    try {
+      res = await this.send('POST', `${actionPath(key)}${query}`, {
+        ...options,
+        route: 'POST /packages/{pkg}/actions/{action}',
+        body: params,
+        headersTimeoutMs: (waitMs ?? DEFAULT_INVOKE_WAIT_MS) + INVOKE_HEADERS_MARGIN_MS,
+      });
+    } finally {
+      slot?.release();
+    }
+    // A run adds an activation: lists of this action's (and all) activations are stale now (for the whole
+    // fleet before the invoke answers, so a read anywhere after it sees the new activation).
+    await this.#opts.shared?.invalidate([
       this.#sharedKey(`${this.#opts.basePath}${actionPath(key)}/activations`),
       this.#sharedKey(`${this.#opts.basePath}/activations`),
     ]);
+    const stale = [`${this.#opts.basePath}${actionPath(key)}/activations`, `${this.#opts.basePath}/activations`];
+    await Promise.all([...this.#invalidated].map((told) => told(stale.map((path) => `cloudfunctions ${path}`))));
     if (res.status === 200 || res.status === 202 || res.status === 502) {
       // NCP wraps bodies in {content}; OpenWhisk sends the record bare. Accept both.
       const content = envelopeContent(res.body) ?? res.body;
@@ -280,8 +314,13 @@ export class CloudFunctionsClient {
         parent: options.parent,
       });
     };
-    if (method !== 'GET' || !shared?.enabled) return run(options.signal);
-    return shared.read('cloudfunctions', this.#sharedKey(path), options.signal, run);
+    const reads = method === 'GET' ? options.reads : undefined;
+    reads?.read(`cloudfunctions ${path}`);
+    const answer =
+      method !== 'GET' || !shared?.enabled
+        ? run(options.signal)
+        : shared.read('cloudfunctions', this.#sharedKey(path), options.signal, run);
+    return reads ? noteRead(answer, reads) : answer;
   }
 
   /**
