@@ -93,7 +93,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const app = await createHttpApp({ config, logger, metrics, lifecycle, telemetry: upstreams.telemetry });
   metrics.sample('pollers', () => upstreams.watcher.pollers);
   const pipeline = createPipeline(config, upstreams, metrics);
-  const apollo = await startApollo({ pipeline, config, logger, graphqlPath: GRAPHQL_PATH });
+  const apollo = await startApollo({ pipeline, config, logger, graphqlPath: GRAPHQL_PATH, fleet: deps.fleet });
   const sockets = new GraphQLWebSocketServer({ pipeline, authenticator, config, logger, metrics });
   await sockets.register(app, config.limits.bodyLimitBytes);
   registerGraphQLRoutes(app, { apollo, pipeline, authenticator, websocket: sockets, metrics });

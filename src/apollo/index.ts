@@ -2,13 +2,16 @@
  * apollo: Apollo Server as the gateway runs it for GraphQL over HTTP. Its policies are the
  * pipeline's (src/pipeline): its error formatter (masking, suggestions), parse options and
  * validation rules (introspection among them, so Apollo's own switch stays on), and the stages
- * Apollo does not run itself, through ./pipeline-plugin.
+ * Apollo does not run itself, through ./pipeline-plugin. Automatic persisted queries are Apollo's,
+ * kept in its memory, or in Redis for a fleet (src/fleet/apq-store).
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config';
 import type { GatewayContext } from '../context';
+import { APQ_TTL_SECONDS, FleetApqStore } from '../fleet/apq-store';
+import type { FleetEngine } from '../fleet/engine';
 import type { OperationPipeline } from '../pipeline';
 import { playgroundLandingPage } from '../playground';
 import { cacheControlPlugins } from './cache-plugins';
@@ -20,6 +23,8 @@ export interface ApolloOptions {
   logger: Logger;
   /** Where the playground page is served (its requests go there too). */
   graphqlPath: string;
+  /** The shared Redis, when configured: automatic persisted queries are the fleet's (src/fleet/apq-store). */
+  fleet?: FleetEngine | undefined;
 }
 
 export async function startApollo({
@@ -27,6 +32,7 @@ export async function startApollo({
   config,
   logger,
   graphqlPath,
+  fleet,
 }: ApolloOptions): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     schema: pipeline.schema,
@@ -37,6 +43,8 @@ export async function startApollo({
     hideSchemaDetailsFromClientErrors: false,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // APQ: in Apollo's own memory for one process; shared through Redis by a fleet.
+    ...(fleet ? { persistedQueries: { cache: new FleetApqStore(fleet), ttl: APQ_TTL_SECONDS } } : {}),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT: readiness first, then drain, then close the upstream pools.
     stopOnTerminationSignals: false,
