@@ -21,9 +21,25 @@ export const GATEWAY_BASE_ENV: Record<string, string> = {
   OS_USERNAME: 'bench',
   OS_PASSWORD: 'bench',
   OS_PROJECT_NAME: 'bench',
+  // Per-client rate limits are on by default (600 operations and 60 invokes a minute per principal):
+  // the bench is one client, so a limit would measure its 429s, not the gateway. The invoke cap
+  // (GATEWAY_INVOKE_CONCURRENCY, default 80) stays at its default: no cell has more than 64 in flight.
+  GATEWAY_RATE_LIMIT: 'off',
+  GATEWAY_INVOKE_RATE_LIMIT: 'off',
 };
 
-const CACHING_OFF = { GATEWAY_DEDUPE: 'false', GATEWAY_CACHE_TTL_MS: '0' };
+/**
+ * "Caching off": no upstream-read de-duplication, no read cache, and no operation de-duplication
+ * (GATEWAY_OPERATION_DEDUPE, on by default since issue 14, off here so that the figures of earlier
+ * runs stay comparable; the fleet phase measures it, bench/runner/fleet.ts), no response cache (its
+ * default, written out).
+ */
+const CACHING_OFF = {
+  GATEWAY_DEDUPE: 'false',
+  GATEWAY_CACHE_TTL_MS: '0',
+  GATEWAY_OPERATION_DEDUPE: 'false',
+  GATEWAY_RESPONSE_CACHE_TTL_MS: '0',
+};
 
 export interface Variant {
   id: string;
@@ -43,7 +59,8 @@ export const GW_DEDUPE: Variant = {
   id: 'dedupe',
   label: 'dedupe on, cache off',
   kind: 'gateway',
-  env: { GATEWAY_DEDUPE: 'true', GATEWAY_CACHE_TTL_MS: '0' },
+  // Upstream-read de-duplication alone, as in earlier runs (operation de-duplication off, see CACHING_OFF).
+  env: { ...CACHING_OFF, GATEWAY_DEDUPE: 'true' },
 };
 export const GW_INFO: Variant = {
   id: 'info',
