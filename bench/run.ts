@@ -2,9 +2,10 @@
  * The benchmark (`npm run bench`): the gateway against the same data fetched directly from the
  * upstream, in the same run, on loopback, bounded in time, stopping by itself.
  *
- *   npm run bench                   full run (about 15 minutes), writes bench/RESULTS.md
+ *   npm run bench                   full run (about 17 minutes), writes bench/RESULTS.md
  *   npm run bench -- --quick        smoke run (about 2 minutes), writes bench/.build/RESULTS.quick.md
  *   npm run bench -- --no-profile   skips the CPU profiles
+ *   npm run bench -- --only-fleet   only the fleet phase (several replicas on one Redis, operation de-duplication)
  *   BENCH_DURATION=10 BENCH_RUNS=5 BENCH_WARMUP=2 BENCH_MEMORY_DURATION=60 npm run bench
  *
  * Processes (all children of this one, all ended by pid when it ends, however it ends):
@@ -12,10 +13,11 @@
  *   - node dist/main.js         the gateway, built first with `npm run build` (production build), one
  *                               fresh process per cell and variant
  *   - bench/direct.ts           the direct floor (undici, signed), one fresh process per cell
+ *   - redis-server              the fleet phase's shared Redis (its own, loopback, persistence off)
  *   - this process              autocannon against the gateway, the samplers, the report
  *
- * This file is the entry point: it puts the phases in order (build, cells, memory run, targets,
- * profiles, report); each phase is a module of bench/runner/ (see bench/README.md, "Files").
+ * This file is the entry point: it puts the phases in order (build, cells, the fleet phase, memory
+ * run, targets, profiles, report); each phase is a module of bench/runner/ (see bench/README.md, "Files").
  * See bench/README.md for the method and bench/RESULTS.md for the figures.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,11 +26,13 @@ import { SHAPES, type ShapeId } from './common';
 import { build } from './runner/build';
 import { runCell } from './runner/cell';
 import { killAllChildren, killChildrenOnExit } from './runner/children';
+import { fleetEstimateS, fleetRun, type FleetResult } from './runner/fleet';
 import { GW_CONC8, GW_DEDUPE, GW_DEV, GW_INFO, GW_OFF, matrix, type Cell } from './runner/matrix';
 import { memoryRun, type MemoryResult } from './runner/memory';
 import { LOG_DIR, ROOT, WORK_DIR } from './runner/paths';
 import { profileCell, profileMissedTargets, type ProfileSummary } from './runner/profile';
 import { report } from './runner/report';
+import { printFleetTable } from './runner/report-fleet';
 import { printTable, profileSection } from './runner/report-tables';
 import { args, OUT, settings } from './runner/settings';
 import { fmt, mb, type CellResult } from './runner/stats';
@@ -59,10 +63,12 @@ function printPlan(cells: Cell[], withMemory: boolean): void {
     (variantRuns / settings.runs) * Math.max(0, settings.initialWarmupS - settings.warmupS) +
     (withMemory ? settings.memoryS : 0) +
     (settings.profile ? 30 : 0) +
+    (settings.fleet ? fleetEstimateS() : 0) +
     cells.length * 3;
   console.log(
     `bench: ${cells.length} cells, ${variantRuns} measured runs of ${settings.durationS} s ` +
-      `(+${settings.warmupS} s warm-up), a ${settings.memoryS} s memory run; about ${fmt(estimateS / 60, 1)} min`,
+      `(+${settings.warmupS} s warm-up), ${withMemory ? `a ${settings.memoryS} s memory run` : 'no memory run'}, ` +
+      `${settings.fleet ? 'the fleet phase' : 'no fleet phase'}; about ${fmt(estimateS / 60, 1)} min`,
   );
 }
 
@@ -82,7 +88,7 @@ async function profileOnly(upstream: Upstream, only: string): Promise<void> {
   console.log(profileSection([await summary]).join('\n'));
 }
 
-/** The matrix, the memory run, the targets, the profiles, then the console table and the report. */
+/** The matrix, the fleet phase, the memory run, the targets, the profiles, then the console tables and the report. */
 async function fullRun(
   upstream: Upstream,
   cells: Cell[],
@@ -92,6 +98,12 @@ async function fullRun(
 ): Promise<void> {
   const results: CellResult[] = [];
   for (const cell of cells) results.push(await runCell(upstream, cell));
+
+  let fleet: FleetResult | undefined;
+  if (settings.fleet) {
+    console.log('bench: fleet phase (several replicas on one Redis; operation de-duplication)');
+    fleet = await fleetRun(upstream);
+  }
 
   let memory: MemoryResult | undefined;
   if (withMemory) {
@@ -108,12 +120,16 @@ async function fullRun(
   let profileErrors: string[] = [];
   if (settings.profile) ({ profiles, profileErrors } = await profileMissedTargets(upstream, checks, results));
 
-  printTable(results);
+  if (results.length > 0) printTable(results);
+  if (fleet) printFleetTable(fleet);
   console.log('');
   for (const check of checks)
     console.log(`${check.pass ? 'PASS' : 'MISS'}  ${check.target} — ${check.cell}: ${check.measured}`);
   mkdirSync(path.dirname(OUT), { recursive: true });
-  writeFileSync(OUT, report(startedAt, performance.now() - t0, results, checks, memory, profiles, profileErrors));
+  writeFileSync(
+    OUT,
+    report(startedAt, performance.now() - t0, { cells: results, checks, memory, fleet, profiles, profileErrors }),
+  );
   console.log(`\nbench: wrote ${path.relative(ROOT, OUT)} (${fmt((performance.now() - t0) / 60_000, 1)} min)`);
 }
 
@@ -125,8 +141,8 @@ async function main(): Promise<void> {
   mkdirSync(WORK_DIR, { recursive: true });
   rmSync(LOG_DIR, { recursive: true, force: true });
 
-  const cells = selectedCells();
-  const withMemory = !args.includes('--no-memory');
+  const cells = settings.onlyFleet ? [] : selectedCells();
+  const withMemory = !settings.onlyFleet && !args.includes('--no-memory');
   printPlan(cells, withMemory);
 
   const upstream = new Upstream();

@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Histogram } from 'hdr-histogram-js';
 import { request } from 'undici';
 import {
   BASE_PATH,
@@ -129,16 +130,17 @@ export class Gateway {
  * autocannon against the gateway's /graphql, latencies recorded in µs. Either for `seconds`, or for
  * exactly `amount` operations: then every connection sends its share and waits for the last answer,
  * so no operation is cut off at the end and upstream calls per operation are exact. `capSeconds`
- * stops an `amount` run that takes far longer than expected.
+ * stops an `amount` run that takes far longer than expected. `histogram` lets several instances started
+ * at once record into one (the fleet phase's load spread over replicas, bench/runner/fleet.ts).
  */
 export function cannon(
   port: number,
   shape: ShapeId,
   connections: number,
   bound: { seconds: number } | { amount: number; capSeconds: number },
+  histogram: Histogram = latencyHistogram(),
 ): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const histogram = latencyHistogram();
     let ok = 0;
     const started = performance.now();
     // The window ends at the last answer: autocannon itself only notices the end at its next sample tick.

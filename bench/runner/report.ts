@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FleetResult } from './fleet';
 import { gcWindows, memoryWindows, rssSlopeMbPerMin, type MemoryResult } from './memory';
 import { NOTES_END, NOTES_START, ROOT, START_NODE_FLAGS } from './paths';
 import type { ProfileSummary } from './profile';
+import { fleetSection } from './report-fleet';
 import { cpuTable, hopTable, mainTable, profileSection, rawRuns, sensitivityTable } from './report-tables';
 import { args, GATEWAY_DEFAULTS, OUT, settings } from './settings';
 import { fmt, mb, type CellResult } from './stats';
@@ -68,6 +70,7 @@ function command(): string {
     'BENCH_CANDIDATE',
     'BENCH_CANDIDATE_DEDUPE',
     'BENCH_CANDIDATE_ENV',
+    'REDIS_SERVER_PATH',
   ]
     .filter((k) => process.env[k])
     .map((k) => `${k}=${process.env[k]}`);
@@ -119,8 +122,10 @@ function settingsSection(): string[] {
       '`GATEWAY_AUTH=none` (default), every other knob at its default ' +
       `(\`GATEWAY_UPSTREAM_CONNECTIONS=${GATEWAY_DEFAULTS.upstreamHttp.connections}\`, ` +
       `\`GATEWAY_UPSTREAM_CONCURRENCY=${GATEWAY_DEFAULTS.upstreamConcurrency}\`, metrics on); ` +
-      '"dedupe off, cache off" is `GATEWAY_DEDUPE=false GATEWAY_CACHE_TTL_MS=0`, ' +
-      '"dedupe on" is `GATEWAY_DEDUPE=true GATEWAY_CACHE_TTL_MS=0`.',
+      'per-client rate limits off (`GATEWAY_RATE_LIMIT=off GATEWAY_INVOKE_RATE_LIMIT=off`: the bench is one client); ' +
+      '"dedupe off, cache off" is `GATEWAY_DEDUPE=false GATEWAY_CACHE_TTL_MS=0 GATEWAY_OPERATION_DEDUPE=false ' +
+      'GATEWAY_RESPONSE_CACHE_TTL_MS=0`, "dedupe on" the same with `GATEWAY_DEDUPE=true` ' +
+      '(upstream reads de-duplicated; operation de-duplication off in both, as in runs before it existed).',
     '- Load on the gateway: autocannon (programmatic, in the bench process), POST /graphql with a JSON body, ' +
       '`connections` = concurrency, no pipelining; latencies recorded per response (µs, hdr-histogram).',
     '- Direct floor: a separate Node process, undici Pool to the upstream ' +
@@ -213,21 +218,27 @@ function profilesSection(profiles: ProfileSummary[], profileErrors: string[]): s
   return lines;
 }
 
-export function report(
-  started: Date,
-  finishedMs: number,
-  cells: CellResult[],
-  checks: TargetCheck[],
-  memory: MemoryResult | undefined,
-  profiles: ProfileSummary[],
-  profileErrors: string[],
-): string {
+/** What the phases measured (an empty matrix: `--only-fleet`; no fleet: `--no-fleet` or `--only=`). */
+export interface ReportInput {
+  cells: CellResult[];
+  checks: TargetCheck[];
+  memory: MemoryResult | undefined;
+  fleet: FleetResult | undefined;
+  profiles: ProfileSummary[];
+  profileErrors: string[];
+}
+
+export function report(started: Date, finishedMs: number, input: ReportInput): string {
+  const { cells, checks, memory, fleet, profiles, profileErrors } = input;
+  const matrixRan = cells.length > 0;
   return [
     ...headerSection(started, finishedMs),
     ...settingsSection(),
-    ...resultsSection(cells, checks),
+    ...(matrixRan ? resultsSection(cells, checks) : ['_(The matrix was not run: `--only-fleet`.)_', '']),
+    ...(fleet ? fleetSection(fleet) : []),
     ...memorySection(memory),
-    ...profilesSection(profiles, profileErrors),
-    ...['## Analysis', '', previousNotes(), '', '## Every run', '', ...rawRuns(cells), ''],
+    ...(matrixRan ? profilesSection(profiles, profileErrors) : []),
+    ...['## Analysis', '', previousNotes(), ''],
+    ...(matrixRan ? ['## Every run', '', ...rawRuns(cells), ''] : []),
   ].join('\n');
 }

@@ -33,7 +33,14 @@ export const settings = {
   memoryS: envNumber('BENCH_MEMORY_DURATION', quick ? 6 : 60, 3, 600),
   /** The memory run's warm-up: the heap grows to its working size in the first seconds of load. */
   memoryWarmupS: envNumber('BENCH_MEMORY_WARMUP', quick ? 1 : 10, 0, 120),
-  profile: !quick && !args.includes('--no-profile'),
+  profile: !quick && !args.includes('--no-profile') && !args.includes('--only-fleet'),
+  /**
+   * The fleet phase (bench/runner/fleet.ts: several replicas, operation de-duplication): in the full
+   * run and in --quick; not with --no-fleet, nor with --only= (a subset of the matrix).
+   */
+  fleet: args.includes('--only-fleet') || (!args.includes('--no-fleet') && !args.some((a) => a.startsWith('--only='))),
+  /** --only-fleet: the build and the fleet phase, nothing else (no matrix, memory run or profiles). */
+  onlyFleet: args.includes('--only-fleet'),
   /** The gateway's default GATEWAY_UPSTREAM_CONNECTIONS; the direct Pool gets the same. */
   upstreamConnections: GATEWAY_DEFAULTS.upstreamHttp.connections,
 };
@@ -44,7 +51,7 @@ export const settings = {
  */
 const partialRun =
   quick ||
-  args.some((a) => a.startsWith('--only=') || a === '--no-memory') ||
+  args.some((a) => a.startsWith('--only=') || ['--no-memory', '--only-fleet', '--no-fleet'].includes(a)) ||
   ['BENCH_CONCURRENCIES', 'BENCH_DELAYS', 'BENCH_CANDIDATE'].some((k) => (process.env[k] ?? '').trim() !== '');
 export const OUT = partialRun
   ? path.join(BUILD_DIR, quick ? 'RESULTS.quick.md' : 'RESULTS.partial.md')
