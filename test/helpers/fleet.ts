@@ -35,6 +35,8 @@ export interface Replica {
 
 export interface Fleet {
   redis: TestRedis;
+  /** GATEWAY_REDIS_PREFIX of every replica (random per fleet): the test's own looks into Redis. */
+  prefix: string;
   emulator: CloudFunctionsEmulator;
   replicas: Replica[];
   /** The emulator's requests since the last reset, as `METHOD path?query`. */
@@ -84,6 +86,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     const replicas = processes.map((p, index) => replica(index, p));
     return {
       redis,
+      prefix,
       emulator,
       replicas,
       upstreamCalls: () => emulator.requests.map((r) => `${r.method} ${r.path}`),
