@@ -62,6 +62,61 @@ export const actionPlatformMismatch = (name: string, platform: string): ApiError
   );
 export const actionBodyMissingField = (details: string): ApiError =>
   new ApiError(400, '80306', 'ACTION_BODY_MISSING_FIELD', details);
+// Codes of the console endpoints (docs/upstream/triggers.md#error-codes). The 805xx trigger codes, the 8052x
+// rule (link) codes and the 813xx VPC codes are documented; the duplicate-name, resource-limit and
+// trigger-body codes are not, and the ones below are the emulator's choice in the ranges the documented
+// codes suggest (each marked so).
+
+/** The emulator's choice (undocumented): OpenWhisk answers 409 for a name another entity holds. */
+export const nameTaken = (kind: 'package' | 'action' | 'trigger', name: string, holder: string): ApiError => {
+  const code = { package: '80103', action: '80303', trigger: '80503' }[kind];
+  const message = `${kind.toUpperCase()}_NAME_DUPLICATED`;
+  return new ApiError(409, code, message, `The name '${name}' is already used by a ${holder} in this namespace.`);
+};
+
+/** 500 of each per account (documented); the code and status are the emulator's choice (v3: ResourceLimitExceeded). */
+export const resourceLimitExceeded = (kind: string, limit: number): ApiError =>
+  new ApiError(400, '80010', 'RESOURCE_LIMIT_EXCEEDED', `A namespace holds at most ${limit} ${kind}.`);
+
+/** The emulator's own bound on the action code it keeps in memory (not an NCP limit). */
+export const codeStoreFull = (limit: number): ApiError =>
+  new ApiError(413, '430', 'Request Entity Too Large', `The emulator keeps at most ${limit} bytes of action code.`);
+
+export const triggerNotFound = (name: string): ApiError =>
+  new ApiError(404, '80501', 'TRIGGER_NOT_FOUND', `The trigger '${name}' does not exist.`);
+export const triggerPlatformMismatch = (name: string, platform: string): ApiError =>
+  new ApiError(
+    400,
+    '80502',
+    'TRIGGER_PLATFORM_MISMATCH',
+    `The trigger '${name}' does not belong to platform '${platform}'.`,
+  );
+/** The emulator's choice (undocumented), after 80520/80521: a trigger body field of the wrong type or value. */
+export const triggerBodyInvalidType = (details: string): ApiError =>
+  new ApiError(400, '80505', 'TRIGGER_BODY_INVALID_TYPE', details);
+/** The emulator's choice (undocumented), after 80520/80521 and 80306: a required trigger body field missing. */
+export const triggerBodyMissingField = (details: string): ApiError =>
+  new ApiError(400, '80506', 'TRIGGER_BODY_MISSING_FIELD', details);
+export const triggerInvalidRuntimeParams = (details: string): ApiError =>
+  new ApiError(400, '80511', 'TRIGGER_INVALID_RUNTIME_PARAMS', details);
+export const triggerInvokeFail = (name: string): ApiError =>
+  new ApiError(400, '80512', 'TRIGGER_INVOKE_FAIL', `The trigger '${name}' has no linked action to run.`);
+export const ruleBodyInvalidType = (details: string): ApiError =>
+  new ApiError(400, '80520', 'RULE_BODY_INVALID_TYPE', details);
+export const ruleBodyMissingField = (details: string): ApiError =>
+  new ApiError(400, '80521', 'RULE_BODY_MISSING_FIELD', details);
+
+const VPC_FAULTS: Record<string, [string, string]> = {
+  '81311': ['ACTION_NAT_EXCEPTION', 'The subnet of the action could not be looked up.'],
+  '81312': ['NAT_CREATE_FAIL', 'The action could not be connected to its subnet.'],
+  '81313': ['NAT_BEING_CREATED', 'The connection of the action to its subnet is in progress.'],
+  '81314': ['NAT_RETURN_FAIL', 'The action is being disconnected from its subnet.'],
+};
+export const vpcFault = (code: '81311' | '81312' | '81313' | '81314'): ApiError => {
+  const [message, details] = VPC_FAULTS[code]!;
+  return new ApiError(500, code, message, details);
+};
+
 /** The real code is undocumented; 80401 follows the 80x01 "not found" pattern of packages and actions. */
 export const activationNotFound = (id: string): ApiError =>
   new ApiError(404, '80401', 'ACTIVATION_NOT_FOUND', `The activation '${id}' does not exist.`);

@@ -3,6 +3,8 @@
 // It shares no code with the gateway (see docs/upstream/emulators.md); its HTTP plumbing is the emulators'
 // own kit (../kit).
 import { safeLogger, serve, Traffic, type Served } from '../kit';
+import { checkTimeScale, CronScheduler, type CronFiring } from './cron';
+import { cronHost, TriggerFirer } from './firing';
 import { Invoker } from './invoker';
 import { WorkerPool } from './runner';
 import { seed as loadSeed } from './seed';
@@ -11,7 +13,8 @@ import { EmulatorStore, NAMESPACE } from './store';
 
 export type { RecordedRequest } from './server';
 export { EmulatorStore } from './store';
-export type { ActionInput, ActivationFilter, PackageInput } from './store';
+export type { ActionInput, ActivationFilter, PackageInput, TriggerInput, VpcFault } from './store';
+export type { CronFiring } from './cron';
 export type { ActionEntity, ActivationRecord, ActivationStatus, PackageEntity, Platform } from './types';
 
 export interface EmulatorCredential {
@@ -44,6 +47,13 @@ export interface CloudFunctionsEmulatorOptions {
   latencyMs?: number;
   workers?: number;
   logger?: (line: string) => void;
+  /**
+   * Emulator-only: runs cron schedules this many times faster than the emulator clock (default 1), e.g. 60
+   * fires an every-minute trigger once a second. Tests that need exact firings pin `now` and call cron.tick().
+   */
+  cronTimeScale?: number;
+  /** Status of a fire-trigger answer: NCP does not document it, OpenWhisk answers 202. Default 200. */
+  fireTriggerStatus?: 200 | 202;
 }
 
 export interface CloudFunctionsEmulator {
@@ -58,6 +68,8 @@ export interface CloudFunctionsEmulator {
   resetRequests(): void;
   countRequests(filter?: { method?: string; pathIncludes?: string; pathMatches?: RegExp }): number;
   readonly store: EmulatorStore;
+  /** The cron scheduler: tick() fires what is due on the emulator clock now (after a test moved it). */
+  readonly cron: { tick(): CronFiring[] };
   close(): Promise<void>;
 }
 
@@ -66,6 +78,7 @@ export async function startCloudFunctionsEmulator(
 ): Promise<CloudFunctionsEmulator> {
   if (!opts.credentials || opts.credentials.length === 0) throw new Error('at least one credential is required');
   const now = opts.now ?? Date.now;
+  const timeScale = checkTimeScale(opts.cronTimeScale);
   const secrets = new Map(opts.credentials.map((c) => [c.accessKey, c.secretKey] as const));
   const subjectList = resolveSubjects(opts.credentials);
   // Like `secrets`, a repeated access key takes its last entry.
@@ -77,6 +90,8 @@ export async function startCloudFunctionsEmulator(
   if (opts.seed !== false) loadSeed(store, { now: now(), subject: subjectList[0]! });
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
+  const firer = new TriggerFirer(store, invoker, now);
+  const scheduler = new CronScheduler(cronHost(store, firer, subjectList[0]!), now, timeScale, log);
   const traffic = new Traffic<RecordedRequest>();
   const handler = createRequestHandler({
     secrets,
@@ -92,18 +107,25 @@ export async function startCloudFunctionsEmulator(
       now,
       pendingInvokeStatus: opts.pendingInvokeStatus ?? 202,
       failedInvokeStatus: opts.failedInvokeStatus ?? 502,
+      firer,
+      scheduler,
+      fireTriggerStatus: opts.fireTriggerStatus ?? 200,
     },
   });
 
+  // A schedule must not go on firing into an emulator that never started.
   const served = await serve({
     name: 'cloudfunctions-emulator',
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     log,
     clientError: clientErrorAnswer(errorCodeAsNumber),
+  }).catch((err: unknown) => {
+    scheduler.close();
+    throw err;
   });
   served.server.on('request', handler);
-  return emulatorHandle(served, traffic, store, pool);
+  return emulatorHandle(served, traffic, store, pool, scheduler);
 }
 
 /** What the caller holds: the address, the recorded traffic, the store, and close(). */
@@ -112,6 +134,7 @@ function emulatorHandle(
   traffic: Traffic<RecordedRequest>,
   store: EmulatorStore,
   pool: WorkerPool,
+  scheduler: CronScheduler,
 ): CloudFunctionsEmulator {
   let closing: Promise<void> | undefined;
   return {
@@ -119,6 +142,7 @@ function emulatorHandle(
     port: served.port,
     requests: traffic.requests,
     store,
+    cron: { tick: () => scheduler.tick() },
     get inFlight() {
       return traffic.inFlight;
     },
@@ -139,6 +163,7 @@ function emulatorHandle(
     },
     close() {
       closing ??= (async () => {
+        scheduler.close();
         // Workers first: pending invokes settle, so their handlers can finish before the sockets go.
         await pool.close();
         await served.close();

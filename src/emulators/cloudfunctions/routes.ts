@@ -1,79 +1,51 @@
 // Route table and handlers of the Cloud Functions API, shared by both path generations: the generation
-// only changes defaults (platform) and shapes (see presenters.ts), never the resource model.
+// only changes defaults (platform) and shapes (see presenters.ts), never the resource model. Packages and
+// actions are here; triggers in trigger-routes.ts; what both use in route-kit.ts.
 import {
-  actionNotFound,
+  actionBodyMissingField,
   actionPlatformMismatch,
   activationNotFound,
   badRequest,
-  methodNotAllowed,
+  codeStoreFull,
   packageNotEmpty,
-  packageNotFound,
   packagePlatformMismatch,
   routeNotFound,
+  vpcFault,
 } from './errors';
-import type { Invoker } from './invoker';
 import * as present from './presenters';
-import { NO_PACKAGE, type EmulatorStore } from './store';
-import type {
-  ActionEntity,
-  ActionType,
-  ActivationRecord,
-  Generation,
-  JsonObject,
-  PackageEntity,
-  Platform,
-} from './types';
+import {
+  allow,
+  checkCreate,
+  content,
+  findAction,
+  findPackage,
+  findPackageForAction,
+  noContent,
+  page,
+  type Reply,
+  type RouteContext,
+  type RouteDeps,
+} from './route-kit';
+import { NO_PACKAGE, parseRef, refText } from './store';
+import { triggerRoute } from './trigger-routes';
+import type { ActionEntity, ActionType, ActivationRecord, JsonObject, Platform } from './types';
 import {
   checkName,
   isPlainObject,
+  isSequenceBody,
   parseActionType,
   parseInvokeTimeout,
   parseJsonBody,
-  parsePaging,
   parsePlatform,
   validateActionBody,
   validatePackageBody,
+  validateSequenceBody,
 } from './validate';
 
-export interface RouteContext {
-  method: string;
-  gen: Generation;
-  /** Path segments after the generation prefix, percent-decoded. */
-  segments: string[];
-  query: URLSearchParams;
-  body: Buffer;
-  /**
-   * The namespace user the authenticated credential belongs to, recorded as the activation `subject`
-   * ("who activated"). Never the access key: a record is data anyone with read access may see.
-   */
-  subject: string;
-}
+export type { Reply, RouteContext, RouteDeps } from './route-kit';
 
-export interface RouteDeps {
-  store: EmulatorStore;
-  invoker: Invoker;
-  now: () => number;
-  pendingInvokeStatus: number;
-  failedInvokeStatus: number;
-}
-
-export interface Reply {
-  status: number;
-  /** Serialized body; absent for 204. */
-  body?: string;
-  headers?: Record<string, string>;
-}
-
-const content = (value: unknown, status = 200, headers?: Record<string, string>): Reply => {
-  const reply: Reply = { status, body: JSON.stringify({ content: value }) };
-  if (headers) reply.headers = headers;
-  return reply;
-};
-const noContent = (): Reply => ({ status: 204 });
-
-function allow(ctx: RouteContext, ...methods: string[]): void {
-  if (!methods.includes(ctx.method)) throw methodNotAllowed(ctx.method);
-}
+/** The emulator's own bound on the action code it holds in memory, all actions together (not NCP's). */
+export const MAX_STORED_CODE_BYTES = 512 * 1024 * 1024;
 
 export async function route(ctx: RouteContext, deps: RouteDeps): Promise<Reply> {
   const s = ctx.segments;
@@ -82,6 +54,7 @@ export async function route(ctx: RouteContext, deps: RouteDeps): Promise<Reply> 
     allow(ctx, 'GET');
     return listActivations(ctx, deps);
   }
+  if (s[0] === 'triggers' && deps.firer) return triggerRoute(ctx, deps, deps.firer);
   if (s[0] !== 'packages' || n > 6) throw routeNotFound();
   const pkg = s[1];
   const act = s[3];
@@ -120,40 +93,6 @@ export async function route(ctx: RouteContext, deps: RouteDeps): Promise<Reply> 
   return getActivation(ctx, deps, pkg, act, s[5] ?? '');
 }
 
-// ---- lookups ----
-
-function findPackage(deps: RouteDeps, name: string, platform: Platform): PackageEntity {
-  const p = deps.store.getPackage(name);
-  if (!p) throw packageNotFound(name);
-  if (p.platform !== platform) throw packagePlatformMismatch(name, platform);
-  return p;
-}
-
-/**
- * An action's platform is its package's. So when the package lives on the other platform, every action
- * route answers ACTION_PLATFORM_MISMATCH (80302), the code the docs list for action endpoints.
- */
-function findPackageForAction(deps: RouteDeps, pkg: string, platform: Platform): PackageEntity | undefined {
-  if (pkg === NO_PACKAGE) return undefined;
-  const p = deps.store.getPackage(pkg);
-  if (!p) throw packageNotFound(pkg);
-  if (p.platform !== platform) throw actionPlatformMismatch(pkg, platform);
-  return p;
-}
-
-function findAction(
-  deps: RouteDeps,
-  pkg: string,
-  name: string,
-  platform: Platform,
-): { pkg?: PackageEntity; action: ActionEntity } {
-  const p = findPackageForAction(deps, pkg, platform);
-  const action = deps.store.getAction(pkg, name);
-  if (!action) throw actionNotFound(name);
-  if (action.platform !== platform) throw actionPlatformMismatch(name, platform);
-  return p ? { pkg: p, action } : { action };
-}
-
 // ---- packages ----
 
 function listPackages(ctx: RouteContext, deps: RouteDeps): Reply {
@@ -171,6 +110,7 @@ function putPackage(ctx: RouteContext, deps: RouteDeps, name: string): Reply {
   const body = validatePackageBody(parseJsonBody(ctx.body));
   const existing = deps.store.getPackage(name);
   if (existing && existing.platform !== platform) throw packagePlatformMismatch(name, platform);
+  if (!existing) checkCreate(deps, 'package', name, true);
   const p = deps.store.putPackage({ name, platform, ...body });
   return content(present.packagePutResult(deps.store, p));
 }
@@ -196,33 +136,72 @@ function getAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string
   return content(present.actionDetail(ctx.gen, deps.store, action));
 }
 
-function putAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string): Reply {
-  const platform = parsePlatform(ctx.gen, ctx.query);
-  const queryType = ctx.gen === 'v2.1' ? parseActionType(ctx.query) : undefined;
-  findPackageForAction(deps, pkg, platform);
-  const body = validateActionBody(ctx.gen, parseJsonBody(ctx.body));
-  const existing = deps.store.getAction(pkg, name);
-  if (existing && existing.platform !== platform) throw actionPlatformMismatch(name, platform);
-
-  let type: ActionType = existing?.type ?? 'basic';
-  if (ctx.gen === 'v2.1' && queryType !== undefined) {
-    if (existing && existing.type !== queryType) {
-      throw badRequest(`The type of action '${name}' is '${existing.type}' and can't be changed after creation.`);
-    }
-    type = queryType;
-  } else if (ctx.gen === 'v2.0' && body.web !== undefined) {
-    const sequence = type === 'sequence' || type === 'sequence-web';
-    const wanted: ActionType = sequence ? (body.web ? 'sequence-web' : 'sequence') : body.web ? 'web' : 'basic';
+/**
+ * The action's type after this PUT: v2.1 takes it from the `type` query, v2.0 from the body (`web`, and
+ * exec.kind 'sequence'); either way it cannot change once the action exists.
+ */
+function actionTypeOf(ctx: RouteContext, name: string, raw: unknown, existing: ActionEntity | undefined): ActionType {
+  const fixed = (wanted: ActionType): ActionType => {
     if (existing && existing.type !== wanted) {
       throw badRequest(`The type of action '${name}' is '${existing.type}' and can't be changed after creation.`);
     }
-    type = wanted;
+    return wanted;
+  };
+  if (ctx.gen === 'v2.1') return fixed(parseActionType(ctx.query) ?? existing?.type ?? 'basic');
+  const body = isPlainObject(raw) ? raw : {};
+  const sequence = existing ? existing.type.startsWith('sequence') : isSequenceBody(raw);
+  if (existing && isSequenceBody(raw) !== sequence) return fixed(sequence ? 'basic' : 'sequence');
+  const web = typeof body.web === 'boolean' ? body.web : existing ? existing.type.endsWith('web') : false;
+  return fixed(sequence ? (web ? 'sequence-web' : 'sequence') : web ? 'web' : 'basic');
+}
+
+/** A sequence's components: existing actions of its platform, none of which leads back to it. */
+function checkComponents(deps: RouteDeps, self: string, components: string[], platform: Platform): void {
+  for (const text of components) {
+    const ref = parseRef(text);
+    const action = ref && deps.store.getAction(ref.packageName, ref.name);
+    if (!action) throw actionBodyMissingField(`Sequence component '${text}' does not exist.`);
+    if (action.platform !== platform) {
+      throw actionBodyMissingField(`Sequence component '${text}' does not belong to platform '${platform}'.`);
+    }
+  }
+  const seen = new Set<string>();
+  const pending = [...components];
+  for (let text = pending.pop(); text !== undefined; text = pending.pop()) {
+    if (text === self) throw actionBodyMissingField('A sequence may not contain itself.');
+    if (seen.has(text)) continue;
+    seen.add(text);
+    const ref = parseRef(text);
+    pending.push(...((ref && deps.store.getAction(ref.packageName, ref.name)?.exec.components) ?? []));
+  }
+}
+
+function putAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string): Reply {
+  const platform = parsePlatform(ctx.gen, ctx.query);
+  if (ctx.gen === 'v2.1') parseActionType(ctx.query);
+  findPackageForAction(deps, pkg, platform);
+  const raw = parseJsonBody(ctx.body);
+  const existing = deps.store.getAction(pkg, name);
+  if (existing && existing.platform !== platform) throw actionPlatformMismatch(name, platform);
+  const type = actionTypeOf(ctx, name, raw, existing);
+  if (!existing) checkCreate(deps, 'action', name, pkg === NO_PACKAGE);
+  const common = { packageName: pkg, name, platform, type };
+  if (type === 'sequence' || type === 'sequence-web') {
+    const body = validateSequenceBody(ctx.gen, raw);
+    checkComponents(deps, refText({ packageName: pkg, name }), body.components, platform);
+    const action = deps.store.putAction({
+      ...common,
+      description: body.description,
+      exec: { kind: 'sequence', code: '', main: '', components: body.components },
+    });
+    return content(present.actionDetail(ctx.gen, deps.store, action));
+  }
+  const body = validateActionBody(ctx.gen, raw);
+  if (deps.store.codeBytes - (existing?.exec.code.length ?? 0) + body.exec.code.length > MAX_STORED_CODE_BYTES) {
+    throw codeStoreFull(MAX_STORED_CODE_BYTES);
   }
   const action = deps.store.putAction({
-    packageName: pkg,
-    name,
-    platform,
-    type,
+    ...common,
     description: body.description,
     parameters: body.parameters,
     limits: body.limits,
@@ -234,8 +213,14 @@ function putAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string
   return content(present.actionDetail(ctx.gen, deps.store, action));
 }
 
+/**
+ * Deletes the action, which also unlinks it from its triggers and takes it out of its sequences (a
+ * sequence left empty goes too). A VPC fault a test injected answers its 813xx error instead, once.
+ */
 function deleteAction(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string): Reply {
   findAction(deps, pkg, name, parsePlatform(ctx.gen, ctx.query));
+  const fault = deps.store.takeVpcFault(pkg, name);
+  if (fault) throw vpcFault(fault);
   deps.store.deleteAction(pkg, name);
   return noContent();
 }
@@ -280,18 +265,6 @@ async function invoke(ctx: RouteContext, deps: RouteDeps, pkg: string, name: str
 
 // ---- activations ----
 
-function page(
-  ctx: RouteContext,
-  deps: RouteDeps,
-  filter: { platform: Platform; packageName?: string; actionName?: string },
-): Reply {
-  const paging = parsePaging(ctx.gen, ctx.query, deps.now());
-  const all = deps.store.listActivations({ ...filter, since: paging.since, upto: paging.upto });
-  const from = (paging.pageNo - 1) * paging.pageSize;
-  const activations = all.slice(from, from + paging.pageSize).map((r) => present.activationListItem(ctx.gen, r));
-  return content({ activations, totalCount: all.length });
-}
-
 function listActivations(ctx: RouteContext, deps: RouteDeps): Reply {
   return page(ctx, deps, { platform: parsePlatform(ctx.gen, ctx.query) });
 }
@@ -299,14 +272,20 @@ function listActivations(ctx: RouteContext, deps: RouteDeps): Reply {
 function listActionActivations(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string): Reply {
   const platform = parsePlatform(ctx.gen, ctx.query);
   findAction(deps, pkg, name, platform);
-  return page(ctx, deps, { platform, packageName: pkg, actionName: name });
+  return page(ctx, deps, { platform, kind: 'action', packageName: pkg, actionName: name });
 }
 
 /** Records outlive their action (as in OpenWhisk), so only the record itself is looked up here. */
 function getActivation(ctx: RouteContext, deps: RouteDeps, pkg: string, name: string, id: string): Reply {
   const platform = parsePlatform(ctx.gen, ctx.query);
   const stored = deps.store.getStoredActivation(id);
-  if (!stored || stored.platform !== platform || stored.packageName !== pkg || stored.actionName !== name) {
+  if (
+    !stored ||
+    stored.kind !== 'action' ||
+    stored.platform !== platform ||
+    stored.packageName !== pkg ||
+    stored.actionName !== name
+  ) {
     throw activationNotFound(id);
   }
   return content(present.activationDetail(ctx.gen, stored.record));

@@ -1,7 +1,8 @@
 // Demo data for `npm start` and for tests: the documented examples (package001, package003/action000),
-// one action per activation outcome, an action in no package, a classic-platform package, and some
-// history so "recent activations" is not empty on a fresh start. The history's activation ids are fixed, so the
-// README's examples (which read SEED_ACTIVATION_ID) run as written on every start.
+// one action per activation outcome, an action in no package, a classic-platform package, a cron trigger
+// on package001/hello, and some history so "recent activations" is not empty on a fresh start. The history's
+// activation ids are fixed, so the README's examples (which read SEED_ACTIVATION_ID) run as written on every
+// start.
 import { buildRecord } from './invoker';
 import type { ActionInput, EmulatorStore } from './store';
 
@@ -13,6 +14,13 @@ export const SEED_ACTIVATION_IDS = [
   '0f24d89e68681217924a50acd10ea664',
   '462222de80230a550d6bdb6fb00cb341',
 ] as const;
+
+/** The seeded cron trigger: every minute it runs package001/hello with its own `name` parameter. */
+export const SEED_TRIGGER = 'hello-every-minute';
+const SEED_TRIGGER_DEFAULTS = {
+  description: 'Greets every minute (a cron trigger linked to package001/hello)',
+  parameters: { name: 'the every-minute trigger' },
+};
 
 const code = (lines: string[]): string => lines.join('\n');
 
@@ -130,6 +138,10 @@ export function seed(store: EmulatorStore, opts: { now: number; subject: string 
   store.putPackage({ name: 'examples', platform: 'vpc', description: 'One action per activation outcome' });
   store.putPackage({ name: 'legacy', platform: 'classic', description: 'Classic platform package' });
   for (const a of ACTIONS) store.putAction(a);
+  // A cron trigger on package001/hello, so a fresh start shows a firing within a minute. Its runs are
+  // counted apart from invokes (store.triggerRunsStarted) and land on hello, which no seed count covers.
+  store.putTrigger({ name: SEED_TRIGGER, type: 'cron', cronOption: '* * * * *', ...SEED_TRIGGER_DEFAULTS });
+  store.linkAction(SEED_TRIGGER, { packageName: 'package001', name: 'hello' });
 
   // Past runs of package003/action000, oldest first, so they list newest first.
   const action = store.getAction('package003', 'action000');

@@ -26,6 +26,12 @@ import { verifySignature } from './signature';
 import type { Generation } from './types';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The body of PUT action, for a signed request: room for 38 MB of code (a binary grows by a third in base64)
+ * plus 1 MB of parameters. Everything else, and any unsigned request, keeps MAX_BODY_BYTES.
+ */
+export const MAX_ACTION_BODY_BYTES = 56 * 1024 * 1024;
+const ACTION_PATH = /^\/(ncf\/)?api\/v2\/packages\/[^/]+\/actions\/[^/]+$/;
 
 const NAME = 'cloudfunctions-emulator';
 const CONTENT_TYPE = 'application/json;charset=UTF-8';
@@ -99,12 +105,12 @@ async function answer(
   settings: HandlerSettings,
   req: http.IncomingMessage,
   target: RequestTarget,
-  read: { body: Buffer; tooLarge: boolean },
+  read: { body: Buffer; tooLarge: boolean; limit: number },
 ): Promise<Reply> {
   const { method, rawUrl, path, query } = target;
   const auth = verifySignature(method, rawUrl, req.headers, settings.secrets, settings.now());
   if (!auth.ok) throw auth.error;
-  if (read.tooLarge) throw entityTooLarge(MAX_BODY_BYTES);
+  if (read.tooLarge) throw entityTooLarge(read.limit);
   const subject = settings.subjects.get(auth.accessKey);
   if (subject === undefined) throw new Error('no subject for an accepted access key');
   const { gen, segments } = splitPath(path);
@@ -120,7 +126,8 @@ async function respond(
 ): Promise<void> {
   const started = Date.now();
   // Before the exchange: a body that never arrives means the client is gone, not an error to answer.
-  const read = await readBody(req, MAX_BODY_BYTES);
+  const limit = bodyLimit(settings, req, target);
+  const read = { ...(await readBody(req, limit)), limit };
   await exchange(res, {
     name: NAME,
     log: settings.log,
@@ -136,6 +143,13 @@ async function respond(
       record.status = r.status;
     },
   });
+}
+
+/** MAX_ACTION_BODY_BYTES for a signed PUT action (checked before any byte is held), else MAX_BODY_BYTES. */
+function bodyLimit(settings: HandlerSettings, req: http.IncomingMessage, target: RequestTarget): number {
+  if (target.method !== 'PUT' || !ACTION_PATH.test(target.path)) return MAX_BODY_BYTES;
+  const auth = verifySignature(target.method, target.rawUrl, req.headers, settings.secrets, settings.now());
+  return auth.ok ? MAX_ACTION_BODY_BYTES : MAX_BODY_BYTES;
 }
 
 export function createRequestHandler(settings: HandlerSettings): http.RequestListener {

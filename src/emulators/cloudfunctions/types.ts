@@ -8,6 +8,9 @@ export type Generation = 'v2.1' | 'v2.0';
 
 export type ActionType = 'basic' | 'web' | 'sequence' | 'sequence-web';
 
+/** The trigger types PUT trigger takes (v2.0 lacks secret_manager): docs/upstream/triggers.md#types. */
+export type TriggerType = 'cron' | 'github' | 'insight' | 'object_storage' | 'source_commit' | 'secret_manager';
+
 /** OpenWhisk's user-facing status strings (with spaces, not the internal enum names). */
 export type ActivationStatus = 'success' | 'application error' | 'action developer error' | 'whisk internal error';
 
@@ -35,11 +38,52 @@ export interface ActionEntity {
   description: string;
   parameters: JsonObject;
   limits: { timeout: number; memory: number };
-  exec: { kind: string; code: string; main: string; binary: boolean };
+  /** Sequences: kind 'sequence', no code, and `components` ("package/action", "-" for no package). */
+  exec: { kind: string; code: string; main: string; binary: boolean; imageUri?: string; components?: string[] };
   vpc: VpcLink[];
   rawHttp: boolean;
   customOptions: boolean;
   resourceId: string;
+}
+
+/** One linked action of a trigger (a hidden OpenWhisk rule). */
+export interface ActionRef {
+  /** '-' for an action in no package. */
+  packageName: string;
+  name: string;
+}
+
+/** The API Gateway `link` block of a trigger (v2.1 productName; v2.0 productId). */
+export interface ApiGatewayLink {
+  productName?: string;
+  productId?: string;
+  apiName: string;
+  stageName: string;
+  authentication: 'NONE' | 'IAM';
+}
+
+export interface GithubOptions {
+  username: string;
+  accessToken: string;
+  repository: string;
+  events: string[];
+}
+
+export interface TriggerEntity {
+  name: string;
+  platform: Platform;
+  type: TriggerType;
+  description: string;
+  parameters: JsonObject;
+  resourceId: string;
+  /** cron: the 5-field expression. */
+  cronOption?: string;
+  github?: GithubOptions;
+  /** insight, object_storage, source_commit, secret_manager: the type's link list (insightLink, ...), validated. */
+  eventLinks?: JsonObject[];
+  link?: ApiGatewayLink;
+  /** Linked actions, in the order they were linked. */
+  actions: ActionRef[];
 }
 
 export interface ActivationAnnotation {
@@ -69,13 +113,23 @@ export interface ActivationRecord {
   logs: string[];
   response: ActivationResponse;
   annotations: ActivationAnnotation[];
+  /** The activation that caused this one: the trigger's for a rule's run, the sequence's for a component. */
+  cause?: string;
 }
+
+/** Who started a run: an invoke (counted in runsStarted) or a trigger (counted in triggerRunsStarted). */
+export type RunOrigin = 'invoke' | 'trigger';
 
 /** A record plus what the API needs to filter it (it is not shown to clients). */
 export interface StoredActivation {
   platform: Platform;
+  /** 'trigger' for a trigger's own activation (packageName and actionName are then ''). */
+  kind: 'action' | 'trigger';
   packageName: string;
   actionName: string;
+  /** Set on trigger activations. */
+  triggerName?: string;
+  origin: RunOrigin;
   record: ActivationRecord;
   /** Insertion order, to break ties between records that started in the same millisecond. */
   seq: number;

@@ -4,7 +4,8 @@ import { actionBodyMissingField, badRequest, jsonTooDeep } from './errors';
 import { oneMonthBefore, parseKst } from './time';
 import type { ActionEntity, ActionType, Generation, JsonObject, Platform, VpcLink } from './types';
 
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,49}$/;
+/** The name rule of packages, actions and triggers (docs/upstream/cloud-functions.md#packages). */
+export const NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,49}$/;
 const UINT = /^\d{1,16}$/;
 const ACTION_TYPES: readonly ActionType[] = ['basic', 'web', 'sequence', 'sequence-web'];
 const MEMORY_SIZES = [128, 256, 512, 1024];
@@ -21,7 +22,7 @@ function param(q: URLSearchParams, name: string): string | undefined {
 }
 
 /** Package and action names; `allowDash` admits the literal '-' that means "no package". */
-export function checkName(kind: 'package' | 'action', name: string, allowDash = false): void {
+export function checkName(kind: 'package' | 'action' | 'trigger', name: string, allowDash = false): void {
   if (allowDash && name === '-') return;
   if (!NAME.test(name)) {
     throw badRequest(`Invalid ${kind} name '${name}': use 1-50 characters of [A-Za-z0-9_-], not starting with '-'.`);
@@ -146,7 +147,7 @@ export function parseJsonBody(body: Buffer): unknown {
   }
 }
 
-function checkDescription(v: unknown, fail: (details: string) => Error): string | undefined {
+export function checkDescription(v: unknown, fail: (details: string) => Error): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || Buffer.byteLength(v, 'utf8') > MAX_DESCRIPTION_BYTES) {
     throw fail(`description must be a string of at most ${MAX_DESCRIPTION_BYTES} bytes`);
@@ -154,11 +155,14 @@ function checkDescription(v: unknown, fail: (details: string) => Error): string 
   return v;
 }
 
-function checkParameters(v: unknown, fail: (details: string) => Error): JsonObject | undefined {
+export function checkParameters(v: unknown, fail: (details: string) => Error): JsonObject | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isPlainObject(v)) throw fail('parameters must be a JSON object');
   return v;
 }
+
+/** Parameters of an action or trigger: at most 1 MB as JSON (docs/upstream/cloud-functions.md#limits). */
+export const MAX_PARAMETERS_BYTES = 1024 * 1024;
 
 export interface PackageBody {
   description?: string;
@@ -183,6 +187,57 @@ export interface ActionBody extends Pick<
 > {
   /** v2.0 only: the `web` flag stands in for the v2.1 `type` query. */
   web?: boolean;
+}
+
+/** The runtime IDs of the runtime guide, current and deprecated (docs/upstream/cloud-functions.md#runtime-ids). */
+export const RUNTIME_KINDS: readonly string[] = [
+  'nodejs:22',
+  'python:3.13',
+  'java',
+  'java:21',
+  'swift:3.1.1',
+  'php:7.3',
+  'go:1.19',
+  'dotnet:2.2',
+  'custom image',
+  'nodejs:6',
+  'nodejs:8',
+  'nodejs:12',
+  'nodejs:16',
+  'python:3.6',
+  'python:3.7',
+  'python:3.11',
+  'php:7.1',
+  'go:1.11',
+];
+/** Java and .NET code must be a binary (jar, zip) (documented). */
+const BINARY_ONLY = /^(java|dotnet)(:|$)/;
+/** Action code: 38 MB, text or the binary before base64 (docs/upstream/cloud-functions.md#limits). */
+export const MAX_CODE_BYTES = 38 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** OpenWhisk's limit on the components of one sequence (actionSequenceLimit). */
+export const MAX_SEQUENCE_COMPONENTS = 50;
+
+/** Bytes of the binary a base64 text holds, or undefined when it is not base64. */
+function base64Bytes(code: string): number | undefined {
+  if (code.length % 4 !== 0 || !BASE64.test(code)) return undefined;
+  const padding = code.endsWith('==') ? 2 : code.endsWith('=') ? 1 : 0;
+  return (code.length / 4) * 3 - padding;
+}
+
+/** exec.kind, exec.binary and exec.code together: a known runtime, base64 for a binary, within 38 MB. */
+function checkCode(kind: string, code: string, binary: boolean, fail: (details: string) => Error): void {
+  if (!RUNTIME_KINDS.includes(kind)) throw fail(`exec.kind '${kind.slice(0, 50)}' is not a known runtime`);
+  if (BINARY_ONLY.test(kind) && !binary) throw fail(`exec.binary must be true for the ${kind} runtime`);
+  const size = binary ? base64Bytes(code) : Buffer.byteLength(code, 'utf8');
+  if (size === undefined) throw fail('exec.code must be base64 when exec.binary is true');
+  if (size > MAX_CODE_BYTES) throw fail(`exec.code must be at most ${MAX_CODE_BYTES} bytes`);
+}
+
+function checkParametersSize(parameters: JsonObject, fail: (details: string) => Error): void {
+  if (Buffer.byteLength(JSON.stringify(parameters)) > MAX_PARAMETERS_BYTES) {
+    throw fail(`parameters must be at most ${MAX_PARAMETERS_BYTES} bytes as JSON`);
+  }
 }
 
 const isVpcLink = (v: unknown): v is VpcLink =>
@@ -220,10 +275,19 @@ export function validateActionBody(gen: Generation, raw: unknown): ActionBody {
     return v;
   };
   const kind = requiredString('kind');
+  if (kind === 'sequence') throw fail("exec.kind 'sequence' needs type=sequence or sequence-web");
   const code = requiredString('code');
   const main = requiredString('main');
   if (exec.binary === undefined || exec.binary === null) throw fail('exec.binary is required');
   if (typeof exec.binary !== 'boolean') throw fail('exec.binary must be a boolean');
+  checkCode(kind, code, exec.binary, fail);
+  checkParametersSize(parameters, fail);
+  let imageUri: string | undefined;
+  if (kind === 'custom image') {
+    const v = exec.imageUri;
+    if (typeof v !== 'string' || v === '' || v.length > 512) throw fail('exec.imageUri is required for a custom image');
+    imageUri = v;
+  }
 
   let vpc: VpcLink[] = [];
   if (body.vpc !== undefined && body.vpc !== null) {
@@ -253,9 +317,61 @@ export function validateActionBody(gen: Generation, raw: unknown): ActionBody {
     rawHttp,
     customOptions,
   };
+  if (imageUri !== undefined) out.exec.imageUri = imageUri;
   if (gen === 'v2.0') {
     const web = optionalBool('web');
     if (web !== undefined) out.web = web;
   }
   return out;
 }
+
+export interface SequenceBody {
+  description: string;
+  /** "package/action" ("-" for no package), as given, in order. */
+  components: string[];
+  /** v2.0 only: `web` makes it sequence-web. */
+  web?: boolean;
+}
+
+/**
+ * The sequence body, `{description?, exec: {kind: "sequence", components: ["pkg/action", "-/action", ...]}}`,
+ * with no code, limits or vpc (third-party; OpenWhisk's form). Parameters are refused, as v3 documents for
+ * sequences. That the components exist is the route's to check.
+ */
+export function validateSequenceBody(gen: Generation, raw: unknown): SequenceBody {
+  if (raw !== undefined && !isPlainObject(raw)) throw badRequest('The request body must be a JSON object.');
+  const body: JsonObject = raw ?? {};
+  const fail = actionBodyMissingField;
+  const description = checkDescription(body.description, fail) ?? '';
+  const params = body.parameters;
+  if (params !== undefined && params !== null && !(isPlainObject(params) && Object.keys(params).length === 0)) {
+    throw fail('parameters are not allowed on a sequence action');
+  }
+  const exec = isPlainObject(body.exec) ? body.exec : {};
+  if (exec.kind !== undefined && exec.kind !== null && exec.kind !== 'sequence') {
+    throw fail("exec.kind must be 'sequence' for a sequence action");
+  }
+  const components = exec.components;
+  if (components === undefined || components === null) throw fail('exec.components is required');
+  if (!Array.isArray(components) || components.length === 0 || components.length > MAX_SEQUENCE_COMPONENTS) {
+    throw fail(`exec.components must be an array of 1 to ${MAX_SEQUENCE_COMPONENTS} actions`);
+  }
+  for (const c of components) {
+    const [pkg, name, extra] = typeof c === 'string' ? c.split('/') : [];
+    if (extra !== undefined || pkg === undefined || name === undefined || !(pkg === '-' || NAME.test(pkg))) {
+      throw fail("exec.components must name actions as 'package/action' ('-/action' for no package)");
+    }
+    if (!NAME.test(name))
+      throw fail("exec.components must name actions as 'package/action' ('-/action' for no package)");
+  }
+  const out: SequenceBody = { description, components: components as string[] };
+  if (gen === 'v2.0' && body.web !== undefined && body.web !== null) {
+    if (typeof body.web !== 'boolean') throw fail('web must be a boolean');
+    out.web = body.web;
+  }
+  return out;
+}
+
+/** True when the v2.0 body describes a sequence (v2.0 has no type query: exec.kind says it). */
+export const isSequenceBody = (raw: unknown): boolean =>
+  isPlainObject(raw) && isPlainObject(raw.exec) && raw.exec.kind === 'sequence';

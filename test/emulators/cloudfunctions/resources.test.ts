@@ -398,7 +398,7 @@ describe('gateway-level errors', () => {
       '/ncf/api/v2',
       '/ncf/api/v2/',
       '/ncf/api/v2/packages/',
-      '/ncf/api/v2/triggers',
+      '/ncf/api/v2/rules',
       '/api/v1/packages',
       '/ncf/api/v2/packages/examples/actions/echo/logs',
     ]) {
