@@ -205,6 +205,33 @@ export interface CallOptions {
   trace?: RequestTrace;
   /** The span the call is made for when it is not the operation's (the poller's); traced only. */
   parent?: Context;
+  /** Told of every read made for the operation (what its answer depends on: src/pipeline/response-cache). */
+  reads?: ReadLog;
+}
+
+/**
+ * What the reads of one operation were: the response cache keeps a whole answer only when every read
+ * answered 2xx (what the read cache keeps), and drops it when a write invalidates one of its reads.
+ */
+export interface ReadLog {
+  /** A read about to be made (sent, shared, or from the read cache): `<service> <exact path and query>`. */
+  read(tag: string): void;
+  /** A read that answered other than 2xx (a 404 is data, but not kept), or failed. */
+  unkept(): void;
+}
+
+/** `answer`, with a read that did not answer 2xx (or failed) told to `reads`. */
+export function noteRead(answer: Promise<Exchange>, reads: ReadLog): Promise<Exchange> {
+  return answer.then(
+    (res) => {
+      if (res.status < 200 || res.status >= 300) reads.unkept();
+      return res;
+    },
+    (error: unknown) => {
+      reads.unkept();
+      throw error;
+    },
+  );
 }
 
 export interface ExchangeRequest {

@@ -18,6 +18,7 @@ import {
   type CallOptions,
   type Exchange,
   type PoolRegistry,
+  type ReadLog,
   type UpstreamObserver,
 } from '../http';
 import type { UpstreamGuard } from '../resilience';
@@ -95,13 +96,17 @@ export class NovaClient {
     return action;
   }
 
-  /** GET with token renewal on 401; null on 404. */
+  /** GET with token renewal on 401; null on 404. The operation's read log is told of it (see ReadLog). */
   async #get(route: string, pathAndQuery: string, call: CallOptions): Promise<unknown> {
-    let res = await this.#send(route, pathAndQuery, call);
+    call.reads?.read(`compute ${pathAndQuery}`);
+    const first = this.#send(route, pathAndQuery, call);
+    let res = await (call.reads ? noteFailure(first, call.reads) : first);
     if (res.status === 401) {
       this.#opts.auth.invalidate(res.token);
-      res = await this.#send(route, pathAndQuery, call);
+      const again = this.#send(route, pathAndQuery, call);
+      res = await (call.reads ? noteFailure(again, call.reads) : again);
     }
+    if (res.status < 200 || res.status >= 300) call.reads?.unkept();
     if (res.status === 404) return null;
     if (res.status >= 200 && res.status < 300) {
       if (!isObject(res.body)) throw badResponse();
@@ -163,6 +168,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isAction(value: unknown): value is NovaInstanceAction {
   return isObject(value) && typeof value.request_id === 'string' && typeof value.action === 'string';
+}
+
+/** `answer`, with a failure (no answer at all) told to `reads`. */
+function noteFailure<T>(answer: Promise<T>, reads: ReadLog): Promise<T> {
+  return answer.catch((error: unknown) => {
+    reads.unkept();
+    throw error;
+  });
 }
 
 function badResponse(): GatewayError {
