@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Principal } from './auth';
+import { callerOf, type Caller } from './fleet/principal-key';
 import { createFunctionsLoaders, type FunctionsLoaders } from './loaders/cloudfunctions';
 import { createComputeLoaders, type ComputeLoaders } from './loaders/compute';
 import { createSchedule, type LoaderEnv } from './loaders/batch';
@@ -23,6 +24,8 @@ export interface GatewayContext {
   requestId: string;
   /** Who is calling and with which scopes (see src/auth). */
   principal: Principal;
+  /** Who the operation counts against (hashed, src/fleet/principal-key): rate limits, the invoke cap's turns. */
+  caller: Caller;
   logger: Logger;
   /** Aborts at the operation's deadline or when the client disconnects. */
   signal: AbortSignal;
@@ -70,6 +73,8 @@ export interface RequestScope {
   onEnd?: (end: () => void) => void;
   /** The client's `traceparent` header, if any. */
   traceparent?: string | string[];
+  /** The client's address: an anonymous client's limits are its address's. */
+  remoteAddress?: string;
   /** Overrides the operation's time budget (subscriptions wait longer than queries). */
   timeoutMs?: number;
 }
@@ -87,6 +92,7 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
   return {
     requestId: scope.requestId,
     principal: scope.principal,
+    caller: callerOf(scope.principal, scope.remoteAddress),
     logger: scope.logger,
     signal,
     deadline: deadlineAt,

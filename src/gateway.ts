@@ -131,6 +131,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       ...upstreamHooks(metrics),
       telemetry,
       fleet,
+      logger,
       ...(options.now ? { now: options.now } : {}),
     });
     const server = await buildServer({ config, logger, upstreams, metrics, fleet });

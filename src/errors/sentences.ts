@@ -118,9 +118,18 @@ export function upstreamStatusError(service: Service, status: number, details: S
 
 const status400 = { httpStatus: 400 } as const;
 
+/** A per-client rate limit's refusal: the whole request fails, HTTP 429 with Retry-After (whole seconds). */
+function rateLimited(sentence: string, retryAfterSeconds: number): GatewayError {
+  return new GatewayError(ErrorCode.RATE_LIMITED, `${sentence} Retry in ${retryAfterSeconds} s.`, {
+    httpStatus: 429,
+    httpHeaders: { 'retry-after': String(retryAfterSeconds) },
+    retryAfterSeconds,
+  });
+}
+
 /**
  * Refusals of an operation by the gateway itself, before or outside any upstream call. Those that
- * fail a whole HTTP request carry its status (400).
+ * fail a whole HTTP request carry its status (400; 429 with Retry-After for a client's rate limit).
  */
 export const refusals = {
   tooDeep: (what: string, max: number) =>
@@ -187,6 +196,21 @@ export const refusals = {
     new GatewayError(
       ErrorCode.SHUTTING_DOWN,
       'The gateway is shutting down; reconnect (another replica, or this one restarted, will answer).',
+    ),
+  cancelledBeforeRun: () => new GatewayError(ErrorCode.BAD_REQUEST, 'The operation was cancelled before it ran.'),
+  tooManyOperationsForClient: (rate: string, retryAfterSeconds: number) =>
+    rateLimited(`Too many operations from this client: its limit is ${rate}.`, retryAfterSeconds),
+  tooManyInvokesForClient: (rate: string, retryAfterSeconds: number) =>
+    rateLimited(
+      `Too many invokeAction calls from this client: its limit is ${rate} (each invokeAction field counts).`,
+      retryAfterSeconds,
+    ),
+  invokeSlotsBusy: (cap: number, retryAfterSeconds: number) =>
+    new GatewayError(
+      ErrorCode.RATE_LIMITED,
+      `Too many runs in flight on Cloud Functions: the gateway runs at most ${cap} at once. ` +
+        `Retry in ${retryAfterSeconds} s.`,
+      { retryAfterSeconds },
     ),
   tooManyWatchedRuns: (max: number) =>
     new GatewayError(

@@ -6,6 +6,8 @@
  * and capped in number, outcomes and states are small enums.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SlotUsage } from '../fleet/invoke-slots';
+import type { PrincipalClass } from '../fleet/principal-key';
 import type { UpstreamCallEvent } from '../upstream/http';
 import type { BreakerState } from '../upstream/resilience';
 import type { SharedOutcome } from '../upstream/shared-reads';
@@ -119,6 +121,36 @@ export class GatewayMetrics {
     'pollers',
   );
 
+  readonly rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help:
+      'Operations refused by a per-client rate limit (limit: operations, invoke) or for want of an invoke ' +
+      'slot (concurrency: GATEWAY_INVOKE_CONCURRENCY), by principal class (anonymous, apikey, jwt; unknown: ' +
+      'an invoke outside an operation), never by identity.',
+    labelNames: ['class', 'limit'] as const,
+    registers: [this.registry],
+  });
+
+  /** Where gateway_invoke_slots reads its values when scraped. */
+  readonly #invokeSlots: { read?: () => SlotUsage } = {};
+
+  readonly invokeSlots = (() => {
+    const source = this.#invokeSlots;
+    return new Gauge({
+      name: 'gateway_invoke_slots',
+      help:
+        'Invoke slots of this replica (GATEWAY_INVOKE_CONCURRENCY): in_use, runs it has in flight on ' +
+        'Cloud Functions; waiting, invokes waiting for a slot.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const usage = source.read?.() ?? { inUse: 0, waiting: 0 };
+        this.set({ state: 'in_use' }, usage.inUse);
+        this.set({ state: 'waiting' }, usage.waiting);
+      },
+    });
+  })();
+
   readonly authFailures = new Counter({
     name: 'gateway_auth_failures_total',
     help: 'Client credentials refused, by outcome (unauthenticated, unavailable) and transport.',
@@ -129,6 +161,11 @@ export class GatewayMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
     for (const service of ['cloudfunctions', 'identity', 'compute']) this.breakerState.set({ service }, 0);
+  }
+
+  /** Gives gateway_invoke_slots its source (src/fleet/invoke-slots). */
+  sampleInvokeSlots(read: () => SlotUsage): void {
+    this.#invokeSlots.read = read;
   }
 
   /** Gives a sampled gauge its source. */
@@ -185,5 +222,7 @@ export function upstreamHooks(metrics: GatewayMetrics) {
       onBreakerState: (service: string, state: BreakerState) => metrics.observeBreaker(service, state),
     },
     onSharedRead: (service: string, outcome: SharedOutcome) => metrics.observeSharedRead(service, outcome),
+    onInvokeRefused: (principalClass: PrincipalClass | 'unknown') =>
+      metrics.rateLimited.inc({ class: principalClass, limit: 'concurrency' }),
   };
 }

@@ -26,6 +26,8 @@ export const Mutation: MutationResolvers = {
       signal: ctx.signal,
       deadline: ctx.deadline,
       trace: ctx.trace,
+      // Whose turn it is for an invoke slot (GATEWAY_INVOKE_CONCURRENCY).
+      caller: ctx.caller,
     });
     if (!outcome.completed) {
       // Known to be pending: a subscription to it waits for it, and activationStatus says PENDING.
