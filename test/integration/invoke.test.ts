@@ -1,5 +1,9 @@
-/** invokeAction over HTTP against the emulator: finished, failed, long and rejected runs. */
-import { useHarness } from '../helpers/gateway';
+/**
+ * invokeAction over HTTP against the emulator: finished, failed, long and rejected runs, and the
+ * emulator's slowActionMs (how long examples/slow takes: 3 s unless a test asks for less).
+ */
+import { startCloudFunctionsEmulator } from '../../src/emulators/cloudfunctions';
+import { TEST_CREDENTIALS, useHarness } from '../helpers/gateway';
 
 const INVOKE = `mutation($input: InvokeActionInput!) {
   invokeAction(input: $input) {
@@ -72,25 +76,35 @@ describe('invokeAction (default answers: 202 pending, 502 failed)', () => {
     });
   });
 
-  it('answers completed: false with the activation id when the run outlives the wait, then the run can be read', async () => {
-    const res = await h.gql(INVOKE, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } });
-    expect(res.body.errors).toBeUndefined();
-    const { activationId, completed, activation } = res.body.data.invokeAction;
-    expect(completed).toBe(false);
-    expect(activation).toBeNull();
-    expect(activationId).toMatch(/^[0-9a-f]{32}$/);
-    expect(h.upstreamCalls()).toEqual(['POST /ncf/api/v2/packages/examples/actions/slow?platform=vpc&timeout=0']);
+  it(
+    'answers completed: false with the activation id when the run outlives the wait, ' + 'then the run can be read',
+    async () => {
+      const res = await h.gql(INVOKE, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } });
+      expect(res.body.errors).toBeUndefined();
+      const { activationId, completed, activation } = res.body.data.invokeAction;
+      expect(completed).toBe(false);
+      expect(activation).toBeNull();
+      expect(activationId).toMatch(/^[0-9a-f]{32}$/);
+      expect(h.upstreamCalls()).toEqual(['POST /ncf/api/v2/packages/examples/actions/slow?platform=vpc&timeout=0']);
 
-    const finished = await waitFor(async () => {
-      const r = await h.gql(
-        'query($id: ID!) { activation(package: "examples", action: "slow", id: $id) { status result durationMs } }',
-        { id: activationId },
-      );
-      return r.body.data.activation;
+      const finished = await waitFor(async () => {
+        const r = await h.gql(
+          'query($id: ID!) { activation(package: "examples", action: "slow", id: $id) { status result durationMs } }',
+          { id: activationId },
+        );
+        return r.body.data.activation;
+      });
+      expect(finished.status).toBe('SUCCESS');
+      expect(finished.result).toEqual({ done: true });
+      expect(finished.durationMs).toBeGreaterThanOrEqual(3000);
+    },
+  );
+
+  it('describes examples/slow as the README does: 3 seconds', async () => {
+    const res = await h.gql('{ action(package: "examples", name: "slow") { description } }');
+    expect(res.body).toEqual({
+      data: { action: { description: 'Answers after 3 seconds, longer than a short invoke wait' } },
     });
-    expect(finished.status).toBe('SUCCESS');
-    expect(finished.result).toEqual({ done: true });
-    expect(finished.durationMs).toBeGreaterThanOrEqual(3000);
   });
 
   it('validates input before any upstream call', async () => {
@@ -157,5 +171,39 @@ describe('invokeAction with the other documented answers (200 pending, 200 faile
       completed: true,
       activation: { status: 'APPLICATION_ERROR', success: false },
     });
+  });
+});
+
+describe('the emulator option slowActionMs', () => {
+  const h = useHarness({ emulator: { slowActionMs: 1200 } });
+
+  it('makes examples/slow take that long, and say so in its description and log line', async () => {
+    const started = await h.gql(INVOKE, { input: { package: 'examples', action: 'slow', timeoutMs: 0 } });
+    const { activationId, completed } = started.body.data.invokeAction;
+    expect(completed).toBe(false);
+    const finished = await waitFor(async () => {
+      const r = await h.gql(
+        'query($id: ID!) { activation(package: "examples", action: "slow", id: $id) { result logs durationMs } }',
+        { id: activationId },
+      );
+      return r.body.data.activation;
+    });
+    expect(finished).toEqual({
+      result: { done: true },
+      logs: [expect.stringMatching(/stdout: working for 1\.2 seconds$/)],
+      durationMs: expect.any(Number),
+    });
+    expect(finished.durationMs).toBeGreaterThanOrEqual(1200);
+    expect(finished.durationMs).toBeLessThan(3000);
+    const action = await h.gql('{ action(package: "examples", name: "slow") { description } }');
+    expect(action.body.data.action.description).toBe('Answers after 1.2 seconds, longer than a short invoke wait');
+  });
+
+  it('refuses a duration that is not a whole number of milliseconds under the 10 s time limit', async () => {
+    for (const slowActionMs of [0, 1.5, 10_000, Number.NaN]) {
+      await expect(startCloudFunctionsEmulator({ credentials: [TEST_CREDENTIALS], slowActionMs })).rejects.toThrow(
+        'slowActionMs must be a whole number of milliseconds from 1 to 9999 (under its 10 s limit)',
+      );
+    }
   });
 });

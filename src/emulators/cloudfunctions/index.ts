@@ -46,6 +46,11 @@ export interface CloudFunctionsEmulatorOptions {
   errorCodeAsNumber?: boolean;
   latencyMs?: number;
   workers?: number;
+  /**
+   * How long the seeded examples/slow action takes (default 3000 ms, as the README and the playground
+   * say). Tests that only need a run outliving a short wait set it shorter.
+   */
+  slowActionMs?: number;
   logger?: (line: string) => void;
   /**
    * Emulator-only: runs cron schedules this many times faster than the emulator clock (default 1), e.g. 60
@@ -77,6 +82,10 @@ export async function startCloudFunctionsEmulator(
   opts: CloudFunctionsEmulatorOptions,
 ): Promise<CloudFunctionsEmulator> {
   if (!opts.credentials || opts.credentials.length === 0) throw new Error('at least one credential is required');
+  const slow = opts.slowActionMs;
+  if (slow !== undefined && !(Number.isInteger(slow) && slow >= 1 && slow < 10_000)) {
+    throw new Error('slowActionMs must be a whole number of milliseconds from 1 to 9999 (under its 10 s limit)');
+  }
   const now = opts.now ?? Date.now;
   const timeScale = checkTimeScale(opts.cronTimeScale);
   const secrets = new Map(opts.credentials.map((c) => [c.accessKey, c.secretKey] as const));
@@ -87,7 +96,7 @@ export async function startCloudFunctionsEmulator(
   const errorCodeAsNumber = opts.errorCodeAsNumber ?? false;
 
   const store = new EmulatorStore(now);
-  if (opts.seed !== false) loadSeed(store, { now: now(), subject: subjectList[0]! });
+  if (opts.seed !== false) loadSeed(store, { now: now(), subject: subjectList[0]!, slowActionMs: opts.slowActionMs });
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
   const firer = new TriggerFirer(store, invoker, now);

@@ -24,6 +24,31 @@ const SEED_TRIGGER_DEFAULTS = {
 
 const code = (lines: string[]): string => lines.join('\n');
 
+/** How long examples/slow takes by default, as the README and the playground say: 3 s. */
+export const SLOW_ACTION_MS = 3000;
+
+/**
+ * examples/slow: a run that outlives a short invoke wait. `ms` is how long it takes (default
+ * SLOW_ACTION_MS); its description and log line say so. Its time limit stays 10 s.
+ */
+function slowAction(ms: number): ActionInput {
+  const seconds = `${ms / 1000} second${ms === 1000 ? '' : 's'}`;
+  return {
+    packageName: 'examples',
+    name: 'slow',
+    description: `Answers after ${seconds}, longer than a short invoke wait`,
+    limits: { timeout: 10000 },
+    exec: {
+      code: code([
+        'function main() {',
+        `  console.log('working for ${seconds}');`,
+        `  return new Promise((resolve) => setTimeout(() => resolve({ done: true }), ${ms}));`,
+        '}',
+      ]),
+    },
+  };
+}
+
 const ACTIONS: ActionInput[] = [
   {
     packageName: 'package001',
@@ -61,20 +86,6 @@ const ACTIONS: ActionInput[] = [
     name: 'crash',
     description: 'Throws (action developer error)',
     exec: { code: code(['function main() {', "  throw new Error('Crash requested');", '}']) },
-  },
-  {
-    packageName: 'examples',
-    name: 'slow',
-    description: 'Answers after 3 seconds, longer than a short invoke wait',
-    limits: { timeout: 10000 },
-    exec: {
-      code: code([
-        'function main() {',
-        "  console.log('working for 3 seconds');",
-        '  return new Promise((resolve) => setTimeout(() => resolve({ done: true }), 3000));',
-        '}',
-      ]),
-    },
   },
   {
     packageName: 'examples',
@@ -126,8 +137,15 @@ const ACTIONS: ActionInput[] = [
   },
 ];
 
-/** `subject`: the namespace user of the emulator's first credential (never a key), as its own runs record. */
-export function seed(store: EmulatorStore, opts: { now: number; subject: string }): void {
+export interface SeedOptions {
+  now: number;
+  /** The namespace user of the emulator's first credential (never a key), as its own runs record. */
+  subject: string;
+  /** How long examples/slow takes (default SLOW_ACTION_MS, 3000 ms). */
+  slowActionMs?: number;
+}
+
+export function seed(store: EmulatorStore, opts: SeedOptions): void {
   store.putPackage({
     name: 'package001',
     platform: 'vpc',
@@ -138,6 +156,7 @@ export function seed(store: EmulatorStore, opts: { now: number; subject: string 
   store.putPackage({ name: 'examples', platform: 'vpc', description: 'One action per activation outcome' });
   store.putPackage({ name: 'legacy', platform: 'classic', description: 'Classic platform package' });
   for (const a of ACTIONS) store.putAction(a);
+  store.putAction(slowAction(opts.slowActionMs ?? SLOW_ACTION_MS));
   // A cron trigger on package001/hello, so a fresh start shows a firing within a minute. Its runs are
   // counted apart from invokes (store.triggerRunsStarted) and land on hello, which no seed count covers.
   store.putTrigger({ name: SEED_TRIGGER, type: 'cron', cronOption: '* * * * *', ...SEED_TRIGGER_DEFAULTS });
