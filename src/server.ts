@@ -25,6 +25,7 @@ import { createAuthenticator, type Authenticator } from './auth';
 import { enforceScopes } from './auth/scopes';
 import type { GatewayConfig } from './config';
 import type { FleetEngine } from './fleet/engine';
+import { RateLimits } from './fleet/rate-limits';
 import { createHttpApp } from './http/app';
 import { GRAPHQL_PATH, registerGraphQLRoutes } from './http/graphql';
 import { registerProbes } from './http/probes';
@@ -65,13 +66,24 @@ export interface GatewayServer {
 }
 
 /** The one operation pipeline, over the upstreams (src/pipeline). */
-function createPipeline(config: GatewayConfig, upstreams: Upstreams, metrics: GatewayMetrics): OperationPipeline {
+function createPipeline(
+  config: GatewayConfig,
+  upstreams: Upstreams,
+  metrics: GatewayMetrics,
+  fleet: FleetEngine | undefined,
+): OperationPipeline {
   return new OperationPipeline({
     schema: enforceScopes(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never })),
     config,
     manifest: config.http.persistedDocuments ? loadManifest(config.http.persistedDocuments) : undefined,
     metrics,
     telemetry: upstreams.telemetry,
+    // Per-client limits: in the fleet's Redis when there is one, else in memory (src/fleet/rate-limits).
+    rateLimits: new RateLimits({
+      config: config.fleet,
+      engine: fleet,
+      onLimited: (principalClass, limit) => metrics.rateLimited.inc({ class: principalClass, limit }),
+    }),
     contextDeps: {
       functions: upstreams.functions,
       compute: upstreams.compute,
@@ -92,7 +104,8 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
   const lifecycle = { ready: false, draining: false, closing: false };
   const app = await createHttpApp({ config, logger, metrics, lifecycle, telemetry: upstreams.telemetry });
   metrics.sample('pollers', () => upstreams.watcher.pollers);
-  const pipeline = createPipeline(config, upstreams, metrics);
+  metrics.sampleInvokeSlots(() => upstreams.invokeSlots.usage);
+  const pipeline = createPipeline(config, upstreams, metrics, deps.fleet);
   const apollo = await startApollo({ pipeline, config, logger, graphqlPath: GRAPHQL_PATH, fleet: deps.fleet });
   const sockets = new GraphQLWebSocketServer({ pipeline, authenticator, config, logger, metrics });
   await sockets.register(app, config.limits.bodyLimitBytes);

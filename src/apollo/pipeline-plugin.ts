@@ -1,9 +1,9 @@
 /**
  * pipeline-plugin: the pipeline (src/pipeline) as Apollo Server runs it for GraphQL over HTTP. Apollo parses and
  * validates with the pipeline's options and rules and formats errors with its formatter; this
- * plugin calls the remaining stages at Apollo's hooks: the operation check (transport, cost) once
- * the operation is resolved, the server-side error report, and at the end the request id on every
- * error and the operation's log line and metrics.
+ * plugin calls the remaining stages at Apollo's hooks: the operation check (transport, cost) and
+ * the client's rate limits once the operation is resolved, the server-side error report, and at
+ * the end the request id on every error and the operation's log line and metrics.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
@@ -20,7 +20,7 @@ export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<
         async didResolveSource({ queryHash }) {
           documentHash = queryHash;
         },
-        async didResolveOperation({ operation, operationName, document, request, queryHash }) {
+        async didResolveOperation({ operation, operationName, document, request, queryHash, contextValue }) {
           name = operationName ?? operation?.name?.value;
           type = operation?.operation;
           const refusal = pipeline.checkOperation({
@@ -31,6 +31,13 @@ export function pipelinePlugin(pipeline: OperationPipeline): ApolloServerPlugin<
             documentKey: queryHash,
           });
           if (refusal) throw refusal;
+          const limited = await pipeline.limit({
+            context: contextValue,
+            document,
+            operation,
+            variables: request.variables,
+          });
+          if (limited) throw limited;
         },
         async didEncounterErrors({ errors, contextValue }) {
           pipeline.reportErrors(errors, contextValue);

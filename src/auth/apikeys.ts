@@ -5,6 +5,9 @@
  *   { "keys": [ { "id": "3f9a1c2b", "name": "web app", "sha256": "<64 hex>", "scopes": ["functions:read"],
  *                 "createdAt": "2025-03-04T05:06:07.089Z" } ] }
  *
+ * A key may carry its own rate limits, in place of GATEWAY_RATE_LIMIT and GATEWAY_INVOKE_RATE_LIMIT:
+ * `"rateLimit": "1200/min"`, `"invokeRateLimit": "off"` (same syntax as the variables).
+ *
  * A presented key is hashed and compared with crypto.timingSafeEqual; an unknown id is compared
  * against a dummy hash, so the time taken does not tell which ids exist.
  *
@@ -14,6 +17,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, realpathSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parseRate, type Rate } from '../config/fleet';
 import { isScope, SCOPES, type Principal } from './principal';
 
 export const KEY_PREFIX = 'ncfgw';
@@ -27,6 +31,22 @@ export interface StoredKey {
   sha256: string;
   scopes: string[];
   createdAt?: string;
+  /** Operations per principal for this key (`1200/min`, `off`), in place of GATEWAY_RATE_LIMIT. */
+  rateLimit?: string;
+  /** invokeAction fields for this key, in place of GATEWAY_INVOKE_RATE_LIMIT. */
+  invokeRateLimit?: string;
+}
+
+/** The rate fields of a stored key, and the variables they stand in for. */
+const RATE_FIELDS = [
+  ['rateLimit', 'GATEWAY_RATE_LIMIT'],
+  ['invokeRateLimit', 'GATEWAY_INVOKE_RATE_LIMIT'],
+] as const;
+
+/** Why `raw` is not a rate a key may carry, or undefined when it is one. */
+export function rateProblem(raw: unknown): string | undefined {
+  if (typeof raw === 'string' && parseRate(raw) !== undefined) return undefined;
+  return 'must be <count>/<unit> such as 1200/min (units: s, min, hour, day), or off';
 }
 
 export function hashKey(key: string): Buffer {
@@ -78,12 +98,18 @@ export function parseKeysFile(text: string, label = 'GATEWAY_API_KEYS_FILE'): St
     if (!Array.isArray(k.scopes) || !k.scopes.every((s) => typeof s === 'string' && isScope(s))) {
       throw new Error(`${where}.scopes must list scopes among ${SCOPES.join(', ')}`);
     }
+    for (const [field, variable] of RATE_FIELDS) {
+      const problem = k[field] === undefined ? undefined : rateProblem(k[field]);
+      if (problem) throw new Error(`${where}.${field} ${problem} (it stands in for ${variable} for this key)`);
+    }
     return {
       id: k.id,
       sha256: k.sha256,
       scopes: k.scopes,
       ...(typeof k.name === 'string' && k.name ? { name: k.name } : {}),
       ...(typeof k.createdAt === 'string' ? { createdAt: k.createdAt } : {}),
+      ...(k.rateLimit !== undefined ? { rateLimit: k.rateLimit } : {}),
+      ...(k.invokeRateLimit !== undefined ? { invokeRateLimit: k.invokeRateLimit } : {}),
     };
   });
 }
@@ -111,12 +137,31 @@ export function loadKeysFile(path: string): StoredKey[] {
   return parseKeysFile(readKeysText(path));
 }
 
+/** A stored key's own limits, as a principal carries them; undefined when it has none. */
+function rateLimitsOf(key: StoredKey): Principal['rateLimits'] {
+  const limits: { operations?: Rate | null; invoke?: Rate | null } = {};
+  if (key.rateLimit !== undefined) limits.operations = parseRate(key.rateLimit) ?? null;
+  if (key.invokeRateLimit !== undefined) limits.invoke = parseRate(key.invokeRateLimit) ?? null;
+  return Object.keys(limits).length > 0 ? Object.freeze(limits) : undefined;
+}
+
+interface VerifiedKey {
+  hash: Buffer;
+  scopes: ReadonlySet<string>;
+  rateLimits: Principal['rateLimits'];
+}
+
 export class ApiKeyVerifier {
-  readonly #byId: Map<string, { hash: Buffer; scopes: ReadonlySet<string> }>;
+  readonly #byId: Map<string, VerifiedKey>;
   readonly #dummy = hashKey('ncfgw_00000000_dummy');
 
   constructor(keys: StoredKey[]) {
-    this.#byId = new Map(keys.map((k) => [k.id, { hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes) }]));
+    this.#byId = new Map(
+      keys.map((k) => [
+        k.id,
+        { hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes), rateLimits: rateLimitsOf(k) },
+      ]),
+    );
   }
 
   /** How many keys are accepted. */
@@ -130,7 +175,12 @@ export class ApiKeyVerifier {
     const entry = match ? this.#byId.get(match[1]!) : undefined;
     const equal = timingSafeEqual(hashKey(presented), entry?.hash ?? this.#dummy);
     if (!match || !entry || !equal) return null;
-    return { id: match[1]!, kind: 'apikey', scopes: entry.scopes };
+    return {
+      id: match[1]!,
+      kind: 'apikey',
+      scopes: entry.scopes,
+      ...(entry.rateLimits ? { rateLimits: entry.rateLimits } : {}),
+    };
   }
 
   /** Why a key did not verify, for the server log: names the key id (its public part), never the key. */

@@ -81,6 +81,8 @@ export class JwtVerifier {
           scopes: scopesOf(payload),
           // requiredClaims made sure it is there; jose checked it is a number in the future.
           expiresAt: (payload.exp as number) * 1000,
+          // For the per-scope and per-claim rate limits (src/fleet/rate-limits); the token is not kept.
+          claims: payload,
         },
       };
     } catch (error) {

@@ -2,7 +2,8 @@
  * The `npm run apikey` command, without the process: its arguments, streams and environment come
  * in, its exit code goes out (src/cli/apikey.ts is the process; the tests run this in-process).
  *
- *   create --scopes <scope,…> [--name <name>]   a new key, printed once on stdout (its SHA-256 is stored)
+ *   create --scopes <scope,…> [--name <name>]   a new key, printed once on stdout (its SHA-256 is stored);
+ *          [--rate-limit <rate>] [--invoke-rate-limit <rate>]   its own limits (`1200/min`, `off`)
  *   list                                        id, name, scopes and creation date of each key
  *   revoke <key id>                             removes a key
  *   help [<command>], --help, <command> --help
@@ -31,7 +32,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateKey, KEY_ID_PATTERN, parseKeysFile, type StoredKey } from '../auth/apikeys';
+import { generateKey, KEY_ID_PATTERN, parseKeysFile, rateProblem, type StoredKey } from '../auth/apikeys';
 import { isScope, SCOPES } from '../auth/principal';
 import { defaultApiKeysFile } from '../config/auth';
 
@@ -48,7 +49,7 @@ const COMMANDS = ['create', 'list', 'revoke'] as const;
 type Command = (typeof COMMANDS)[number];
 /** The options each command takes (besides --help). */
 const ALLOWED: Record<Command, readonly string[]> = {
-  create: ['scopes', 'name', 'file'],
+  create: ['scopes', 'name', 'file', 'rate-limit', 'invoke-rate-limit'],
   list: ['file'],
   revoke: ['file'],
 };
@@ -92,6 +93,7 @@ function mainHelp(env: CommandIo['env'], file?: string): string {
     '\n' +
     'Commands:\n' +
     '  create --scopes <scope,...> [--name <name>]   create a key and print it, once\n' +
+    '         [--rate-limit <rate>] [--invoke-rate-limit <rate>]\n' +
     '  list                                          list the keys: id, name, scopes, created\n' +
     '  revoke <key id>                               remove a key\n' +
     "  help [<command>]                              this help, or a command's\n" +
@@ -105,6 +107,7 @@ function mainHelp(env: CommandIo['env'], file?: string): string {
     '\n' +
     'Examples:\n' +
     `  ${RUN} create --scopes functions:read,functions:invoke --name "web app"\n` +
+    `  ${RUN} create --scopes functions:invoke --name batch --rate-limit 1200/min --invoke-rate-limit off\n` +
     `  ${RUN} list\n` +
     `  ${RUN} revoke 3f9a1c2b\n`
   );
@@ -114,7 +117,8 @@ function commandHelp(command: Command, env: CommandIo['env'], file?: string): st
   switch (command) {
     case 'create':
       return (
-        `Usage: ${RUN} create --scopes <scope,...> [--name <name>] [--file <path>]\n` +
+        `Usage: ${RUN} create --scopes <scope,...> [--name <name>] [--rate-limit <rate>]\n` +
+        '                            [--invoke-rate-limit <rate>] [--file <path>]\n' +
         '\n' +
         'Creates an API key, adds its SHA-256 (never the key) to the keys file, and prints the key on\n' +
         'stdout. It is shown this once and cannot be shown again. Clients send it as\n' +
@@ -124,6 +128,11 @@ function commandHelp(command: Command, env: CommandIo['env'], file?: string): st
         '  --scopes <scope,...>  required: what the key may do, comma-separated, among\n' +
         `                        ${SCOPES.join(', ')}\n` +
         `  --name <name>         a label for people, shown by list (at most ${NAME_MAX} characters)\n` +
+        '  --rate-limit <rate>   operations this key may run, in place of GATEWAY_RATE_LIMIT:\n' +
+        '                        <count>/<unit> (units: s, min, hour, day), or off; e.g. 1200/min\n' +
+        '  --invoke-rate-limit <rate>\n' +
+        '                        invokeAction calls this key may make, in place of\n' +
+        '                        GATEWAY_INVOKE_RATE_LIMIT (same syntax)\n' +
         '  --file <path>         the keys file\n' +
         '\n' +
         fileHelp(env, file)
@@ -287,25 +296,53 @@ function parseName(raw: string | undefined): string | undefined {
   return name;
 }
 
+/** A rate given on the command line (`--rate-limit`, `--invoke-rate-limit`), as stored. */
+function parseRateOption(option: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const rate = raw.trim().toLowerCase();
+  if (rateProblem(rate)) throw new UsageError(`--${option} ${rateProblem(rate)!}`, 'create');
+  return rate;
+}
+
 function describe(key: { id: string; name?: string }): string {
   return `${key.id}${key.name ? ` (${key.name})` : ''}`;
 }
 
-function create(file: string, values: { scopes?: string; name?: string }, io: CommandIo): number {
+function create(
+  file: string,
+  values: { scopes?: string; name?: string; 'rate-limit'?: string; 'invoke-rate-limit'?: string },
+  io: CommandIo,
+): number {
   const scopes = parseScopes(values.scopes);
   const name = parseName(values.name);
+  const rateLimit = parseRateOption('rate-limit', values['rate-limit']);
+  const invokeRateLimit = parseRateOption('invoke-rate-limit', values['invoke-rate-limit']);
+  const limits = {
+    ...(rateLimit !== undefined ? { rateLimit } : {}),
+    ...(invokeRateLimit !== undefined ? { invokeRateLimit } : {}),
+  };
   const doc = readDocument(file, true) ?? { raw: { keys: [] }, keys: [] };
   const createdAt = io.now?.() ?? new Date();
   let created = generateKey(scopes, name, createdAt);
   while (doc.keys.some((k) => k.id === created.stored.id)) created = generateKey(scopes, name, createdAt);
-  writeFileAtomic(file, serialize({ ...doc.raw, keys: [...doc.raw.keys, created.stored] }));
+  const stored: StoredKey = { ...created.stored, ...limits };
+  writeFileAtomic(file, serialize({ ...doc.raw, keys: [...doc.raw.keys, stored] }));
   // The key alone on stdout (`npm run -s apikey -- create … > key.txt`); the rest is for people.
   io.stdout.write(`${created.key}\n`);
   io.stderr.write(
-    `Created key ${describe(created.stored)} with scopes ${scopes.join(',')} in ${file}.\n` +
+    `Created key ${describe(created.stored)} with scopes ${scopes.join(',')}${limitsText(limits)} in ${file}.\n` +
       'This is the only time the key is shown: keep it now. Clients send it as Authorization: Bearer <key>.\n',
   );
   return 0;
+}
+
+/** ` and rate limit 1200/min` for what create was given; empty without limits. */
+function limitsText(limits: { rateLimit?: string; invokeRateLimit?: string }): string {
+  const parts = [
+    ...(limits.rateLimit !== undefined ? [`rate limit ${limits.rateLimit}`] : []),
+    ...(limits.invokeRateLimit !== undefined ? [`invoke rate limit ${limits.invokeRateLimit}`] : []),
+  ];
+  return parts.length > 0 ? ` and ${parts.join(', ')}` : '';
 }
 
 function shownDate(createdAt: string | undefined): string {
@@ -447,6 +484,8 @@ function parse(argv: readonly string[]) {
       scopes: { type: 'string' },
       name: { type: 'string' },
       file: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'invoke-rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,

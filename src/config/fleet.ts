@@ -47,10 +47,8 @@ export function parseRate(raw: string): Rate | null | undefined {
 /** How a rate is written back (logs, the README's examples). */
 export function formatRate(rate: Rate | null): string {
   if (rate === null) return 'off';
-  const unit = Object.entries(UNIT_SECONDS).find(([, s]) => s === rate.windowSeconds)?.[0];
-  return unit && ['s', 'min', 'hour', 'day'].includes(unit)
-    ? `${rate.points}/${unit}`
-    : `${rate.points}/${rate.windowSeconds}s`;
+  const unit = ['s', 'min', 'hour', 'day'].find((name) => UNIT_SECONDS[name] === rate.windowSeconds);
+  return unit ? `${rate.points}/${unit}` : `${rate.points}/${rate.windowSeconds}s`;
 }
 
 const rate = (fallback: string) =>

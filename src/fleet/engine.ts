@@ -120,6 +120,15 @@ export class FleetEngine {
     }
   }
 
+  /**
+   * A command sent outside {@link attempt} failed: a library that handles its own failures (the rate
+   * limits' rate-limiter-flexible, which then counts in its in-memory insurance limiter) says so,
+   * and the engine goes down as when an attempt fails.
+   */
+  reportFailure(reason: string): void {
+    this.#markDown(reason);
+  }
+
   /** Sends `message` to every replica's handlers of `channel` (this one's too), best effort. */
   async publish(channel: string, message: string): Promise<boolean> {
     return (await this.attempt((redis) => redis.publish(channel, message))) !== undefined;

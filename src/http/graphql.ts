@@ -164,6 +164,8 @@ export function registerGraphQLRoutes(app: FastifyInstance, options: GraphQLRout
         principal: request.principal ?? (await authenticate(request)),
         // 'close' follows the end of every response, sent or cut off.
         onEnd: (end) => reply.raw.once('close', end),
+        // An anonymous client's rate limits are its address's.
+        remoteAddress: request.ip,
         ...traceScope(request),
       }),
   });

@@ -8,7 +8,8 @@
  *   2. prepare    parse with the token limit, validate with the limits of ./limits (graphql-js
  *                 rules, introspection as configured); Apollo runs these very options and rules
  *   3. check      the operation resolved; what this transport may run (no subscription over
- *                 HTTP); its cost
+ *                 HTTP); its cost; then the client's rate limits (./admission, src/fleet/rate-limits),
+ *                 counted once per operation before anything of it runs (HTTP 429 over the limit)
  *   4. context    principal, request id, deadline, logger, fresh loaders (src/context)
  *   5. execute    graphql-js, by Apollo or graphql-ws
  *   6. present    masking (src/errors), suggestions hidden when the schema is private, requestId
@@ -39,9 +40,11 @@ import { LRUCache } from 'lru-cache';
 import type { GatewayConfig } from '../config';
 import { createContext, type ContextDependencies, type GatewayContext, type RequestScope } from '../context';
 import { createErrorFormatter, ErrorCode, refusals, type ErrorFormatter, type GatewayError } from '../errors';
+import type { RateLimits } from '../fleet/rate-limits';
 import type { GatewayMetrics } from '../observability/metrics';
 import { TELEMETRY_OFF, type Telemetry } from '../telemetry';
 import { bindOperation, endOperationSpan, operationContext, startOperationSpan } from '../telemetry/spans';
+import { invokeFields } from './admission';
 import { DocumentPolicy, sha256Hex, type Manifest, type OperationRequest } from './documents';
 import { exceedsDepth, tooDeep } from './input';
 import { CostMeter, validationRules } from './limits';
@@ -57,6 +60,8 @@ export interface PipelineOptions {
   metrics: GatewayMetrics;
   contextDeps: ContextDependencies;
   telemetry?: Telemetry;
+  /** Per-client rate limits (stage 3c); none: nothing is counted. */
+  rateLimits?: RateLimits;
 }
 
 /** What a transport knows of an operation when it asks for its context (stage 4). */
@@ -94,6 +99,7 @@ export class OperationPipeline {
   readonly #cost: CostMeter;
   readonly #maxInputDepth: number;
   readonly #contextDeps: ContextDependencies;
+  readonly #rateLimits: RateLimits | undefined;
   readonly #prepared = new LRUCache<string, DocumentNode | readonly GraphQLError[]>({ max: PREPARED_ENTRIES });
 
   constructor(options: PipelineOptions) {
@@ -110,6 +116,7 @@ export class OperationPipeline {
     this.#cost = new CostMeter(limits.maxCost);
     this.#maxInputDepth = limits.maxInputDepth;
     this.#contextDeps = options.contextDeps;
+    this.#rateLimits = options.rateLimits;
   }
 
   /** Whether stage 1 resolves documents at all (a manifest, or trusted-only mode). */
@@ -174,6 +181,25 @@ export class OperationPipeline {
       operationName: check.operation?.name?.value,
       variables: check.variables,
       documentKey: check.documentKey ?? sha256Hex(check.query ?? ''),
+    });
+  }
+
+  /**
+   * Stage 3c, every transport, once per operation that passed 3b: counts it, and its invokeAction
+   * fields, against its caller's rate limits. The refusal (RATE_LIMITED, 429 with Retry-After), or
+   * undefined.
+   */
+  async limit(check: {
+    context: Pick<GatewayContext, 'principal' | 'caller'>;
+    document: DocumentNode;
+    operation: OperationDefinitionNode | undefined;
+    variables: Record<string, unknown> | undefined;
+  }): Promise<GatewayError | undefined> {
+    if (!this.#rateLimits) return undefined;
+    return this.#rateLimits.check({
+      principal: check.context.principal,
+      caller: check.context.caller.key,
+      invokes: invokeFields(check.document, check.operation, check.variables),
     });
   }
 

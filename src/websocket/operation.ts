@@ -1,6 +1,7 @@
 /**
  * operation: one operation on a WebSocket (a graphql-ws `subscribe` message), through the same
- * pipeline as over HTTP (src/pipeline): admit, prepare, check, context, execute, present, finish.
+ * pipeline as over HTTP (src/pipeline): admit, prepare, check (with the client's rate limits),
+ * context, execute, present, finish.
  *
  * Its context (deadline timer, abort signal, loaders) belongs to the operation, not to the socket:
  * it is released the moment the operation ends (answered, completed by the client, failed, or cut
@@ -63,6 +64,8 @@ export class WsOperation {
     private readonly onEnd: (operation: WsOperation) => void,
     /** The upgrade request's headers: the trace an operation continues when its message names none. */
     private readonly upgradeHeaders?: IncomingHttpHeaders,
+    /** The socket's remote address: an anonymous client's rate limits are its address's. */
+    private readonly remoteAddress?: string,
   ) {}
 
   /** Whether it got as far as execution. */
@@ -83,7 +86,7 @@ export class WsOperation {
    * Stages 1 to 4 for this message. Returns what graphql-ws executes, or the errors to answer
    * (GraphQLErrors, as graphql-ws requires; they are presented in {@link answerErrors}).
    */
-  start(payload: OperationRequest, refusal: GatewayError | undefined): ExecutionArgs | GraphQLError[] {
+  async start(payload: OperationRequest, refusal: GatewayError | undefined): Promise<ExecutionArgs | GraphQLError[]> {
     const { pipeline } = this.env;
     const tracer = pipeline.telemetry.tracer;
     if (tracer) this.#span = startWsServerSpan(tracer, this.id, payload.extensions, this.upgradeHeaders);
@@ -112,14 +115,17 @@ export class WsOperation {
       documentKey,
     });
     if (check) return this.#refuse([check]);
+    const contextValue = this.#contextFor(
+      this.type === 'subscription' ? this.env.subscriptionTimeoutMs : this.env.requestTimeoutMs,
+    );
+    const limited = await pipeline.limit({ context: contextValue, document: prepared.document, operation, variables });
+    if (limited) return this.#refuse([limited]);
 
     this.#executing = true;
     return {
       schema: pipeline.schema,
       document: prepared.document,
-      contextValue: this.#contextFor(
-        this.type === 'subscription' ? this.env.subscriptionTimeoutMs : this.env.requestTimeoutMs,
-      ),
+      contextValue,
       ...(variables ? { variableValues: variables } : {}),
       ...(operation.name ? { operationName: operation.name.value } : {}),
     };
@@ -180,6 +186,7 @@ export class WsOperation {
         principal: this.principal,
         logger: this.env.logger.child({ requestId: this.requestId }),
         timeoutMs,
+        ...(this.remoteAddress !== undefined ? { remoteAddress: this.remoteAddress } : {}),
         ...this.#traceScope(),
         onEnd: (release) => {
           this.#release = release;

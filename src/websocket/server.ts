@@ -212,7 +212,7 @@ export class GraphQLWebSocketServer {
       schema: this.#opts.pipeline.schema,
       ...(this.#opts.pipeline.telemetry.tracer ? tracedExecution() : {}),
       onConnect: (ctx) => this.#authenticate(ctx),
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const { connection } = ctx.extra;
         const operation = new WsOperation(
           id,
@@ -220,11 +220,18 @@ export class GraphQLWebSocketServer {
           this.#env,
           (ended) => this.#operationEnded(connection, ended),
           ctx.extra.request.headers,
+          connection.remoteAddress,
         );
         const refusal = this.#refusalFor(connection);
         connection.operations.set(id, operation);
-        const started = operation.start(payload as OperationRequest, refusal);
+        const started = await operation.start(payload as OperationRequest, refusal);
         if (operation.isLiveSubscription) this.#liveSubscriptions += 1;
+        if (!(id in ctx.subscriptions)) {
+          // Completed by the client, or its socket closed, while it was admitted (the rate limits
+          // wait for Redis): nothing runs, and graphql-ws sends nothing more for it.
+          operation.end(true);
+          return [refusals.cancelledBeforeRun()];
+        }
         return started;
       },
       onNext: (ctx, id, _payload, _args, result) =>

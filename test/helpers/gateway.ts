@@ -84,7 +84,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.now ? { now: options.now } : {}),
     ...options.compute,
   });
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...options.env });
+  // Tests run many operations from one client: rate limits off unless a test sets them.
+  const config = loadConfig({
+    LOG_LEVEL: 'debug',
+    GATEWAY_RATE_LIMIT: 'off',
+    GATEWAY_INVOKE_RATE_LIMIT: 'off',
+    ...options.env,
+  });
   const creds = options.gatewayCredentials ?? TEST_CREDENTIALS;
   const proxy = options.proxy ? await options.proxy(emulator.url) : undefined;
   const generation = options.basePath === '/api/v2' ? 'v2.0' : 'v2.1';

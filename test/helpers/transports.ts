@@ -5,7 +5,7 @@
  *   http  POST /graphql (JSON), with the call's headers
  *   ws    graphql-ws on ws://…/graphql, with the call's headers as connectionParams
  *
- * Both answer `{ data?, errors? }` as the client received it; http adds its status.
+ * Both answer `{ data?, errors? }` as the client received it; http adds its status and headers.
  */
 import { createClient, type Client } from 'graphql-ws';
 import { request } from 'undici';
@@ -37,6 +37,8 @@ export interface OperationAnswer {
   errors?: ClientError[];
   /** HTTP only. */
   status?: number;
+  /** HTTP only: the response headers. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface Transport {
@@ -54,7 +56,7 @@ export const http: Transport = {
       body: withRawVariables(JSON.stringify(body), rawVariables),
     });
     const json = (await res.body.json()) as OperationAnswer;
-    return { ...json, status: res.statusCode };
+    return { ...json, status: res.statusCode, headers: res.headers };
   },
 };
 

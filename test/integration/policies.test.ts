@@ -30,6 +30,9 @@ const GROUPS: Record<string, Record<string, string>> = {
   production: { NODE_ENV: 'production', GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: keysFile },
   trusted: { GATEWAY_PERSISTED_DOCUMENTS: MANIFEST, GATEWAY_PERSISTED_DOCUMENTS_ONLY: 'true' },
   deadline: { GATEWAY_REQUEST_TIMEOUT_MS: '1000' },
+  // Rate limits (the harness turns them off unless a test sets them).
+  rate: { GATEWAY_RATE_LIMIT: '1/min' },
+  invokeRate: { GATEWAY_INVOKE_RATE_LIMIT: '1/min' },
 };
 
 interface ExpectedError {
@@ -46,6 +49,13 @@ interface PolicyCase {
   errors?: ExpectedError[];
   /** Cloud Functions requests the operation causes (default 0). */
   upstreamCalls?: number;
+  /** Operations sent first on the same transport, their answers unchecked (to use up a limit). */
+  before?: OperationCall[];
+  /**
+   * Refused by a rate limit: the error's retryAfterSeconds is whole seconds within the 1-minute
+   * window, and over HTTP the status is 429 with that Retry-After.
+   */
+  rateLimited?: true;
 }
 
 /** `{ "a": { "a": … {} } }`, `depth` objects deep. */
@@ -75,6 +85,10 @@ const EXPENSIVE = `{ ${Array.from(
 )} s: server(id: "${SEED_SERVER_ID}") { name instanceActions(first: 100) { nodes { action events { event result } } } } }`;
 
 const INVOKE_BY_VARIABLES = 'mutation($input: InvokeActionInput!) { invokeAction(input: $input) { completed } }';
+const INVOKE_ECHO = 'invokeAction(input: { package: "examples", action: "echo" }) { completed }';
+/** A rate limit's sentence, then `Retry in <seconds> s.` (the seconds are checked against retryAfterSeconds). */
+const retryIn = (sentence: string) =>
+  new RegExp(`^${sentence.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} Retry in \\d+ s\\.$`);
 const PACKAGES = ['examples', 'package001', 'package003'].map((name) => ({ name }));
 
 const CASES: PolicyCase[] = [
@@ -346,6 +360,42 @@ const CASES: PolicyCase[] = [
     ],
     upstreamCalls: 1,
   },
+  // Rate limits: counted per client before anything runs; over them the whole operation is refused.
+  {
+    name: 'rate: an operation over GATEWAY_RATE_LIMIT',
+    group: 'rate',
+    before: [{ query: '{ __typename }' }],
+    call: { query: '{ packages { name } }' },
+    errors: [
+      {
+        message: retryIn('Too many operations from this client: its limit is 1/min.'),
+        code: 'RATE_LIMITED',
+      },
+    ],
+    rateLimited: true,
+  },
+  {
+    name: 'invoke rate: invokeAction fields over GATEWAY_INVOKE_RATE_LIMIT',
+    group: 'invokeRate',
+    before: [{ query: `mutation { ${INVOKE_ECHO} }` }],
+    call: { query: `mutation { a: ${INVOKE_ECHO} }` },
+    errors: [
+      {
+        message: retryIn(
+          'Too many invokeAction calls from this client: its limit is 1/min (each invokeAction field counts).',
+        ),
+        code: 'RATE_LIMITED',
+      },
+    ],
+    rateLimited: true,
+  },
+  {
+    name: 'invoke rate: an operation without invokeAction still runs',
+    group: 'invokeRate',
+    call: { query: '{ packages { name } }' },
+    data: { packages: PACKAGES },
+    upstreamCalls: 1,
+  },
 ];
 
 describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
@@ -361,6 +411,7 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
   const cases = CASES.filter((c) => c.group === group);
   describe.each(TRANSPORTS)('over $name', (transport) => {
     it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      for (const call of c.before ?? []) await transport.run(h, call);
       h.resetCalls();
       const logsBefore = h.logs.length;
       const answer = await transport.run(h, c.call);
@@ -378,6 +429,17 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
         })),
       );
       for (const error of errors) expect(error.extensions?.requestId).toEqual(expect.any(String));
+      if (c.rateLimited) {
+        const seconds = errors[0]!.extensions!.retryAfterSeconds as number;
+        expect(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60).toBe(true);
+        expect(errors[0]!.message).toContain(`Retry in ${seconds} s.`);
+        if (transport.name === 'http') {
+          expect({ status: answer.status, retryAfter: answer.headers?.['retry-after'] }).toEqual({
+            status: 429,
+            retryAfter: String(seconds),
+          });
+        }
+      }
       // Deadline cases wait for the run to end upstream before counting.
       expect(h.upstreamCalls()).toHaveLength(c.upstreamCalls ?? 0);
 

@@ -44,6 +44,7 @@ const HELP = (file: string) =>
     '',
     'Commands:',
     '  create --scopes <scope,...> [--name <name>]   create a key and print it, once',
+    '         [--rate-limit <rate>] [--invoke-rate-limit <rate>]',
     '  list                                          list the keys: id, name, scopes, created',
     '  revoke <key id>                               remove a key',
     "  help [<command>]                              this help, or a command's",
@@ -58,6 +59,7 @@ const HELP = (file: string) =>
     '',
     'Examples:',
     '  npm run apikey -- create --scopes functions:read,functions:invoke --name "web app"',
+    '  npm run apikey -- create --scopes functions:invoke --name batch --rate-limit 1200/min --invoke-rate-limit off',
     '  npm run apikey -- list',
     '  npm run apikey -- revoke 3f9a1c2b',
     '',
@@ -65,7 +67,8 @@ const HELP = (file: string) =>
 
 const CREATE_HELP = (file: string) =>
   [
-    'Usage: npm run apikey -- create --scopes <scope,...> [--name <name>] [--file <path>]',
+    'Usage: npm run apikey -- create --scopes <scope,...> [--name <name>] [--rate-limit <rate>]',
+    '                            [--invoke-rate-limit <rate>] [--file <path>]',
     '',
     'Creates an API key, adds its SHA-256 (never the key) to the keys file, and prints the key on',
     'stdout. It is shown this once and cannot be shown again. Clients send it as',
@@ -75,6 +78,11 @@ const CREATE_HELP = (file: string) =>
     '  --scopes <scope,...>  required: what the key may do, comma-separated, among',
     '                        functions:read, functions:invoke, compute:read',
     '  --name <name>         a label for people, shown by list (at most 100 characters)',
+    '  --rate-limit <rate>   operations this key may run, in place of GATEWAY_RATE_LIMIT:',
+    '                        <count>/<unit> (units: s, min, hour, day), or off; e.g. 1200/min',
+    '  --invoke-rate-limit <rate>',
+    '                        invokeAction calls this key may make, in place of',
+    '                        GATEWAY_INVOKE_RATE_LIMIT (same syntax)',
     '  --file <path>         the keys file',
     '',
     'Keys file: --file, else $GATEWAY_API_KEYS_FILE, else $XDG_CONFIG_HOME/ncf-gateway/api-keys.json,',
@@ -236,6 +244,61 @@ describe('npm run apikey -- create', () => {
     });
     // No temporary file is left next to it.
     expect(readdirSync(join(env.XDG_CONFIG_HOME, 'ncf-gateway'))).toEqual(['api-keys.json']);
+  });
+
+  it('stores --rate-limit and --invoke-rate-limit on the key, and the gateway gives them to its principal', () => {
+    const { run, file } = sandbox();
+    const out = run(
+      'create',
+      '--scopes',
+      'functions:invoke',
+      '--rate-limit',
+      ' 1200/MIN ',
+      '--invoke-rate-limit',
+      'off',
+    );
+    expect(out.code).toBe(0);
+    const key = out.stdout.trimEnd();
+    const id = KEY.exec(key)![1]!;
+    expect(out.stderr).toBe(
+      `Created key ${id} with scopes functions:invoke and rate limit 1200/min, invoke rate limit off in ${file}.\n` +
+        'This is the only time the key is shown: keep it now. Clients send it as Authorization: Bearer <key>.\n',
+    );
+    expect(JSON.parse(readFileSync(file, 'utf8')).keys).toEqual([
+      {
+        id,
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        scopes: ['functions:invoke'],
+        createdAt: '2025-03-04T05:06:07.089Z',
+        rateLimit: '1200/min',
+        invokeRateLimit: 'off',
+      },
+    ]);
+    expect(new ApiKeyVerifier(parseKeysFile(readFileSync(file, 'utf8'))).verify(key)).toEqual({
+      id,
+      kind: 'apikey',
+      scopes: new Set(['functions:invoke']),
+      rateLimits: { operations: { points: 1200, windowSeconds: 60 }, invoke: null },
+    });
+  });
+
+  it('refuses a rate that is not one, with exit 2 and nothing written', () => {
+    const { run, home } = sandbox();
+    expect(run('create', '--scopes', 'functions:read', '--rate-limit', '10 per minute')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'apikey create: --rate-limit must be <count>/<unit> such as 1200/min (units: s, min, hour, day), or off\n' +
+        'Run `npm run apikey -- create --help` for usage.\n',
+    });
+    expect(run('create', '--scopes', 'functions:read', '--invoke-rate-limit', '0/min').stderr).toBe(
+      'apikey create: --invoke-rate-limit must be <count>/<unit> such as 1200/min (units: s, min, hour, day), ' +
+        'or off\nRun `npm run apikey -- create --help` for usage.\n',
+    );
+    expect(run('list', '--rate-limit', '5/s').stderr).toBe(
+      'apikey list: list does not take --rate-limit\nRun `npm run apikey -- list --help` for usage.\n',
+    );
+    expect(readdirSync(home)).toEqual([]);
   });
 
   it('adds to an existing file, keeps the fields it does not know, and tightens its mode to 0600', () => {

@@ -71,7 +71,13 @@ export const actionBodyMissingField = (details: string): ApiError =>
 export const nameTaken = (kind: 'package' | 'action' | 'trigger', name: string, holder: string): ApiError => {
   const code = { package: '80103', action: '80303', trigger: '80503' }[kind];
   const message = `${kind.toUpperCase()}_NAME_DUPLICATED`;
-  return new ApiError(409, code, message, `The name '${name}' is already used by a ${holder} in this namespace.`);
+  const article = holder === 'action' ? 'an' : 'a';
+  return new ApiError(
+    409,
+    code,
+    message,
+    `The name '${name}' is already used by ${article} ${holder} in this namespace.`,
+  );
 };
 
 /** 500 of each per account (documented); the code and status are the emulator's choice (v3: ResourceLimitExceeded). */

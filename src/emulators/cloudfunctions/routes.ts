@@ -157,6 +157,7 @@ function actionTypeOf(ctx: RouteContext, name: string, raw: unknown, existing: A
 
 /** A sequence's components: existing actions of its platform, none of which leads back to it. */
 function checkComponents(deps: RouteDeps, self: string, components: string[], platform: Platform): void {
+  if (components.includes(self)) throw actionBodyMissingField('A sequence may not contain itself.');
   for (const text of components) {
     const ref = parseRef(text);
     const action = ref && deps.store.getAction(ref.packageName, ref.name);

@@ -54,7 +54,7 @@ describe('PUT, GET, list and DELETE a trigger', () => {
     expect(pick(list)).toEqual({ status: 200, json: { content: { triggers: [{ name: 'tick', type: 'cron' }] } } });
   });
 
-  it('creates on v2.0 from the `trigger` wrapper, classic by default, type capitalised, execOption one object', async () => {
+  it('creates on v2.0 from the `trigger` wrapper: classic by default, type capitalised, one execOption', async () => {
     const put = await h.call('PUT', '/api/v2/triggers/ctick?type=cron', {
       body: { trigger: { cronOption: '0 10 * * 1' } },
     });
@@ -368,7 +368,7 @@ describe('PUT, GET, list and DELETE a trigger', () => {
 });
 
 describe('link-action', () => {
-  it('links an action (v2.1 package defaults to "-"), answers the rule record, and lists it on the trigger', async () => {
+  it('links an action (v2.1 package defaults to "-"), answers the rule record, lists it on the trigger', async () => {
     expect((await h.call('PUT', '/ncf/api/v2/packages/-/actions/loose', { body: basic() })).status).toBe(200);
     const linked = await h.call('POST', '/ncf/api/v2/triggers/tick/link-action', { body: { action: 'loose' } });
     expect(pick(linked)).toEqual({
@@ -478,7 +478,7 @@ describe('fire', () => {
     expect(pick(r)).toEqual(err(400, '80511', 'TRIGGER_INVALID_RUNTIME_PARAMS', details));
   });
 
-  it('runs every linked action with invoke > trigger > action > package, and records the trigger activation', async () => {
+  it('runs each linked action with invoke > trigger > action > package, records the trigger activation', async () => {
     const runsBefore = h.emulator.store.runsStarted;
     const triggerRunsBefore = h.emulator.store.triggerRunsStarted;
     await h.call('PUT', '/ncf/api/v2/packages/tp/actions/show', {
