@@ -581,6 +581,40 @@ describe('fire', () => {
   });
 });
 
+describe('the v2.0 generation, classic by default', () => {
+  it('fires, lists and shows activations, unlinks and deletes', async () => {
+    // ctick (classic) was linked to cp/echo above.
+    const fired = await h.call('POST', '/api/v2/triggers/ctick', { body: { v: 20 } });
+    expect(fired.status).toBe(200);
+    const id: string = fired.json.content.activationId;
+    const list = await h.call('GET', '/api/v2/triggers/ctick/activations');
+    expect(list.json.content).toEqual({
+      activations: [{ activationId: id, duration: '0', status: 'success' }],
+      totalCount: 1,
+    });
+    const detail = await h.call('GET', `/api/v2/triggers/ctick/activations/${id}`);
+    expect(detail.json.content).toMatchObject({ activationId: id, name: 'ctick', end: 0, duration: '0' });
+    expect(detail.json.content.response.result).toEqual({ v: 20 });
+    const classic = await h.call('GET', '/api/v2/activations?pageSize=100');
+    expect(classic.json.content.activations.map((a: { activationId: string }) => a.activationId)).toContain(id);
+    const unlinked = await h.call('DELETE', '/api/v2/triggers/ctick/link-action', {
+      body: { action: 'echo', package: 'cp' },
+    });
+    expect(unlinked.status).toBe(204);
+    expect((await h.call('GET', '/api/v2/triggers/ctick')).json.content.actions).toEqual([]);
+    expect((await h.call('POST', '/api/v2/triggers/ctick')).json.error.errorCode).toBe('80512');
+    expect((await h.call('DELETE', '/api/v2/triggers/ctick')).status).toBe(204);
+    expect((await h.call('GET', '/api/v2/triggers')).json).toEqual({ content: { triggers: [] } });
+  });
+
+  it('checks signatures on the trigger routes as on every other', async () => {
+    const unsigned = await h.call('GET', '/ncf/api/v2/triggers', { signature: null });
+    expect(pick(unsigned)).toEqual(err(401, '200', 'Authentication Failed', 'Authentication information are missing.'));
+    const wrong = await h.call('POST', '/ncf/api/v2/triggers/tick', { signature: 'AAAA' });
+    expect(pick(wrong)).toEqual(err(401, '200', 'Authentication Failed', 'Invalid authentication information.'));
+  });
+});
+
 describe('deleting an action unlinks it', () => {
   it('takes the action out of every trigger, leaving the trigger in place', async () => {
     await h.call('PUT', '/ncf/api/v2/packages/tp/actions/temp', { body: basic() });
