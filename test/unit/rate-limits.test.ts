@@ -136,7 +136,7 @@ describe('which rate applies', () => {
     expect(mostGenerous([{ points: 10, windowSeconds: 1 }, perMin(600)])).toEqual(perMin(600));
   });
 
-  it('gives a key its own rate, a JWT the most generous of its matches (or the default), anyone else the default', () => {
+  it('gives a key its own rate, a JWT the most generous match (or the default), anyone else the default', () => {
     const key: Principal = {
       id: '0a0b0c0d',
       kind: 'apikey',
@@ -196,7 +196,9 @@ describe('invokeAction fields of an operation', () => {
     ).toBe(3);
     // A fragment spread twice runs its fields once.
     expect(count(`mutation { ...F ...F } fragment F on Mutation { b: ${INVOKE} }`)).toBe(1);
-    const directives = `mutation($on: Boolean!) { a: ${INVOKE} ${invoke('b', '@skip(if: true)')} ${invoke('c', '@include(if: $on)')} ... @include(if: $on) { d: ${INVOKE} } }`;
+    const directives =
+      `mutation($on: Boolean!) { a: ${INVOKE} ${invoke('b', '@skip(if: true)')} ` +
+      `${invoke('c', '@include(if: $on)')} ... @include(if: $on) { d: ${INVOKE} } }`;
     expect(count(directives, { on: false })).toBe(1);
     expect(count(directives, { on: true })).toBe(3);
     // A directive value that does not coerce is counted (execution refuses it before anything runs).
@@ -251,7 +253,7 @@ describe('the limits in memory (no Redis)', () => {
     ]);
   });
 
-  it('counts every invokeAction field, refuses an operation that would go over, and rounds a part second up', async () => {
+  it('counts every invokeAction field, refuses what would go over, and rounds a part second up', async () => {
     limited.length = 0;
     const rl = limits({ rateLimit: null });
     const key: Principal = { id: '0a0b0c0d', kind: 'apikey', scopes: new Set() };
