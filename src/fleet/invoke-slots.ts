@@ -114,6 +114,8 @@ function scripts(redis: Redis): SlotScripts {
 interface Waiter {
   caller: InvokeCaller;
   deadline: number | undefined;
+  /** No time to wait (queue timeout 0, or the deadline is here): one try, then refused. */
+  once: boolean;
   settled: boolean;
   resolve(slot: InvokeSlot): void;
   reject(error: GatewayError): void;
@@ -161,6 +163,11 @@ export class FairQueue<T> {
     items.splice(at, 1);
     this.#size -= 1;
     if (items.length === 0) this.#byKey.delete(key);
+  }
+
+  /** Every item, in no particular order. */
+  items(): T[] {
+    return [...this.#byKey.values()].flat();
   }
 
   /** Every item, emptying the queue. */
@@ -235,6 +242,7 @@ export class InvokeSlots {
       const waiter: Waiter = {
         caller: request.caller ?? UNKNOWN_CALLER,
         deadline: request.deadline,
+        once: false,
         settled: false,
         resolve,
         reject,
@@ -246,8 +254,12 @@ export class InvokeSlots {
       const giveUpAt = Math.min(now + this.#opts.queueTimeoutMs, request.deadline ?? Number.POSITIVE_INFINITY);
       if (request.signal?.aborted) return this.#giveUp(waiter, false);
       this.#queue.push(waiter.caller.key, waiter);
-      waiter.timer = setTimeout(() => this.#giveUp(waiter), Math.max(0, giveUpAt - now));
-      waiter.timer.unref();
+      if (giveUpAt <= now) {
+        waiter.once = true;
+      } else {
+        waiter.timer = setTimeout(() => this.#giveUp(waiter), giveUpAt - now);
+        waiter.timer.unref();
+      }
       if (request.signal) {
         waiter.onAbort = () => this.#giveUp(waiter);
         request.signal.addEventListener('abort', waiter.onAbort, { once: true });
@@ -282,7 +294,15 @@ export class InvokeSlots {
         for (let waiter = this.#queue.next(); waiter; waiter = this.#queue.next()) {
           // Without Redis the count is this process's: no round trip, nothing to wait for.
           const slot = this.#engine?.up ? await this.#takeShared(waiter, this.#engine) : this.#takeHere();
-          if (!slot) break;
+          if (!slot) {
+            if (!waiter.once) {
+              // Full: those with no time to wait are refused now, the others wait for a release.
+              for (const other of this.#queue.items()) if (other.once) this.#giveUp(other);
+              break;
+            }
+            this.#giveUp(waiter);
+            continue;
+          }
           this.#pollDelay = this.#poll.first;
           if (waiter.settled) {
             // It gave up while the slot was being taken: the slot goes back.
