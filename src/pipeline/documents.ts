@@ -15,10 +15,15 @@
  * manifest is refused with PERSISTED_QUERY_REQUIRED, an unknown id with PERSISTED_QUERY_NOT_FOUND.
  *
  * Without a manifest, automatic persisted queries (APQ) work over HTTP as Apollo implements them: a
- * client sends the hash, and the full document only the first time.
+ * client sends the hash, and the full document only the first time. Apollo keeps them in its memory,
+ * or, with GATEWAY_REDIS_URL, in Redis for the whole fleet (src/fleet/apq-store.ts); both take the
+ * hash as Apollo checks it (64 lower-case hex), while the manifest lookups here accept any case.
  *
  * Over WebSocket the same rules apply to a subscribe message's payload: `documentId` (or the APQ
- * hash of a manifest document in `extensions`) with an empty `query`.
+ * hash of a manifest document in `extensions`) with an empty `query`. APQ proper is HTTP's only: over
+ * WebSocket a hash outside the manifest is neither looked up nor registered (in one process or a
+ * fleet): a message with its `query` runs that query, one with the hash alone fails to parse
+ * (GRAPHQL_PARSE_FAILED), so graphql-ws clients send their documents.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

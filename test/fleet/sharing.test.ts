@@ -236,7 +236,6 @@ describe('Redis stopped under load', () => {
     await one.post({ query: after, extensions: apq(sha256Hex(after)) });
     const served = await three.post({ extensions: apq(sha256Hex(after)) });
     expect(served.body.data.packages).toHaveLength(3);
-    // eslint-disable-next-line no-console
     console.log(
       `redis down seen by all 3 in ${down} ms, up again in ${back} ms; ${answers.length} answers, ${retries} re-sent`,
     );
