@@ -104,7 +104,7 @@ describe('automatic persisted queries', () => {
     const forged = sha256Hex('query Forged { packages { name } }');
     await inspect.set(`${fleet.prefix}apq:${forged}`, '{ actions { name } }', 'EX', 60);
     const refused = await two.post({ extensions: apq(forged) });
-    expect(refused.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 });
 
