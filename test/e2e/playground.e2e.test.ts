@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { generateKey } from '../../src/auth/apikeys';
 import { startHarness, type Harness, type HarnessOptions } from '../helpers/gateway';
 
@@ -38,6 +38,11 @@ const EXPECTED_TABS = [
 const PAGE_ASSETS = ['graphiql.css', 'react.js', 'react-dom.js', 'graphiql.js', 'graphql-ws.js', 'boot.js'];
 /** What the Headers pane opens with when the gateway wants a credential (src/playground/index.ts). */
 const AUTH_TEMPLATE = '{"Authorization": "Bearer <paste your API key or token here>"}';
+/**
+ * How long the emulator's examples/slow takes here: the slow-run tab needs only a run that outlives
+ * StartRun's timeoutMs 0 (the default 3 s, which the tab's note and the README tell, is for npm start).
+ */
+const SLOW_ACTION_MS = 1200;
 
 if (!HAVE_CHROMIUM) {
   const message =
@@ -112,7 +117,7 @@ const operationNameOf = (request: Request): string | undefined => {
   }
 };
 
-/** One gateway and one Chromium profile, with a record of everything the page did. */
+/** One gateway and one browser context (a fresh profile), with a record of everything the page did. */
 interface Session {
   h: Harness;
   origin: string;
@@ -135,37 +140,47 @@ interface Session {
   close(): Promise<void>;
 }
 
+let launched: Promise<Browser> | undefined;
+
+/** One Chromium for the whole file (closed after its last test); each session has a fresh context of it. */
+function sharedBrowser(): Promise<Browser> {
+  launched ??= chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Belt and braces for "no request leaves loopback": the browser itself resolves no name.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
+  });
+  return launched;
+}
+
+afterAll(async () => {
+  if (launched) await (await launched).close();
+}, 60_000);
+
 async function openSession(harness: HarnessOptions = {}): Promise<Session> {
-  const h = await startHarness(harness);
+  const h = await startHarness({ ...harness, emulator: { slowActionMs: SLOW_ACTION_MS, ...harness.emulator } });
   const origin = new URL(h.url).origin;
-  const userDataDir = mkdtempSync(join(tmpdir(), 'playground-e2e-chromium-'));
   let context: BrowserContext | undefined;
   const close = async () => {
     await context?.close().catch(() => undefined);
-    rmSync(userDataDir, { recursive: true, force: true });
     await h.close();
   };
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      timeout: 60_000,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Belt and braces for "no request leaves loopback": the browser itself resolves no name.
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      ],
-    });
+    // A new context: its own cookies, storage and cache, as a fresh profile would have.
+    context = await (await sharedBrowser()).newContext({ viewport: { width: 1400, height: 900 } });
     context.setDefaultTimeout(WAIT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
+    const page = await context.newPage();
     const session: Session = {
       h,
       origin,
