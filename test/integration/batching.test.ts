@@ -100,7 +100,8 @@ describe('upstream calls per operation', () => {
 
   it('activation list fields need no detail call; logs cost one call per activation', async () => {
     const q = (fields: string) =>
-      `{ action(package: "package003", name: "action000") { activations(pageSize: 2) { totalCount hasNextPage nodes { ${fields} } } } }`;
+      '{ action(package: "package003", name: "action000") { activations(pageSize: 2) ' +
+      `{ totalCount hasNextPage nodes { ${fields} } } } }`;
     const brief = await h.gql(q('id name durationMs status success'));
     const page = brief.body.data.action.activations;
     expect(page.totalCount).toBe(3);

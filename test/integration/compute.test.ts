@@ -116,8 +116,8 @@ describe('compute instance actions', () => {
   });
 
   it('pages with first/after, limit and marker, and reports hasNextPage and endCursor', async () => {
-    const q = `query($after: String) { server(id: "${SEED_BUSY_SERVER_ID}") { instanceActions(first: 10, after: $after) {
-      nodes { requestId action } pageInfo { hasNextPage endCursor } } } }`;
+    const q = `query($after: String) { server(id: "${SEED_BUSY_SERVER_ID}") {
+      instanceActions(first: 10, after: $after) { nodes { requestId action } pageInfo { hasNextPage endCursor } } } }`;
     const seen: string[] = [];
     let after: string | null = null;
     const pages: boolean[] = [];
@@ -152,15 +152,15 @@ describe('compute instance actions', () => {
     expect(res.body.data.server.instanceActions.nodes).toEqual([{ action: 'resize' }]);
     const list = h.computeCalls().find((c) => c.includes('changes-since'));
     expect(list).toBe(
-      `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}/os-instance-actions?limit=21&changes-since=${encodeURIComponent(since)}&changes-before=${encodeURIComponent(before)}`,
+      `GET /compute/v2.1/servers/${SEED_BUSY_SERVER_ID}/os-instance-actions?limit=21` +
+        `&changes-since=${encodeURIComponent(since)}&changes-before=${encodeURIComponent(before)}`,
     );
   });
 
   it('shows administrators the admin-only event fields', async () => {
     await withHarness({ compute: { users: [{ ...TEST_OS_USER, roles: ['admin', 'member'] }] } }, async (admin) => {
-      const res =
-        await admin.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") { instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") {
-        events { event traceback host details } } } }`);
+      const res = await admin.gql(`{ server(id: "${SEED_BUSY_SERVER_ID}") {
+        instanceAction(requestId: "${SEED_RESIZE_REQUEST_ID}") { events { event traceback host details } } } }`);
       const [latest] = res.body.data.server.instanceAction.events;
       expect(latest).toEqual({
         event: 'conductor_migrate_server',
@@ -174,7 +174,9 @@ describe('compute instance actions', () => {
   it('answers null without errors for an unknown server or request id', async () => {
     const res = await h.gql(`{
       nobody: server(id: "00000000-0000-0000-0000-000000000000") { id }
-      web: server(id: "${SEED_SERVER_ID}") { instanceAction(requestId: "req-00000000-0000-0000-0000-000000000000") { action } }
+      web: server(id: "${SEED_SERVER_ID}") {
+        instanceAction(requestId: "req-00000000-0000-0000-0000-000000000000") { action }
+      }
     }`);
     expect(res.body).toEqual({ data: { nobody: null, web: { instanceAction: null } } });
   });
@@ -228,7 +230,11 @@ describe('compute instance actions', () => {
       b: server(id: "${SEED_SERVER_ID}") { instanceActions(first: 0) { nodes { action } } }
       c: server(id: "${SEED_SERVER_ID}") { instanceActions(first: 101) { nodes { action } } }
       d: server(id: "${SEED_SERVER_ID}") { instanceAction(requestId: "a/b") { action } }
-      e: server(id: "${SEED_SERVER_ID}") { instanceActions(changesSince: "2026-01-02T00:00:00Z", changesBefore: "2026-01-01T00:00:00Z") { nodes { action } } }
+      e: server(id: "${SEED_SERVER_ID}") {
+        instanceActions(changesSince: "2026-01-02T00:00:00Z", changesBefore: "2026-01-01T00:00:00Z") {
+          nodes { action }
+        }
+      }
     }`);
     expect(res.body.errors!.map((e) => [e.path?.[0], e.extensions?.code, e.message]).sort()).toEqual([
       ['a', 'BAD_USER_INPUT', "Invalid server id: use letters, digits, '.', '_' or '-' (at most 255)."],
@@ -305,7 +311,8 @@ describe('compute authentication', () => {
   it('refuses filters the configured microversion cannot send', async () => {
     await withHarness({ env: { NOVA_MICROVERSION: '2.60' } }, async (h) => {
       const res = await h.gql(
-        `{ server(id: "${SEED_SERVER_ID}") { instanceActions(changesBefore: "2026-01-01T00:00:00Z") { nodes { action } } } }`,
+        `{ server(id: "${SEED_SERVER_ID}") { instanceActions(changesBefore: "2026-01-01T00:00:00Z") ` +
+          '{ nodes { action } } } }',
       );
       expect(res.body.errors?.[0]?.message).toBe(
         'changesBefore needs compute microversion 2.66 or later (NOVA_MICROVERSION).',

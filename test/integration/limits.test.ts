@@ -33,11 +33,13 @@ describe('operation limits', () => {
 
   it('limits depth to 8', async () => {
     const nine =
-      '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }';
+      '{ package(name: "package001") { actions { package { actions { package { actions ' +
+      '{ package { actions { name } } } } } } } } }';
     await expectRejected(nine, 'GRAPHQL_VALIDATION_FAILED', /depth limit of 8 exceeded, found 9/);
     // Depth 8 is allowed (this one is cheap enough only with a higher cost limit).
     const eight =
-      '{ package(name: "package001") { actions { package { actions { package { actions { package { name } } } } } } } }';
+      '{ package(name: "package001") { actions { package { actions { package { actions ' +
+      '{ package { name } } } } } } } }';
     await withHarness({ env: { GATEWAY_MAX_COST: '1000000' } }, async (roomy) => {
       expect((await roomy.gql(eight)).body.errors).toBeUndefined();
     });

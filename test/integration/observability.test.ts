@@ -41,28 +41,31 @@ describe('de-duplication across operations', () => {
 });
 
 describe('cache (GATEWAY_CACHE_TTL_MS)', () => {
-  it('answers repeated reads from the cache until the TTL ends, and an invoke invalidates its activations', async () => {
-    await withHarness({ env: { GATEWAY_CACHE_TTL_MS: '600' } }, async (h) => {
-      const runs = '{ action(package: "package003", name: "action000") { activations { totalCount } } }';
-      const first = await h.gql(runs);
-      const again = await h.gql(runs);
-      expect(again.body).toEqual(first.body);
-      expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(1);
+  it(
+    'answers repeated reads from the cache until the TTL ends, ' + 'and an invoke invalidates its activations',
+    async () => {
+      await withHarness({ env: { GATEWAY_CACHE_TTL_MS: '600' } }, async (h) => {
+        const runs = '{ action(package: "package003", name: "action000") { activations { totalCount } } }';
+        const first = await h.gql(runs);
+        const again = await h.gql(runs);
+        expect(again.body).toEqual(first.body);
+        expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(1);
 
-      await h.gql('mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }');
-      const after = await h.gql(runs);
-      expect(after.body.data.action.activations.totalCount).toBe(first.body.data.action.activations.totalCount + 1);
-      expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(2);
+        await h.gql('mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed } }');
+        const after = await h.gql(runs);
+        expect(after.body.data.action.activations.totalCount).toBe(first.body.data.action.activations.totalCount + 1);
+        expect(h.upstreamCalls().filter((c) => c.includes('/activations'))).toHaveLength(2);
 
-      h.resetCalls();
-      await h.gql(LIST);
-      await h.gql(LIST);
-      expect(h.upstreamCalls()).toHaveLength(1);
-      await new Promise((r) => setTimeout(r, 700));
-      await h.gql(LIST);
-      expect(h.upstreamCalls()).toHaveLength(2);
-    });
-  });
+        h.resetCalls();
+        await h.gql(LIST);
+        await h.gql(LIST);
+        expect(h.upstreamCalls()).toHaveLength(1);
+        await new Promise((r) => setTimeout(r, 700));
+        await h.gql(LIST);
+        expect(h.upstreamCalls()).toHaveLength(2);
+      });
+    },
+  );
 });
 
 describe('metrics and logs', () => {
@@ -90,49 +93,66 @@ describe('metrics and logs', () => {
     });
   });
 
-  it('serves Prometheus metrics: operations by name and outcome, upstream calls by route and status, breaker state, batch sizes', async () => {
-    await h.gql(LIST);
-    await h.gql('query Broken { package(name: "legacy") { name } }');
-    const res = await request(`${new URL(h.url).origin}/metrics`);
-    const text = await res.body.text();
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(text).toMatch(
-      /gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",outcome="success",transport="http"\} [1-9]/,
-    );
-    expect(text).toContain(
-      'gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",outcome="partial",transport="http"} 1',
-    );
-    expect(text).toMatch(
-      /gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",route="GET \/packages",status="200",failure="none"\} [1-9]/,
-    );
-    expect(text).toContain(
-      'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",status="400",failure="none"} 1',
-    );
-    expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');
-    expect(text).toMatch(/gateway_loader_batch_size_count\{loader="functions.actions"\} [1-9]/);
-    expect(text).toMatch(
-      /gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/,
-    );
-    expect(text).toMatch(/gateway_process_resident_memory_bytes \d+/);
-  });
+  it(
+    'serves Prometheus metrics: operations by name and outcome, ' +
+      'upstream calls by route and status, breaker state, batch sizes',
+    async () => {
+      await h.gql(LIST);
+      await h.gql('query Broken { package(name: "legacy") { name } }');
+      const res = await request(`${new URL(h.url).origin}/metrics`);
+      const text = await res.body.text();
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(text).toMatch(
+        new RegExp(
+          String.raw`gateway_graphql_operation_duration_seconds_count\{operation="ListPackages",type="query",` +
+            String.raw`outcome="success",transport="http"\} [1-9]`,
+        ),
+      );
+      expect(text).toContain(
+        'gateway_graphql_operation_duration_seconds_count{operation="Broken",type="query",' +
+          'outcome="partial",transport="http"} 1',
+      );
+      expect(text).toMatch(
+        new RegExp(
+          String.raw`gateway_upstream_request_duration_seconds_count\{service="cloudfunctions",` +
+            String.raw`route="GET \/packages",status="200",failure="none"\} [1-9]`,
+        ),
+      );
+      expect(text).toContain(
+        'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="GET /packages/{pkg}",' +
+          'status="400",failure="none"} 1',
+      );
+      expect(text).toContain('gateway_upstream_breaker_state{service="cloudfunctions"} 0');
+      expect(text).toMatch(/gateway_loader_batch_size_count\{loader="functions.actions"\} [1-9]/);
+      expect(text).toMatch(
+        /gateway_http_request_duration_seconds_count\{method="POST",route="\/graphql",status_code="200"\} [1-9]/,
+      );
+      expect(text).toMatch(/gateway_process_resident_memory_bytes \d+/);
+    },
+  );
 });
 
 describe('metrics tell a failed run from a failing upstream', () => {
-  it('counts the 502 that carries a failed run as failure="action", and a 5xx without one as failure="upstream"', async () => {
-    await withHarness({ env: { GATEWAY_RETRY_ATTEMPTS: '1' } }, async (h) => {
-      const failed = await h.gql(
-        'mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success } } }',
-      );
-      expect(failed.body).toEqual({ data: { invokeAction: { completed: true, activation: { success: false } } } });
-      const origin = new URL(h.url).origin;
-      const text = await (await request(`${origin}/metrics`)).body.text();
-      expect(text).toContain(
-        'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",route="POST /packages/{pkg}/actions/{action}",status="502",failure="action"} 1',
-      );
-      expect(text).not.toContain('failure="upstream"');
-    });
-  });
+  it(
+    'counts the 502 that carries a failed run as failure="action", ' + 'and a 5xx without one as failure="upstream"',
+    async () => {
+      await withHarness({ env: { GATEWAY_RETRY_ATTEMPTS: '1' } }, async (h) => {
+        const failed = await h.gql(
+          'mutation { invokeAction(input: { package: "examples", action: "fail" }) ' +
+            '{ completed activation { success } } }',
+        );
+        expect(failed.body).toEqual({ data: { invokeAction: { completed: true, activation: { success: false } } } });
+        const origin = new URL(h.url).origin;
+        const text = await (await request(`${origin}/metrics`)).body.text();
+        expect(text).toContain(
+          'gateway_upstream_request_duration_seconds_count{service="cloudfunctions",' +
+            'route="POST /packages/{pkg}/actions/{action}",status="502",failure="action"} 1',
+        );
+        expect(text).not.toContain('failure="upstream"');
+      });
+    },
+  );
 });
 
 describe('trace context', () => {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { generateKey } from '../../src/auth/apikeys';
 import { SEED_SERVER_ID } from '../../src/emulators/compute';
 import { startHarness, type Harness } from '../helpers/gateway';
-import { closeClients, TRANSPORTS, type OperationCall } from '../helpers/transports';
+import { closeClients, TRANSPORTS, type OperationAnswer, type OperationCall } from '../helpers/transports';
 
 const MANIFEST = resolve(__dirname, '..', '..', 'src', '__generated__', 'client', 'persisted-documents.json');
 const manifest: Record<string, string> = require(MANIFEST);
@@ -33,7 +33,12 @@ const GROUPS: Record<string, Record<string, string>> = {
   // Rate limits (the harness turns them off unless a test sets them).
   rate: { GATEWAY_RATE_LIMIT: '1/min' },
   invokeRate: { GATEWAY_INVOKE_RATE_LIMIT: '1/min' },
+  // Identical operations at once (src/pipeline/operation-dedupe): each execution is its own upstream call.
+  shared: { GATEWAY_DEDUPE: 'false' },
 };
+
+/** Upstream latency of a group's emulator: long enough for operations sent together to overlap. */
+const GROUP_EMULATORS: Partial<Record<string, { latencyMs: number }>> = { shared: { latencyMs: 1_000 } };
 
 interface ExpectedError {
   message: string | RegExp;
@@ -56,6 +61,8 @@ interface PolicyCase {
    * window, and over HTTP the status is 429 with that Retry-After.
    */
   rateLimited?: true;
+  /** Sent this many times at once: every answer the same, each error with its own requestId and log line. */
+  times?: number;
 }
 
 /** `{ "a": { "a": … {} } }`, `depth` objects deep. */
@@ -76,13 +83,15 @@ const deepInvokeVariables = (depth: number) =>
 /** Inline in the document: `{a: {a: … {}}}`. */
 const nestedLiteral = (depth: number) => `${'{a: '.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
 
-const EXPENSIVE = `{ ${Array.from(
-  { length: 10 },
-  (_, i) =>
-    `p${i}: packages { name description actions { name runtime activations(pageSize: 100) { totalCount nodes { id status logs result } } } }`,
-).join(
-  ' ',
-)} s: server(id: "${SEED_SERVER_ID}") { name instanceActions(first: 100) { nodes { action events { event result } } } } }`;
+const EXPENSIVE =
+  `{ ${Array.from(
+    { length: 10 },
+    (_, i) =>
+      `p${i}: packages { name description actions { name runtime ` +
+      'activations(pageSize: 100) { totalCount nodes { id status logs result } } } }',
+  ).join(' ')} ` +
+  `s: server(id: "${SEED_SERVER_ID}") { name instanceActions(first: 100) ` +
+  '{ nodes { action events { event result } } } } }';
 
 const INVOKE_BY_VARIABLES = 'mutation($input: InvokeActionInput!) { invokeAction(input: $input) { completed } }';
 const INVOKE_ECHO = 'invokeAction(input: { package: "examples", action: "echo" }) { completed }';
@@ -100,7 +109,8 @@ const CASES: PolicyCase[] = [
     errors: [
       {
         message:
-          'The operation is too expensive: its cost is 8410302, the limit is 5000. Ask for smaller pages or fewer nested lists.',
+          'The operation is too expensive: its cost is 8410302, the limit is 5000. ' +
+          'Ask for smaller pages or fewer nested lists.',
         code: 'GRAPHQL_VALIDATION_FAILED',
       },
     ],
@@ -110,7 +120,8 @@ const CASES: PolicyCase[] = [
     group: 'defaults',
     call: {
       query:
-        '{ package(name: "package001") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }',
+        '{ package(name: "package001") { actions { package { actions { package { actions ' +
+        '{ package { actions { name } } } } } } } } }',
     },
     errors: [{ message: 'Syntax Error: Query depth limit of 8 exceeded, found 9.', code: 'GRAPHQL_VALIDATION_FAILED' }],
   },
@@ -158,7 +169,9 @@ const CASES: PolicyCase[] = [
     name: 'params nested 70 deep, inline',
     group: 'defaults',
     call: {
-      query: `mutation { invokeAction(input: { package: "examples", action: "echo", params: ${nestedLiteral(70)} }) { completed } }`,
+      query:
+        'mutation { invokeAction(input: { package: "examples", action: "echo", ' +
+        `params: ${nestedLiteral(70)} }) { completed } }`,
     },
     data: null,
     errors: [
@@ -396,12 +409,28 @@ const CASES: PolicyCase[] = [
     data: { packages: PACKAGES },
     upstreamCalls: 1,
   },
+  // Identical queries in flight at once: executed once, every client answered as if it ran alone.
+  {
+    name: 'identical queries at once: one execution, five answers, five requestIds',
+    group: 'shared',
+    call: { query: '{ packages { name } bad: package(name: "-bad") { name } }' },
+    times: 5,
+    data: { packages: PACKAGES, bad: null },
+    errors: [
+      {
+        message: "Invalid package name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'.",
+        code: 'BAD_USER_INPUT',
+        path: ['bad'],
+      },
+    ],
+    upstreamCalls: 1,
+  },
 ];
 
 describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: GROUPS[group]!, logLevel: 'info' });
+    h = await startHarness({ env: GROUPS[group]!, logLevel: 'info', emulator: GROUP_EMULATORS[group] ?? {} });
   });
   afterAll(async () => {
     await closeClients();
@@ -414,7 +443,11 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
       for (const call of c.before ?? []) await transport.run(h, call);
       h.resetCalls();
       const logsBefore = h.logs.length;
-      const answer = await transport.run(h, c.call);
+      const answers = await Promise.all(Array.from({ length: c.times ?? 1 }, () => transport.run(h, c.call)));
+      const [answer] = answers as [OperationAnswer, ...OperationAnswer[]];
+      const withoutRequestIds = (a: OperationAnswer) =>
+        JSON.stringify({ data: a.data, errors: a.errors }, (k, v: unknown) => (k === 'requestId' ? undefined : v));
+      for (const other of answers) expect(withoutRequestIds(other)).toBe(withoutRequestIds(answer));
 
       if (c.data !== undefined) expect(answer.data).toEqual(c.data);
       else expect(answer.data ?? undefined).toBeUndefined();
@@ -448,14 +481,20 @@ describe.each(Object.keys(GROUPS))('policies of the %s gateway', (group) => {
         .slice(logsBefore)
         .map((l) => JSON.parse(l))
         .filter((l) => l.msg === 'operation');
-      expect(lines).toEqual([
-        expect.objectContaining({
-          transport: transport.name,
-          ...(errors.length > 0
-            ? { requestId: errors[0]!.extensions!.requestId, errorCodes: errors.map((e) => e.extensions!.code) }
-            : {}),
-        }),
-      ]);
+      expect(lines).toEqual(
+        answers.map((a) =>
+          expect.objectContaining({
+            transport: transport.name,
+            ...(errors.length > 0 ? { errorCodes: errors.map((e) => e.extensions!.code) } : {}),
+            ...(a.errors?.length ? { requestId: expect.any(String) } : {}),
+          }),
+        ),
+      );
+      if (errors.length > 0) {
+        const requestIds = answers.map((a) => a.errors![0]!.extensions!.requestId as string);
+        expect(new Set(requestIds).size).toBe(answers.length);
+        expect(lines.map((l) => l.requestId).sort()).toEqual([...requestIds].sort());
+      }
     });
   });
 });

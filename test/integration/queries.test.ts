@@ -96,7 +96,9 @@ describe('queries', () => {
   it('pages activations and filters them by time', async () => {
     const q = `query($page: Int, $since: DateTime, $until: DateTime) {
       action(package: "package003", name: "action000") {
-        activations(page: $page, pageSize: 2, since: $since, until: $until) { totalCount page pageSize hasNextPage nodes { durationMs } }
+        activations(page: $page, pageSize: 2, since: $since, until: $until) {
+          totalCount page pageSize hasNextPage nodes { durationMs }
+        }
       }
     }`;
     const second = await h.gql(q, { page: 2 });
@@ -194,13 +196,15 @@ describe('the v2.0 path generation (/api/v2)', () => {
     } }`);
     expect(res.body.data.action.activations.totalCount).toBe(0);
     expect(old.upstreamCalls()).toContain(
-      'GET /api/v2/packages/package003/actions/action000/activations?platform=vpc&pageNo=1&pageSize=20&start=2020-01-01T09%3A00%3A00&end=2020-01-02T00%3A30%3A00',
+      'GET /api/v2/packages/package003/actions/action000/activations?platform=vpc&pageNo=1&pageSize=20' +
+        '&start=2020-01-01T09%3A00%3A00&end=2020-01-02T00%3A30%3A00',
     );
   });
 
   it('invokes and reads the duration string as an integer', async () => {
     const res = await old.gql(
-      'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activation { durationMs result } } }',
+      'mutation { invokeAction(input: { package: "package003", action: "action000" }) ' +
+        '{ completed activation { durationMs result } } }',
     );
     expect(res.body.data.invokeAction.completed).toBe(true);
     expect(res.body.data.invokeAction.activation.result).toEqual({ payload: 'abc' });

@@ -49,7 +49,8 @@ describe('start-up', () => {
         ),
       });
       expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
-        'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): anyone who reaches this address can read and invoke',
+        'Anonymous access is allowed off loopback (GATEWAY_AUTH=none with GATEWAY_ALLOW_UNAUTHENTICATED=true): ' +
+          'anyone who reaches this address can read and invoke',
       ]);
     } finally {
       gateway.child.kill('SIGKILL');

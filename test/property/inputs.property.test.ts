@@ -247,138 +247,150 @@ describe('arguments that address resources', () => {
     );
   });
 
-  it('action(package:, name:): BAD_USER_INPUT and no call for an invalid package or name, else exactly one GET', async () => {
-    await fc.assert(
-      fc.asyncProperty(packageArg, anyString, async (pkg, name) => {
-        h.resetCalls();
-        const a = await gql('query($p: String, $n: String!) { action(package: $p, name: $n) { name } }', {
-          p: pkg,
-          n: name,
-        });
-        expectSafe(a);
-        expectNoCallsForOwnRejections(a);
-        const noPackage = pkg === null || pkg === '' || pkg === '-';
-        if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(name)) {
-          expectRejected(a, 'action');
-          expect(h.upstreamCalls()).toEqual([]);
-          return;
-        }
-        const p = noPackage ? '-' : pkg;
-        expect(h.upstreamCalls()).toEqual([`GET ${BASE}/packages/${p}/actions/${name}?platform=vpc`]);
-        const action = h.emulator.store.getAction(p, name);
-        const pkgEntity = p === '-' ? undefined : h.emulator.store.getPackage(p);
-        if ((action && action.platform !== 'vpc') || (pkgEntity && pkgEntity.platform !== 'vpc')) {
-          // Addressed on the other platform: the upstream's refusal, after its one call.
-          expect(a.body.errors).toEqual([
-            expect.objectContaining({
-              path: ['action'],
-              extensions: expect.objectContaining({
-                code: 'BAD_USER_INPUT',
-                upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }),
-              }),
-            }),
-          ]);
-          return;
-        }
-        expect(a.body.errors).toBeUndefined();
-        expect(a.body.data).toEqual({ action: action ? { name } : null });
-      }),
-      RUNS,
-    );
-  });
-
-  it('activation(package:, action:, id:): BAD_USER_INPUT and no call for any invalid part, else exactly one GET', async () => {
-    const seeded = h.emulator.store
-      .listActivations({ packageName: 'package003', actionName: 'action000' })
-      .map((r) => r.activationId);
-    expect(seeded.length).toBeGreaterThan(0);
-    const ids = fc.oneof(
-      anyString,
-      fc.stringMatching(/^[0-9a-f]{32}$/),
-      fc.constantFrom(...seeded),
-      fc.stringMatching(/^[A-Za-z0-9_-]{100,140}$/),
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(packageArg, fc.constant('package003')),
-        fc.oneof(anyString, fc.constant('action000')),
-        ids,
-        async (pkg, action, id) => {
+  it(
+    'action(package:, name:): BAD_USER_INPUT and no call for an invalid package or name, ' + 'else exactly one GET',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(packageArg, anyString, async (pkg, name) => {
           h.resetCalls();
-          const a = await gql(
-            'query($p: String, $a: String!, $id: ID!) { activation(package: $p, action: $a, id: $id) { id } }',
-            {
-              p: pkg,
-              a: action,
-              id,
-            },
-          );
+          const a = await gql('query($p: String, $n: String!) { action(package: $p, name: $n) { name } }', {
+            p: pkg,
+            n: name,
+          });
           expectSafe(a);
           expectNoCallsForOwnRejections(a);
           const noPackage = pkg === null || pkg === '' || pkg === '-';
-          if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(action) || !ACTIVATION_ID.test(id)) {
-            expectRejected(a, 'activation');
+          if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(name)) {
+            expectRejected(a, 'action');
             expect(h.upstreamCalls()).toEqual([]);
             return;
           }
           const p = noPackage ? '-' : pkg;
+          expect(h.upstreamCalls()).toEqual([`GET ${BASE}/packages/${p}/actions/${name}?platform=vpc`]);
+          const action = h.emulator.store.getAction(p, name);
+          const pkgEntity = p === '-' ? undefined : h.emulator.store.getPackage(p);
+          if ((action && action.platform !== 'vpc') || (pkgEntity && pkgEntity.platform !== 'vpc')) {
+            // Addressed on the other platform: the upstream's refusal, after its one call.
+            expect(a.body.errors).toEqual([
+              expect.objectContaining({
+                path: ['action'],
+                extensions: expect.objectContaining({
+                  code: 'BAD_USER_INPUT',
+                  upstream: expect.objectContaining({ service: 'cloudfunctions', status: 400 }),
+                }),
+              }),
+            ]);
+            return;
+          }
           expect(a.body.errors).toBeUndefined();
-          expect(h.upstreamCalls()).toEqual([
-            `GET ${BASE}/packages/${p}/actions/${action}/activations/${id}?platform=vpc`,
-          ]);
-          const stored = h.emulator.store.getStoredActivation(id);
-          const found =
-            !!stored && stored.platform === 'vpc' && stored.packageName === p && stored.actionName === action;
-          expect(a.body.data).toEqual({ activation: found ? { id } : null });
-        },
-      ),
-      RUNS,
-    );
-  });
+          expect(a.body.data).toEqual({ action: action ? { name } : null });
+        }),
+        RUNS,
+      );
+    },
+  );
 
-  it('server(id:): BAD_USER_INPUT and no compute call for an id outside the rule, else the server or null', async () => {
-    const seeded = fc.constantFrom(
-      SEED_SERVER_ID,
-      SEED_BUSY_SERVER_ID,
-      SEED_DELETED_SERVER_ID,
-      SEED_LOCKED_SERVER_ID,
-      SEED_FOREIGN_SERVER_ID,
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(anyString, fc.uuid(), seeded, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{200,260}$/)),
-        async (id) => {
-          h.resetCalls();
-          const a = await gql('query($id: ID!) { server(id: $id) { id } }', { id });
-          expectSafe(a);
-          expectNoCallsForOwnRejections(a);
-          expect(h.upstreamCalls()).toEqual([]);
-          if (!COMPUTE_ID.test(id)) {
-            expectRejected(a, 'server');
-            expect(h.computeCalls()).toEqual([]);
-            return;
-          }
-          const calls = h.computeCalls();
-          expect(calls.length).toBeGreaterThanOrEqual(1);
-          expect(calls.filter((c) => !c.startsWith('POST /identity/'))).toEqual([
-            expect.stringMatching(
-              new RegExp(`^GET /compute/v2\\.1/servers/${id.replace(/\./g, '\\.')}/os-instance-actions\\?`),
-            ),
-          ]);
-          if (a.body.errors) {
-            // A server of which the gateway's credentials may not read the actions.
-            expect(a.body.errors).toHaveLength(1);
-            expect(a.body.errors[0]!.extensions).toMatchObject({ code: 'FORBIDDEN', upstream: { service: 'compute' } });
-            expect(a.body.data).toEqual({ server: null });
-            return;
-          }
-          const known = [SEED_SERVER_ID, SEED_BUSY_SERVER_ID, SEED_DELETED_SERVER_ID].includes(id);
-          expect(a.body.data).toEqual({ server: known ? { id } : null });
-        },
-      ),
-      RUNS,
-    );
-  });
+  it(
+    'activation(package:, action:, id:): BAD_USER_INPUT and no call for any invalid part, ' + 'else exactly one GET',
+    async () => {
+      const seeded = h.emulator.store
+        .listActivations({ packageName: 'package003', actionName: 'action000' })
+        .map((r) => r.activationId);
+      expect(seeded.length).toBeGreaterThan(0);
+      const ids = fc.oneof(
+        anyString,
+        fc.stringMatching(/^[0-9a-f]{32}$/),
+        fc.constantFrom(...seeded),
+        fc.stringMatching(/^[A-Za-z0-9_-]{100,140}$/),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(packageArg, fc.constant('package003')),
+          fc.oneof(anyString, fc.constant('action000')),
+          ids,
+          async (pkg, action, id) => {
+            h.resetCalls();
+            const a = await gql(
+              'query($p: String, $a: String!, $id: ID!) { activation(package: $p, action: $a, id: $id) { id } }',
+              {
+                p: pkg,
+                a: action,
+                id,
+              },
+            );
+            expectSafe(a);
+            expectNoCallsForOwnRejections(a);
+            const noPackage = pkg === null || pkg === '' || pkg === '-';
+            if (!(noPackage || NCP_NAME.test(pkg)) || !NCP_NAME.test(action) || !ACTIVATION_ID.test(id)) {
+              expectRejected(a, 'activation');
+              expect(h.upstreamCalls()).toEqual([]);
+              return;
+            }
+            const p = noPackage ? '-' : pkg;
+            expect(a.body.errors).toBeUndefined();
+            expect(h.upstreamCalls()).toEqual([
+              `GET ${BASE}/packages/${p}/actions/${action}/activations/${id}?platform=vpc`,
+            ]);
+            const stored = h.emulator.store.getStoredActivation(id);
+            const found =
+              !!stored && stored.platform === 'vpc' && stored.packageName === p && stored.actionName === action;
+            expect(a.body.data).toEqual({ activation: found ? { id } : null });
+          },
+        ),
+        RUNS,
+      );
+    },
+  );
+
+  it(
+    'server(id:): BAD_USER_INPUT and no compute call for an id outside the rule, ' + 'else the server or null',
+    async () => {
+      const seeded = fc.constantFrom(
+        SEED_SERVER_ID,
+        SEED_BUSY_SERVER_ID,
+        SEED_DELETED_SERVER_ID,
+        SEED_LOCKED_SERVER_ID,
+        SEED_FOREIGN_SERVER_ID,
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(anyString, fc.uuid(), seeded, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{200,260}$/)),
+          async (id) => {
+            h.resetCalls();
+            const a = await gql('query($id: ID!) { server(id: $id) { id } }', { id });
+            expectSafe(a);
+            expectNoCallsForOwnRejections(a);
+            expect(h.upstreamCalls()).toEqual([]);
+            if (!COMPUTE_ID.test(id)) {
+              expectRejected(a, 'server');
+              expect(h.computeCalls()).toEqual([]);
+              return;
+            }
+            const calls = h.computeCalls();
+            expect(calls.length).toBeGreaterThanOrEqual(1);
+            expect(calls.filter((c) => !c.startsWith('POST /identity/'))).toEqual([
+              expect.stringMatching(
+                new RegExp(`^GET /compute/v2\\.1/servers/${id.replace(/\./g, '\\.')}/os-instance-actions\\?`),
+              ),
+            ]);
+            if (a.body.errors) {
+              // A server of which the gateway's credentials may not read the actions.
+              expect(a.body.errors).toHaveLength(1);
+              expect(a.body.errors[0]!.extensions).toMatchObject({
+                code: 'FORBIDDEN',
+                upstream: { service: 'compute' },
+              });
+              expect(a.body.data).toEqual({ server: null });
+              return;
+            }
+            const known = [SEED_SERVER_ID, SEED_BUSY_SERVER_ID, SEED_DELETED_SERVER_ID].includes(id);
+            expect(a.body.data).toEqual({ server: known ? { id } : null });
+          },
+        ),
+        RUNS,
+      );
+    },
+  );
 });
 
 // ---- invokeAction ----
@@ -553,7 +565,8 @@ describe('arbitrary bodies POSTed to /graphql as application/json', () => {
     '{ packages { name } }',
     'query($n: String!) { package(name: $n) { name } }',
     'query Q { packages { name } } query R { __typename }',
-    'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p, timeoutMs: 5000 }) { completed } }',
+    'mutation($p: JSON) { invokeAction(input: { package: "examples", action: "echo", params: $p, timeoutMs: 5000 }) ' +
+      '{ completed } }',
     'subscription { x }',
     '{ nope }',
     '{',
@@ -660,7 +673,8 @@ describe('regressions found by the properties', () => {
       'timeoutMs: 1.5 (not an Int)',
       {
         query:
-          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }',
+          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) ' +
+          '{ completed } }',
         variables: { t: 1.5 },
       },
     ],
@@ -668,7 +682,8 @@ describe('regressions found by the properties', () => {
       'timeoutMs: 2^31 (beyond a 32-bit Int)',
       {
         query:
-          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) { completed } }',
+          'mutation($t: Int) { invokeAction(input: { package: "examples", action: "echo", timeoutMs: $t }) ' +
+          '{ completed } }',
         variables: { t: 2 ** 31 },
       },
     ],

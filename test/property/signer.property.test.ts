@@ -101,25 +101,29 @@ function signatureOf(accessKey: string, secret: string, timestamp: number, metho
 const sameHmacKey = (a: string, b: string): boolean => a.replace(/\0+$/, '') === b.replace(/\0+$/, '');
 
 describe('stringToSign', () => {
-  it('is exactly "METHOD pathWithQuery\\ntimestamp\\naccessKey", method upper-cased, one space, no trailing newline', () => {
-    fc.assert(
-      fc.property(methods, paths, timestamps, keys, (method, path, t, accessKey) => {
-        const timestamp = String(Math.trunc(t));
-        const s = stringToSign(method, path, timestamp, accessKey);
-        expect(s).toBe(`${method.toUpperCase()} ${path}\n${timestamp}\n${accessKey}`);
-        // The three lines, when no part carries a newline of its own.
-        if (!/[\n]/.test(method + path + accessKey)) {
-          expect(s.split('\n')).toEqual([`${method.toUpperCase()} ${path}`, timestamp, accessKey]);
-          // Nothing (no newline) after the access key: a trailing newline only when the key is empty.
-          expect(s.endsWith('\n')).toBe(accessKey === '');
-        }
-        // Exactly one space after the method.
-        expect(s.slice(method.toUpperCase().length, method.toUpperCase().length + 1)).toBe(' ');
-        expect(s.startsWith(`${method.toUpperCase()} ${path}\n`)).toBe(true);
-      }),
-      RUNS,
-    );
-  });
+  it(
+    'is exactly "METHOD pathWithQuery\\ntimestamp\\naccessKey", ' +
+      'method upper-cased, one space, no trailing newline',
+    () => {
+      fc.assert(
+        fc.property(methods, paths, timestamps, keys, (method, path, t, accessKey) => {
+          const timestamp = String(Math.trunc(t));
+          const s = stringToSign(method, path, timestamp, accessKey);
+          expect(s).toBe(`${method.toUpperCase()} ${path}\n${timestamp}\n${accessKey}`);
+          // The three lines, when no part carries a newline of its own.
+          if (!/[\n]/.test(method + path + accessKey)) {
+            expect(s.split('\n')).toEqual([`${method.toUpperCase()} ${path}`, timestamp, accessKey]);
+            // Nothing (no newline) after the access key: a trailing newline only when the key is empty.
+            expect(s.endsWith('\n')).toBe(accessKey === '');
+          }
+          // Exactly one space after the method.
+          expect(s.slice(method.toUpperCase().length, method.toUpperCase().length + 1)).toBe(' ');
+          expect(s.startsWith(`${method.toUpperCase()} ${path}\n`)).toBe(true);
+        }),
+        RUNS,
+      );
+    },
+  );
 
   it('upper-cases every spelling of an HTTP method the same way', () => {
     fc.assert(

@@ -57,7 +57,8 @@ describe('compute endpoint from the catalog', () => {
     expect(() => computeEndpoint(catalog, { interface: 'admin', region: 'RegionOne' })).toThrow(
       expect.objectContaining({
         message:
-          'The identity catalog has no admin compute endpoint in region RegionOne: check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.',
+          'The identity catalog has no admin compute endpoint in region RegionOne: ' +
+          'check OS_REGION_NAME and OS_INTERFACE, or set NOVA_URL.',
         extensions: expect.objectContaining({ code: 'UPSTREAM_CONFIGURATION' }),
       }),
     );

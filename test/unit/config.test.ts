@@ -170,7 +170,9 @@ describe('client authentication and limits configuration', () => {
     expect(loadConfig({ HOST: '::1' }).auth.mode).toBe('none');
     expect(loadConfig({ HOST: 'localhost' }).auth.mode).toBe('none');
     expect(problems({ HOST: '0.0.0.0' })).toEqual([
-      'GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; HOST is 0.0.0.0. Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true to accept anonymous clients anyway.',
+      'GATEWAY_AUTH: is none (anyone can read and invoke), which is allowed only on a loopback HOST; ' +
+        'HOST is 0.0.0.0. Set GATEWAY_AUTH=apikey or jwt, or GATEWAY_ALLOW_UNAUTHENTICATED=true ' +
+        'to accept anonymous clients anyway.',
     ]);
     expect(loadConfig({ HOST: '0.0.0.0', GATEWAY_ALLOW_UNAUTHENTICATED: 'true' }).auth).toEqual({
       mode: 'none',
@@ -206,7 +208,8 @@ describe('client authentication and limits configuration', () => {
     expect(
       problems({ ...jwt, GATEWAY_JWKS_URL: 'https://idp.example/jwks', GATEWAY_JWT_ALGORITHMS: 'RS256,RS257,es256' }),
     ).toEqual([
-      'GATEWAY_JWT_ALGORITHMS: unknown algorithm "RS257", "es256"; use some of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
+      'GATEWAY_JWT_ALGORITHMS: unknown algorithm "RS257", "es256"; ' +
+        'use some of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA',
     ]);
     expect(problems({ ...jwt, GATEWAY_JWKS_URL: 'http://idp.example/jwks' })).toEqual([
       'GATEWAY_JWKS_URL: must use https (plain http is accepted only for a loopback host)',

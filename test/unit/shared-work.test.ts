@@ -59,24 +59,28 @@ describe('shared work', () => {
     expect(await fresh.result).toBe(3);
   });
 
-  it('a waiter whose work has ended gets its answer even when its operation ends a moment later, and the signal is not aborted', async () => {
-    const work = new SharedWork<number>();
-    const { start, started } = controllable<number>();
-    const op = new AbortController();
+  it(
+    'a waiter whose work has ended gets its answer even when its operation ends a moment later, ' +
+      'and the signal is not aborted',
+    async () => {
+      const work = new SharedWork<number>();
+      const { start, started } = controllable<number>();
+      const op = new AbortController();
 
-    const one = work.join('k1', start, op.signal, leftEarly);
-    started[0]!.resolve(1);
-    // The work has ended, but this waiter has not been told yet: its operation ends now.
-    await Promise.resolve();
-    op.abort();
-    await expect(one.result).resolves.toBe(1);
-    await nextTurn();
+      const one = work.join('k1', start, op.signal, leftEarly);
+      started[0]!.resolve(1);
+      // The work has ended, but this waiter has not been told yet: its operation ends now.
+      await Promise.resolve();
+      op.abort();
+      await expect(one.result).resolves.toBe(1);
+      await nextTurn();
 
-    const two = work.join('k2', start, undefined, leftEarly);
-    expect(started[1]!.signal.aborted).toBe(false);
-    started[1]!.resolve(2);
-    expect(await two.result).toBe(2);
-  });
+      const two = work.join('k2', start, undefined, leftEarly);
+      expect(started[1]!.signal.aborted).toBe(false);
+      started[1]!.resolve(2);
+      expect(await two.result).toBe(2);
+    },
+  );
 
   it('a failure nobody waits for any more is not an unhandled rejection, and the key is free again', async () => {
     const work = new SharedWork<number>();

@@ -61,22 +61,25 @@ describe('activation history of an action', () => {
     }
   });
 
-  it('gives the seeded runs their fixed, documented ids on every start (the README reads SEED_ACTIVATION_ID)', async () => {
-    const r = await h.call('GET', base);
-    expect(r.json.content.activations.map((a: { activationId: string }) => a.activationId)).toEqual([
-      ...SEED_ACTIVATION_IDS,
-    ]);
-    expect(SEED_ACTIVATION_ID).toBe('437a95a8ade56441a054f111f20c95c6');
-    const again = await startHarness({ now: () => NOW });
-    try {
-      expect((await again.call('GET', `${base}/${SEED_ACTIVATION_ID}`)).json.content).toMatchObject({
-        activationId: SEED_ACTIVATION_ID,
-        duration: 12,
-      });
-    } finally {
-      await again.close();
-    }
-  });
+  it(
+    'gives the seeded runs their fixed, documented ids on every start ' + '(the README reads SEED_ACTIVATION_ID)',
+    async () => {
+      const r = await h.call('GET', base);
+      expect(r.json.content.activations.map((a: { activationId: string }) => a.activationId)).toEqual([
+        ...SEED_ACTIVATION_IDS,
+      ]);
+      expect(SEED_ACTIVATION_ID).toBe('437a95a8ade56441a054f111f20c95c6');
+      const again = await startHarness({ now: () => NOW });
+      try {
+        expect((await again.call('GET', `${base}/${SEED_ACTIVATION_ID}`)).json.content).toMatchObject({
+          activationId: SEED_ACTIVATION_ID,
+          duration: 12,
+        });
+      } finally {
+        await again.close();
+      }
+    },
+  );
 
   it('sends duration as a string on v2.0', async () => {
     const r = await h.call('GET', '/api/v2/packages/package003/actions/action000/activations?platform=vpc');

@@ -137,7 +137,8 @@ describe('invoke', () => {
     const path = addAction(
       h.emulator,
       'logger',
-      "function main() { console.info('info %d', 1); console.warn('careful'); console.error(new Error('bad').message); console.log({ x: 1 }, 'multi\\nline'); return {}; }",
+      "function main() { console.info('info %d', 1); console.warn('careful'); " +
+        "console.error(new Error('bad').message); console.log({ x: 1 }, 'multi\\nline'); return {}; }",
     );
     const r = await h.call('POST', path);
     expect(r.json.content.logs.map((l: string) => l.replace(LOG_LINE, '$1: '))).toEqual([
@@ -247,7 +248,9 @@ describe('invoke', () => {
       ],
       [
         'builtins',
-        "function main() { return { b: Buffer.from('hi').toString('base64'), u: new URL('https://x.test/a?b=1').searchParams.get('b'), t: new TextDecoder().decode(new TextEncoder().encode('ok')) }; }",
+        "function main() { return { b: Buffer.from('hi').toString('base64'), " +
+          "u: new URL('https://x.test/a?b=1').searchParams.get('b'), " +
+          "t: new TextDecoder().decode(new TextEncoder().encode('ok')) }; }",
         'success',
         { b: 'aGk=', u: '1', t: 'ok' },
       ],
@@ -263,7 +266,8 @@ describe('invoke', () => {
     const path = addAction(
       h.emulator,
       'leaky',
-      'var counter = (typeof counter === "number" ? counter : 0) + 1; globalThis.seen = (globalThis.seen || 0) + 1; function main() { return { counter, seen: globalThis.seen }; }',
+      'var counter = (typeof counter === "number" ? counter : 0) + 1; globalThis.seen = (globalThis.seen || 0) + 1; ' +
+        'function main() { return { counter, seen: globalThis.seen }; }',
     );
     for (let i = 0; i < 3; i += 1) {
       expect((await h.call('POST', path)).json.content.response.result).toEqual({ counter: 1, seen: 1 });

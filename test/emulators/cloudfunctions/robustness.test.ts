@@ -74,7 +74,9 @@ describe('JSON nested too deep', () => {
     expect([pkg.status, pkg.json]).toEqual([400, TOO_DEEP]);
     expect(h.emulator.store.getPackage('deep')).toBeUndefined();
     const action = await h.call('PUT', '/api/v2/packages/tests/actions/deep?platform=vpc', {
-      rawBody: `{"exec":{"kind":"nodejs:16","code":"x","main":"main","binary":false},"limits":{"timeout":1000,"memory":256},"parameters":${nestedJson(20000)}}`,
+      rawBody:
+        '{"exec":{"kind":"nodejs:16","code":"x","main":"main","binary":false},' +
+        `"limits":{"timeout":1000,"memory":256},"parameters":${nestedJson(20000)}}`,
     });
     expect([action.status, action.json]).toEqual([400, TOO_DEEP]);
     expect(h.emulator.store.getAction('tests', 'deep')).toBeUndefined();
@@ -237,7 +239,8 @@ describe('odd requests', () => {
       },
     ]);
     const body =
-      '{"error":{"errorCode":"100","message":"Request Header Fields Too Large","details":"The request line and headers exceed 16384 bytes."}}';
+      '{"error":{"errorCode":"100","message":"Request Header Fields Too Large",' +
+      '"details":"The request line and headers exceed 16384 bytes."}}';
     const answer = await raw(`GET /ncf/api/v2/packages/${'y'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(answer.endsWith(`\r\n\r\n${body}`)).toBe(true);
@@ -245,7 +248,8 @@ describe('odd requests', () => {
     expect(garbage.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(
       garbage.endsWith(
-        '\r\n\r\n{"error":{"errorCode":"100","message":"Bad Request Exception","details":"The request is not valid HTTP."}}',
+        '\r\n\r\n{"error":{"errorCode":"100","message":"Bad Request Exception",' +
+          '"details":"The request is not valid HTTP."}}',
       ),
     ).toBe(true);
     expect((await h.call('GET', '/ncf/api/v2/packages')).status).toBe(200);

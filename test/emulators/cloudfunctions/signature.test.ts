@@ -16,7 +16,8 @@ const SKEW = {
 
 describe('signature v2 known answer', () => {
   it('matches a vector computed with openssl dgst -sha256 -hmac', () => {
-    // printf 'GET /ncf/api/v2/packages?platform=vpc\n1700000000000\nAKIDEXAMPLE' | openssl dgst -sha256 -hmac 'SECRETEXAMPLE' -binary | openssl enc -base64
+    // printf 'GET /ncf/api/v2/packages?platform=vpc\n1700000000000\nAKIDEXAMPLE' \
+    //   | openssl dgst -sha256 -hmac 'SECRETEXAMPLE' -binary | openssl enc -base64
     expect(
       expectedSignature('SECRETEXAMPLE', 'GET', '/ncf/api/v2/packages?platform=vpc', '1700000000000', 'AKIDEXAMPLE'),
     ).toBe('il7hkTw3PzuCgnVJXdPQZy8n+NadrKdlphNRZcIDbaA=');

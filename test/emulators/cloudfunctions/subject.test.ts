@@ -37,30 +37,33 @@ describe('activation subject', () => {
     ]);
   });
 
-  it('records the user of the signing credential, on the invoke answer and the detail of both generations', async () => {
-    const cases: Array<[typeof FIRST, string]> = [
-      [FIRST, 'ncf-emulator-user-1'],
-      [SECOND, 'ncf-emulator-user-2'],
-      [THIRD, 'ops-robot'],
-    ];
-    for (const [credential, subject] of cases) {
-      const r = await h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', {
-        body: { n: 1 },
-        ...as(credential),
-      });
-      expect([r.status, r.json.content.subject]).toEqual([200, subject]);
-      const id: string = r.json.content.activationId;
-      const v21 = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${id}`, as(credential));
-      const v20 = await h.call(
-        'GET',
-        `/api/v2/packages/examples/actions/echo/activations/${id}?platform=vpc`,
-        as(credential),
-      );
-      expect([v21.json.content.subject, v20.json.content.subject]).toEqual([subject, subject]);
-      expect(leakedKeys([r.json, r.headers, v21.json, v20.json])).toEqual([]);
-      expect(h.emulator.store.getActivation(id)!.subject).toBe(subject);
-    }
-  });
+  it(
+    'records the user of the signing credential, ' + 'on the invoke answer and the detail of both generations',
+    async () => {
+      const cases: Array<[typeof FIRST, string]> = [
+        [FIRST, 'ncf-emulator-user-1'],
+        [SECOND, 'ncf-emulator-user-2'],
+        [THIRD, 'ops-robot'],
+      ];
+      for (const [credential, subject] of cases) {
+        const r = await h.call('POST', '/ncf/api/v2/packages/examples/actions/echo', {
+          body: { n: 1 },
+          ...as(credential),
+        });
+        expect([r.status, r.json.content.subject]).toEqual([200, subject]);
+        const id: string = r.json.content.activationId;
+        const v21 = await h.call('GET', `/ncf/api/v2/packages/examples/actions/echo/activations/${id}`, as(credential));
+        const v20 = await h.call(
+          'GET',
+          `/api/v2/packages/examples/actions/echo/activations/${id}?platform=vpc`,
+          as(credential),
+        );
+        expect([v21.json.content.subject, v20.json.content.subject]).toEqual([subject, subject]);
+        expect(leakedKeys([r.json, r.headers, v21.json, v20.json])).toEqual([]);
+        expect(h.emulator.store.getActivation(id)!.subject).toBe(subject);
+      }
+    },
+  );
 
   it('records the same user for failed, refused and late runs', async () => {
     const paths = [

@@ -65,20 +65,23 @@ describe('the seeded example server (web-1)', () => {
     expect(seedRequestId('web-1', 1)).toBe(SEED_REBOOT_REQUEST_ID);
   });
 
-  it('shows the create with compute__do_build_and_run_instance, and the reboot with schedule and compute_create', async () => {
-    const create = await h.nova(`${list(SEED_SERVER_ID)}/${SEED_CREATE_REQUEST_ID}`, alice, '2.51');
-    expect(create.json.instanceAction.events.map((e: Item) => [e.event, e.result])).toEqual([
-      ['compute__do_build_and_run_instance', 'Success'],
-    ]);
-    const reboot = await h.nova(`${list(SEED_SERVER_ID)}/${SEED_REBOOT_REQUEST_ID}`, alice, '2.58');
-    const events: Item[] = reboot.json.instanceAction.events;
-    expect(events.map((e) => [e.event, e.result])).toEqual([
-      ['compute_create', 'Success'],
-      ['schedule', 'Success'],
-    ]);
-    expect(reboot.json.instanceAction.updated_at).toBe(events[0]!.finish_time);
-    for (const e of events) expect(ms(e.finish_time)).toBeGreaterThan(ms(e.start_time));
-  });
+  it(
+    'shows the create with compute__do_build_and_run_instance, ' + 'and the reboot with schedule and compute_create',
+    async () => {
+      const create = await h.nova(`${list(SEED_SERVER_ID)}/${SEED_CREATE_REQUEST_ID}`, alice, '2.51');
+      expect(create.json.instanceAction.events.map((e: Item) => [e.event, e.result])).toEqual([
+        ['compute__do_build_and_run_instance', 'Success'],
+      ]);
+      const reboot = await h.nova(`${list(SEED_SERVER_ID)}/${SEED_REBOOT_REQUEST_ID}`, alice, '2.58');
+      const events: Item[] = reboot.json.instanceAction.events;
+      expect(events.map((e) => [e.event, e.result])).toEqual([
+        ['compute_create', 'Success'],
+        ['schedule', 'Success'],
+      ]);
+      expect(reboot.json.instanceAction.updated_at).toBe(events[0]!.finish_time);
+      for (const e of events) expect(ms(e.finish_time)).toBeGreaterThan(ms(e.start_time));
+    },
+  );
 });
 
 describe('the busy seeded server (batch-1)', () => {
@@ -232,11 +235,13 @@ describe('query validation (2.58+)', () => {
     );
     await bad(
       '?changes-since=2026-02-30T00:00:00Z',
-      "Invalid input for query parameters changes-since. Value: 2026-02-30T00:00:00Z. '2026-02-30T00:00:00Z' is not a 'date-time'",
+      'Invalid input for query parameters changes-since. Value: 2026-02-30T00:00:00Z. ' +
+        "'2026-02-30T00:00:00Z' is not a 'date-time'",
     );
     await bad(
       '?changes-since=2026-11-25T10:00:00+09:00',
-      "Invalid input for query parameters changes-since. Value: 2026-11-25T10:00:00 09:00. '2026-11-25T10:00:00 09:00' is not a 'date-time'",
+      'Invalid input for query parameters changes-since. Value: 2026-11-25T10:00:00 09:00. ' +
+        "'2026-11-25T10:00:00 09:00' is not a 'date-time'",
     );
     await bad(
       '?changes-before=2026-13-01',
@@ -395,7 +400,8 @@ describe('visibility and errors', () => {
     const r = await h.nova(`/${TEAM_A}${list(SEED_BUSY_SERVER_ID, '?limit=1')}`, alice, '2.58');
     expect(r.status).toBe(200);
     expect(r.json.links[0].href).toBe(
-      `${h.emulator.computeUrl}/${TEAM_A}${list(SEED_BUSY_SERVER_ID)}?limit=1&marker=${r.json.instanceActions[0].request_id}`,
+      `${h.emulator.computeUrl}/${TEAM_A}${list(SEED_BUSY_SERVER_ID)}` +
+        `?limit=1&marker=${r.json.instanceActions[0].request_id}`,
     );
     const other = projectIdFor('ops');
     const bad = await h.nova(`/${other}${list(SEED_SERVER_ID)}`, alice);

@@ -153,7 +153,8 @@ describe('POST /v3/auth/tokens with the password method', () => {
   });
 
   const suffix =
-    ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+    ' The server could not comply with the request since it is either malformed or otherwise incorrect.' +
+    ' The client is assumed to be in error.';
   it.each([
     ['not JSON', '{"auth":', 'Expecting to find valid JSON in request body.'],
     ['no auth', '{}', 'Expecting to find auth in request body.'],

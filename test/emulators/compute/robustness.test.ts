@@ -31,30 +31,35 @@ describe('hostile requests', () => {
   });
   afterAll(() => h.close());
 
-  it('answers Keystone bodies nested 3,000 and 20,000 deep, or not objects, with its 400, and keeps issuing', async () => {
-    for (const depth of [3000, 20000]) {
-      const top = await h.call('POST', TOKENS, { rawBody: nestedJson(depth) });
-      expect([depth, top.status, top.json]).toEqual([depth, 400, expecting('auth', 'request body')]);
-      const inner = await h.call('POST', TOKENS, {
-        rawBody: `{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":${nestedJson(depth)},"password":"x"}}}}}`,
+  it(
+    'answers Keystone bodies nested 3,000 and 20,000 deep, or not objects, ' + 'with its 400, and keeps issuing',
+    async () => {
+      for (const depth of [3000, 20000]) {
+        const top = await h.call('POST', TOKENS, { rawBody: nestedJson(depth) });
+        expect([depth, top.status, top.json]).toEqual([depth, 400, expecting('auth', 'request body')]);
+        const inner = await h.call('POST', TOKENS, {
+          rawBody:
+            '{"auth":{"identity":{"methods":["password"],"password":' +
+            `{"user":{"name":${nestedJson(depth)},"password":"x"}}}}}`,
+        });
+        expect([depth, inner.status, inner.json]).toEqual([depth, 400, expecting('name', 'user')]);
+      }
+      const arrays = await h.call('POST', TOKENS, { rawBody: '['.repeat(400_000) + ']'.repeat(400_000) });
+      expect([arrays.status, arrays.json]).toEqual([400, expecting('auth', 'request body')]);
+      for (const rawBody of ['[1]', '"auth"', 'null', '42']) {
+        const r = await h.call('POST', TOKENS, { rawBody });
+        expect([rawBody, r.status, r.json]).toEqual([rawBody, 400, expecting('auth', 'request body')]);
+      }
+      for (const rawBody of ['\ufeff{}', Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1')]) {
+        const r = await h.call('POST', TOKENS, { rawBody });
+        expect([r.status, r.json]).toEqual([400, expecting('valid JSON', 'request body')]);
+      }
+      const ok = await h.call('POST', `${TOKENS}?nocatalog`, {
+        body: passwordAuth({ name: 'alice', password: 'alice-pw' }),
       });
-      expect([depth, inner.status, inner.json]).toEqual([depth, 400, expecting('name', 'user')]);
-    }
-    const arrays = await h.call('POST', TOKENS, { rawBody: '['.repeat(400_000) + ']'.repeat(400_000) });
-    expect([arrays.status, arrays.json]).toEqual([400, expecting('auth', 'request body')]);
-    for (const rawBody of ['[1]', '"auth"', 'null', '42']) {
-      const r = await h.call('POST', TOKENS, { rawBody });
-      expect([rawBody, r.status, r.json]).toEqual([rawBody, 400, expecting('auth', 'request body')]);
-    }
-    for (const rawBody of ['\ufeff{}', Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1')]) {
-      const r = await h.call('POST', TOKENS, { rawBody });
-      expect([r.status, r.json]).toEqual([400, expecting('valid JSON', 'request body')]);
-    }
-    const ok = await h.call('POST', `${TOKENS}?nocatalog`, {
-      body: passwordAuth({ name: 'alice', password: 'alice-pw' }),
-    });
-    expect(ok.status).toBe(201);
-  });
+      expect(ok.status).toBe(201);
+    },
+  );
 
   it('answers repeated auth headers with 401, as one joined value', async () => {
     const res = await request(`${h.emulator.url}/compute/v2.1/servers/x/os-instance-actions`, {
