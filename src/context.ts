@@ -2,7 +2,8 @@
  * context: what every resolver receives, built once per GraphQL request.
  *
  * Per request: an id, a child logger, a deadline (an AbortSignal that also fires when the client
- * goes away) handed to every upstream call, a concurrency cap, and fresh DataLoaders. Process-wide
+ * goes away) handed to every upstream call, a concurrency cap, fresh DataLoaders, and the log of the
+ * upstream reads it made (what its answer depends on, for the response cache). Process-wide
  * things (the upstream clients with their keep-alive pools) are passed in. The context never holds
  * a credential: the signer keeps the secret to itself.
  */
@@ -19,6 +20,7 @@ import type { NovaClient } from './upstream/compute/client';
 import type { ActivationWatcher } from './subscriptions/activation-watcher';
 import type { RunRegistry } from './subscriptions/runs';
 import type { Platform } from './upstream/cloudfunctions/types';
+import type { ReadLog } from './upstream/http';
 
 export interface GatewayContext {
   requestId: string;
@@ -48,6 +50,13 @@ export interface GatewayContext {
   runs: RunRegistry;
   /** GATEWAY_MAX_INPUT_DEPTH, for JSON arguments (an action's `params`). */
   maxInputDepth: number;
+  /** The upstream reads made for this operation so far (src/pipeline/response-cache). */
+  reads: OperationReads;
+  /**
+   * Keeps the operation going when its client leaves (its deadline still holds) until the returned
+   * function is called: an operation whose answer identical ones wait for (src/pipeline/operation-dedupe).
+   */
+  hold(): () => void;
 }
 
 export interface ContextDependencies {
@@ -82,13 +91,14 @@ export interface RequestScope {
 export function createContext(deps: ContextDependencies, scope: RequestScope): GatewayContext {
   const budget = scope.timeoutMs ?? deps.requestTimeoutMs;
   const deadlineAt = Date.now() + budget;
-  const signal = operationSignal(budget, scope.onEnd);
+  const { signal, hold } = operationSignal(budget, scope.onEnd);
+  const reads = new OperationReads();
   const env: LoaderEnv = {
     schedule: createSchedule(deps.upstreamConcurrency),
     ...(deps.onLoaderBatch ? { onBatch: deps.onLoaderBatch } : {}),
   };
   const trace = startTrace(scope.traceparent);
-  const call = { signal, deadline: deadlineAt, trace };
+  const call = { signal, deadline: deadlineAt, trace, reads };
   return {
     requestId: scope.requestId,
     principal: scope.principal,
@@ -107,7 +117,25 @@ export function createContext(deps: ContextDependencies, scope: RequestScope): G
     watcher: deps.watcher,
     runs: deps.runs,
     maxInputDepth: deps.maxInputDepth,
+    reads,
+    hold,
   };
+}
+
+/** The upstream reads of one operation, as its upstream calls tell them (see ReadLog). */
+export class OperationReads implements ReadLog {
+  /** `<service> <exact path and query>` of each read. */
+  readonly tags = new Set<string>();
+  /** False once a read answered other than 2xx or failed: the answer is not one to keep. */
+  kept = true;
+
+  read(tag: string): void {
+    this.tags.add(tag);
+  }
+
+  unkept(): void {
+    this.kept = false;
+  }
 }
 
 /**
@@ -119,8 +147,14 @@ const DEADLINE_PASSED = Object.freeze(
   Object.assign(new Error('The operation deadline passed.'), { name: 'TimeoutError' }),
 );
 
-/** Aborts at the deadline, or when the request ends; one timer, cleared as soon as either happens. */
-function operationSignal(budgetMs: number, onEnd: RequestScope['onEnd']): AbortSignal {
+/**
+ * Aborts at the deadline, or when the request ends (once no hold is left); one timer, cleared as soon
+ * as either happens.
+ */
+function operationSignal(
+  budgetMs: number,
+  onEnd: RequestScope['onEnd'],
+): { signal: AbortSignal; hold: () => () => void } {
   const controller = new AbortController();
   // Every upstream call of the operation listens to it (undici removes its listener only when the
   // body is read): more than the default 10 at once is normal, not a leak, and warning about it
@@ -128,11 +162,25 @@ function operationSignal(budgetMs: number, onEnd: RequestScope['onEnd']): AbortS
   setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(DEADLINE_PASSED), budgetMs);
   timer.unref();
+  let holds = 0;
+  let ended = false;
   const stop = () => {
+    ended = true;
+    if (holds > 0) return;
     clearTimeout(timer);
     controller.abort(OPERATION_ENDED);
   };
+  const hold = () => {
+    holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      holds -= 1;
+      if (holds === 0 && ended) stop();
+    };
+  };
   onEnd?.(stop);
   controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-  return controller.signal;
+  return { signal: controller.signal, hold };
 }

@@ -31,6 +31,7 @@ import { GRAPHQL_PATH, registerGraphQLRoutes } from './http/graphql';
 import { registerProbes } from './http/probes';
 import type { GatewayMetrics } from './observability/metrics';
 import { OperationPipeline } from './pipeline';
+import { credentialId } from './pipeline/operation-dedupe';
 import { loadManifest } from './pipeline/documents';
 import { registerPlaygroundAssets } from './playground';
 import { resolvers } from './resolvers';
@@ -78,6 +79,9 @@ function createPipeline(
     manifest: config.http.persistedDocuments ? loadManifest(config.http.persistedDocuments) : undefined,
     metrics,
     telemetry: upstreams.telemetry,
+    // Shared answers (src/pipeline/operation-dedupe): keyed by the credentials the gateway calls with, hashed.
+    fleet,
+    credential: credentialId(upstreams.functions.identity, upstreams.keystone.identity),
     // Per-client limits: in the fleet's Redis when there is one, else in memory (src/fleet/rate-limits).
     rateLimits: new RateLimits({
       config: config.fleet,
@@ -148,6 +152,7 @@ export async function buildServer(deps: ServerDependencies): Promise<GatewayServ
         await closing;
       }
       await apollo.stop();
+      pipeline.close();
       return clean;
     },
   };

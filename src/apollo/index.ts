@@ -3,7 +3,8 @@
  * pipeline's (src/pipeline): its error formatter (masking, suggestions), parse options and
  * validation rules (introspection among them, so Apollo's own switch stays on), and the stages
  * Apollo does not run itself, through ./pipeline-plugin. Automatic persisted queries are Apollo's,
- * kept in its memory, or in Redis for a fleet (src/fleet/apq-store).
+ * kept in its memory, or in Redis for a fleet (src/fleet/apq-store). Queries answered without
+ * executing them (an identical one in flight, the response cache): ./shared-answers-plugin.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -16,6 +17,7 @@ import type { OperationPipeline } from '../pipeline';
 import { playgroundLandingPage } from '../playground';
 import { cacheControlPlugins } from './cache-plugins';
 import { pipelinePlugin } from './pipeline-plugin';
+import { sharedAnswersPlugin } from './shared-answers-plugin';
 
 export interface ApolloOptions {
   pipeline: OperationPipeline;
@@ -54,6 +56,7 @@ export async function startApollo({
       config.http.playground
         ? playgroundLandingPage(graphqlPath, { authMode: config.auth.mode })
         : ApolloServerPluginLandingPageDisabled(),
+      sharedAnswersPlugin(pipeline),
       pipelinePlugin(pipeline),
     ],
   });

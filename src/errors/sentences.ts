@@ -212,6 +212,11 @@ export const refusals = {
         `Retry in ${retryAfterSeconds} s.`,
       { retryAfterSeconds },
     ),
+  sharedAnswerTimedOut: () =>
+    new GatewayError(
+      ErrorCode.UPSTREAM_TIMEOUT,
+      'The operation did not get its answer in time: the identical operation it waited for had not finished.',
+    ),
   tooManyWatchedRuns: (max: number) =>
     new GatewayError(
       ErrorCode.RATE_LIMITED,

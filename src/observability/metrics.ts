@@ -82,6 +82,22 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly operationsDeduplicated = new Counter({
+    name: 'gateway_operations_deduplicated_total',
+    help:
+      'Queries that waited for an identical one in flight and shared its answer instead of executing ' +
+      '(GATEWAY_OPERATION_DEDUPE), by transport.',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
+  readonly responseCacheLookups = new Counter({
+    name: 'gateway_response_cache_lookups_total',
+    help: 'Response cache lookups (GATEWAY_RESPONSE_CACHE_TTL_MS) by outcome: hit, miss, bypass (Redis unavailable).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly loaderBatchSize = new Histogram({
     name: 'gateway_loader_batch_size',
     help: 'Distinct keys per DataLoader batch, by loader.',

@@ -11,7 +11,8 @@
  *                 HTTP); its cost; then the client's rate limits (./admission, src/fleet/rate-limits),
  *                 counted once per operation before anything of it runs (HTTP 429 over the limit)
  *   4. context    principal, request id, deadline, logger, fresh loaders (src/context)
- *   5. execute    graphql-js, by Apollo or graphql-ws
+ *   5. execute    graphql-js, by Apollo or graphql-ws; a query may be answered without executing,
+ *                 by an identical one in flight or from the response cache (./operation-dedupe)
  *   6. present    masking (src/errors), suggestions hidden when the schema is private, requestId
  *   7. finish     the operation's log line and metrics (./observe)
  *
@@ -38,6 +39,7 @@ import {
 import { context as otelContext, trace, type Context } from '@opentelemetry/api';
 import { LRUCache } from 'lru-cache';
 import type { GatewayConfig } from '../config';
+import type { FleetEngine } from '../fleet/engine';
 import { createContext, type ContextDependencies, type GatewayContext, type RequestScope } from '../context';
 import { createErrorFormatter, ErrorCode, refusals, type ErrorFormatter, type GatewayError } from '../errors';
 import type { RateLimits } from '../fleet/rate-limits';
@@ -48,6 +50,8 @@ import { invokeFields } from './admission';
 import { DocumentPolicy, sha256Hex, type Manifest, type OperationRequest } from './documents';
 import { exceedsDepth, tooDeep } from './input';
 import { CostMeter, validationRules } from './limits';
+import { SharedAnswers } from './operation-dedupe';
+import { createResponseCache } from './response-cache';
 import { outcomeOf, recordOperation, reportErrors, type FinishedOperation, type Transport } from './observe';
 
 export type { OperationRequest } from './documents';
@@ -55,14 +59,20 @@ export type { FinishedOperation, Transport } from './observe';
 
 export interface PipelineOptions {
   schema: GraphQLSchema;
-  config: Pick<GatewayConfig, 'limits' | 'http'>;
+  config: Pick<GatewayConfig, 'limits' | 'http'> & { fleet: Pick<GatewayConfig['fleet'], FleetSwitches> };
   manifest: Manifest | undefined;
   metrics: GatewayMetrics;
   contextDeps: ContextDependencies;
   telemetry?: Telemetry;
+  /** The shared Redis, when configured: the response cache is the fleet's. */
+  fleet?: FleetEngine | undefined;
+  /** Identifies the credential the gateway calls the upstreams with (a hash): part of a shared answer's key. */
+  credential?: string;
   /** Per-client rate limits (stage 3c); none: nothing is counted. */
   rateLimits?: RateLimits;
 }
+
+type FleetSwitches = 'operationDedupe' | 'responseCacheTtlMs';
 
 /** What a transport knows of an operation when it asks for its context (stage 4). */
 export interface PipelineScope extends RequestScope {
@@ -94,6 +104,9 @@ export class OperationPipeline {
   readonly metrics: GatewayMetrics;
   /** The gateway's tracing; the transports make their server spans with it. */
   readonly telemetry: Telemetry;
+  /** Stage 5, queries: answers shared by identical operations in flight, and the response cache. */
+  readonly sharing: SharedAnswers;
+  readonly #stopInvalidations: () => void;
   readonly #allRules: ValidationRule[];
   readonly #documents: DocumentPolicy;
   readonly #cost: CostMeter;
@@ -116,6 +129,27 @@ export class OperationPipeline {
     this.#cost = new CostMeter(limits.maxCost);
     this.#maxInputDepth = limits.maxInputDepth;
     this.#contextDeps = options.contextDeps;
+    const { operationDedupe, responseCacheTtlMs } = options.config.fleet;
+    const metrics = options.metrics;
+    const cache =
+      responseCacheTtlMs > 0
+        ? createResponseCache({
+            ttlMs: responseCacheTtlMs,
+            engine: options.fleet,
+            onLookup: (outcome) => metrics.responseCacheLookups.inc({ outcome }),
+            onInvalidated: (prefixes) => this.sharing.invalidated(prefixes),
+          })
+        : undefined;
+    this.sharing = new SharedAnswers({
+      dedupe: operationDedupe,
+      cache,
+      credential: options.credential ?? '',
+      onFollow: (transport) => metrics.operationsDeduplicated.inc({ transport }),
+    });
+    // A write tells what it made stale before it answers (src/upstream/cloudfunctions/client).
+    this.#stopInvalidations = this.sharing.active
+      ? options.contextDeps.functions.onInvalidate((prefixes) => this.sharing.invalidate(prefixes))
+      : () => undefined;
     this.#rateLimits = options.rateLimits;
   }
 
@@ -237,7 +271,9 @@ export class OperationPipeline {
    * Stage 7: the log line and metrics of an operation that has ended; traced, its span is named
    * and ended (one is made now for an operation refused before it had a context).
    */
-  finish(operation: FinishedOperation): void {
+  finish(finished: FinishedOperation): void {
+    const answered = this.sharing.answeredFrom(finished.context);
+    const operation = answered ? { ...finished, answered } : finished;
     const tracer = this.telemetry.tracer;
     if (!tracer) return recordOperation(this.metrics, operation);
     const traced =
@@ -253,6 +289,12 @@ export class OperationPipeline {
       upstreamCalls: operation.context.trace.upstreamCalls,
       errors: operation.errors,
     });
+  }
+
+  /** Stops listening for writes and to the fleet (the server's close). */
+  close(): void {
+    this.#stopInvalidations();
+    this.sharing.close();
   }
 }
 

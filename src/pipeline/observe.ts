@@ -2,7 +2,8 @@
  * observe: one structured log line and the metrics of every GraphQL operation, whatever carried it:
  * its request id, principal, operation name and type, outcome (success, partial: data with errors,
  * error, cancelled: the client went away first), duration, the upstream calls it caused, its trace id,
- * the error codes it answered with, and the transport (http, ws). Never the document or the variables
+ * the error codes it answered with, the transport (http, ws), and `answered` (shared, cache) when it
+ * was answered without executing (./operation-dedupe). Never the document or the variables
  * (they may carry user data).
  *
  * Also the server-side half of masking: what clients do not see (masked errors in full, the
@@ -37,6 +38,8 @@ export interface FinishedOperation {
   documentHash?: string;
   /** Traced, refused before it had a context: the transport's server span. */
   parent?: Context;
+  /** Answered without executing: by an identical operation in flight, or from the response cache. */
+  answered?: 'shared' | 'cache';
 }
 
 /** success, partial (data with errors), error, or cancelled (the client went away first). */
@@ -64,6 +67,7 @@ export function recordOperation(metrics: GatewayMetrics, op: FinishedOperation):
       durationMs: Math.round(durationMs * 100) / 100,
       upstreamCalls: op.context.trace.upstreamCalls,
       traceId: op.context.trace.traceId,
+      ...(op.answered ? { answered: op.answered } : {}),
       ...(op.errors.length > 0 ? { errorCodes: op.errors.map((e) => e.extensions?.code ?? 'UNKNOWN') } : {}),
     },
     'operation',

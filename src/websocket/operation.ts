@@ -9,6 +9,9 @@
  *
  * Traced, an operation has a server span (./tracing) from its message to its end, the parent of the
  * operation span the pipeline makes.
+ *
+ * A query may be answered without executing ({@link WsOperation.execute}): by an identical one in
+ * flight, or from the response cache (src/pipeline/operation-dedupe), with its own requestId.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -20,12 +23,14 @@ import type {
   GraphQLError,
   GraphQLFormattedError,
 } from 'graphql';
+import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth';
 import type { GatewayContext } from '../context';
-import { GatewayError } from '../errors';
+import { GatewayError, refusals } from '../errors';
 import type { OperationPipeline, OperationRequest, Stage } from '../pipeline';
 import { sha256Hex } from '../pipeline/documents';
+import { answerFor } from '../pipeline/operation-dedupe';
 import { traceparentOf } from '../telemetry';
 import { startWsServerSpan } from './tracing';
 
@@ -55,6 +60,10 @@ export class WsOperation {
   /** Traced: the server span's context, and the document's hash. */
   #span: Context | undefined;
   #documentHash: string | undefined;
+  /** A query that may share its answer (src/pipeline/operation-dedupe): what makes it identical to others. */
+  #share: { documentHash: string; operationName: string | undefined; variables: unknown } | undefined;
+  /** Answered without executing: its errors are presented already. */
+  #answered = false;
 
   constructor(
     readonly id: string,
@@ -122,6 +131,9 @@ export class WsOperation {
     if (limited) return this.#refuse([limited]);
 
     this.#executing = true;
+    if (this.type === 'query' && pipeline.sharing.active) {
+      this.#share = { documentHash: documentKey, operationName: operation.name?.value, variables };
+    }
     return {
       schema: pipeline.schema,
       document: prepared.document,
@@ -131,9 +143,45 @@ export class WsOperation {
     };
   }
 
+  /**
+   * Stage 5: runs `run` (graphql-js), unless an identical query in flight or the response cache
+   * answers it; as a leader, its answer (errors presented) goes to those who wait.
+   */
+  async execute(
+    args: ExecutionArgs,
+    run: (args: ExecutionArgs) => PromiseOrValue<ExecutionResult>,
+  ): Promise<ExecutionResult> {
+    const share = this.#share;
+    if (!share) return run(args);
+    const { pipeline } = this.env;
+    const context = args.contextValue as GatewayContext;
+    const begun = await pipeline.sharing.begin({ transport: 'ws', context, ...share });
+    if (begun.kind === 'answered') {
+      this.#answered = true;
+      // Presented already, with this requestId: answerResult (graphql-ws's onNext) sends it as it is.
+      return answerFor(begun.answer, this.requestId) as ExecutionResult;
+    }
+    if (begun.kind === 'left') return { errors: [refusals.sharedAnswerTimedOut()] };
+    let result: ExecutionResult;
+    try {
+      result = await run(args);
+    } catch (error) {
+      begun.done(undefined);
+      throw error;
+    }
+    const errors = result.errors && pipeline.present(result.errors, this.requestId);
+    begun.done({ result: { ...(result as FormattedExecutionResult), ...(errors ? { errors } : {}) } });
+    return result;
+  }
+
   /** A result to send (graphql-ws `next`): errors presented and logged. */
   answerResult(result: ExecutionResult | FormattedExecutionResult): FormattedExecutionResult {
     if (result.data !== undefined && result.data !== null) this.#hasData = true;
+    if (this.#answered) {
+      const shared = result as FormattedExecutionResult;
+      this.#errors.push(...(shared.errors ?? []));
+      return shared;
+    }
     const errors = result.errors as readonly GraphQLError[] | undefined;
     if (!errors || errors.length === 0) return result as FormattedExecutionResult;
     const context = this.#contextFor(this.env.requestTimeoutMs);

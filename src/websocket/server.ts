@@ -19,6 +19,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { execute } from 'graphql';
 import { handleProtocols, makeServer, type Context } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -60,6 +61,8 @@ export class GraphQLWebSocketServer {
   readonly #connections = new Set<Connection>();
   readonly #perClient = new Map<string, number>();
   readonly #bySocket = new WeakMap<WebSocket, Connection>();
+  /** Operations about to execute, by their context (graphql-ws's `execute` is given only the args). */
+  readonly #executing = new WeakMap<object, WsOperation>();
   readonly #protocol: ReturnType<typeof makeServer<Record<string, unknown>, Extra>>;
   readonly #env: OperationEnv;
   #liveSubscriptions = 0;
@@ -208,9 +211,13 @@ export class GraphQLWebSocketServer {
   }
 
   #makeProtocol() {
+    const traced = this.#opts.pipeline.telemetry.tracer ? tracedExecution() : undefined;
+    const run = traced?.execute ?? execute;
     return makeServer<Record<string, unknown>, Extra>({
       schema: this.#opts.pipeline.schema,
-      ...(this.#opts.pipeline.telemetry.tracer ? tracedExecution() : {}),
+      ...traced,
+      // A query may share an identical one's answer (./operation, src/pipeline/operation-dedupe).
+      execute: (args) => this.#executing.get(args.contextValue as object)?.execute(args, run) ?? run(args),
       onConnect: (ctx) => this.#authenticate(ctx),
       onSubscribe: async (ctx, id, payload) => {
         const { connection } = ctx.extra;
@@ -232,6 +239,7 @@ export class GraphQLWebSocketServer {
           operation.end(true);
           return [refusals.cancelledBeforeRun()];
         }
+        if (!Array.isArray(started)) this.#executing.set(started.contextValue as object, operation);
         return started;
       },
       onNext: (ctx, id, _payload, _args, result) =>
