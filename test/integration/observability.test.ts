@@ -9,7 +9,8 @@ describe('de-duplication across operations', () => {
   it('shares one upstream call among identical concurrent reads (GATEWAY_DEDUPE on by default)', async () => {
     // The upstream answers after 1 s, far longer than ten requests take to arrive on a loaded machine;
     // a first operation warms the gateway (its first parse and plan) so none of the ten waits on it.
-    await withHarness({ emulator: { latencyMs: 1_000 } }, async (h) => {
+    // Operation de-duplication (in front of this layer) is off: each operation makes its own read.
+    await withHarness({ env: { GATEWAY_OPERATION_DEDUPE: 'false' }, emulator: { latencyMs: 1_000 } }, async (h) => {
       await h.gql('{ __typename }');
       const results = await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
       for (const r of results) expect(r.body.data.packages).toHaveLength(3);
@@ -21,10 +22,13 @@ describe('de-duplication across operations', () => {
   });
 
   it('sends every read when GATEWAY_DEDUPE=false', async () => {
-    await withHarness({ env: { GATEWAY_DEDUPE: 'false' }, emulator: { latencyMs: 100 } }, async (h) => {
-      await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
-      expect(h.upstreamCalls()).toHaveLength(10);
-    });
+    await withHarness(
+      { env: { GATEWAY_DEDUPE: 'false', GATEWAY_OPERATION_DEDUPE: 'false' }, emulator: { latencyMs: 100 } },
+      async (h) => {
+        await Promise.all(Array.from({ length: 10 }, () => h.gql(LIST)));
+        expect(h.upstreamCalls()).toHaveLength(10);
+      },
+    );
   });
 
   it('never shares invokes', async () => {
