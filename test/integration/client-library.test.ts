@@ -24,7 +24,8 @@ describe('a web app with urql and the generated typed documents', () => {
   let client: Client;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // examples/slow at 1.2 s: "a long run" here only has to outlive timeoutMs 0.
+    h = await startHarness({ emulator: { slowActionMs: 1200 } });
     ws = createWsClient({ url: h.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
     client = new Client({
       url: h.url,

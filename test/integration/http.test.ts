@@ -59,7 +59,11 @@ function errorLines(h: Harness): string[] {
 }
 
 describe('receiving a request is bounded (GATEWAY_CLIENT_TIMEOUT_MS)', () => {
-  const h = useHarness({ env: { GATEWAY_CLIENT_TIMEOUT_MS: '1000' } }, { resetCalls: false });
+  // examples/slow at 2 s: twice the bound, for the operation that must outlive it.
+  const h = useHarness(
+    { env: { GATEWAY_CLIENT_TIMEOUT_MS: '1000' }, emulator: { slowActionMs: 2000 } },
+    { resetCalls: false },
+  );
 
   it('answers 408 in the envelope and closes a client that dribbles its body', async () => {
     const { socket, received } = rawConnection(h);
@@ -138,7 +142,8 @@ describe('the loopback Host guard (GATEWAY_AUTH=none)', () => {
         body: envelope(
           res,
           'BAD_REQUEST',
-          'Misdirected request: without client authentication this gateway answers only localhost, 127.0.0.1 and [::1] on its own port.',
+          'Misdirected request: without client authentication this gateway answers only localhost, ' +
+            '127.0.0.1 and [::1] on its own port.',
         ),
       });
     }
@@ -287,7 +292,8 @@ describe('every error answer is the one envelope', () => {
       envelope(
         res,
         'BAD_REQUEST',
-        'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) to this same URL with ws:// or wss://.',
+        'Subscriptions run over WebSocket: connect a graphql-ws client (protocol graphql-transport-ws) ' +
+          'to this same URL with ws:// or wss://.',
       ),
     );
     expect(h.upstreamCalls()).toEqual([]);
@@ -303,12 +309,10 @@ describe('every error answer is the one envelope', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(envelope(res, 'BAD_USER_INPUT', 'The variables nest deeper than the limit of 64 levels.'));
-    const viaGet = await send(
-      `${h.url}?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{"v":${deep.slice(9_000, 11_000)}}`)}`,
-      {
-        headers: { ...auth(), 'apollo-require-preflight': '1' },
-      },
-    );
+    const deepVariables = encodeURIComponent(`{"v":${deep.slice(9_000, 11_000)}}`);
+    const viaGet = await send(`${h.url}?query=${encodeURIComponent('{ __typename }')}&variables=${deepVariables}`, {
+      headers: { ...auth(), 'apollo-require-preflight': '1' },
+    });
     expect(viaGet.status).toBe(400);
     expect(viaGet.json.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(errorLines(h)).toEqual([]);

@@ -64,7 +64,9 @@ const schema: GraphQLSchema = enforceScopes(
 const operations = fileOperations();
 
 beforeAll(async () => {
-  h = await startHarness();
+  // examples/slow at 1.2 s: these tabs need only a run that outlives timeoutMs 0 (3 s, as the notes
+  // say, is the default of npm start).
+  h = await startHarness({ emulator: { slowActionMs: 1200 } });
   const html = await (await request(h.url, { headers: { accept: 'text/html' } })).body.text();
   tabs = JSON.parse(html.match(/<script type="application\/json" id="playground-config">(.*?)<\/script>/s)![1]!).tabs;
 });

@@ -228,75 +228,84 @@ describe('operations on one socket', () => {
         GATEWAY_SUBSCRIPTION_MAX_POLLERS: '2',
         GATEWAY_SUBSCRIPTION_POLL_MAX_MS: '500',
       },
+      // The runs only have to outlast the subscribing (milliseconds): 2 s instead of 3.
+      emulator: { slowActionMs: 2000 },
     });
   });
   afterAll(() => h.close());
 
   const startSlow = async () => (await h.gql(START_SLOW)).body.data.invokeAction.activationId as string;
 
-  it('refuses an operation beyond GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION in flight, and takes one again after', async () => {
-    const id = await startSlow();
-    const socket = await RawSocket.open(h);
-    try {
-      socket.subscribe('a', WATCH_SLOW, { id });
-      socket.subscribe('b', WATCH_SLOW, { id });
-      socket.subscribe('c', '{ __typename }');
-      const refused = await socket.until((m) => m.id === 'c');
-      expect(refused).toEqual({
-        id: 'c',
-        type: 'error',
-        payload: [
-          {
-            message: 'Too many operations in flight on this connection (the limit is 2); wait for one to end.',
-            extensions: { code: 'RATE_LIMITED', requestId: expect.any(String) },
-          },
-        ],
-      });
-      await socket.until((m) => m.id === 'a' && m.type === 'complete');
-      await socket.until((m) => m.id === 'b' && m.type === 'complete');
-      socket.subscribe('d', '{ __typename }');
-      expect(await socket.until((m) => m.id === 'd')).toEqual({
-        id: 'd',
-        type: 'next',
-        payload: { data: { __typename: 'Query' } },
-      });
-    } finally {
-      socket.close();
-    }
-  });
+  it(
+    'refuses an operation beyond GATEWAY_WS_MAX_OPERATIONS_PER_CONNECTION in flight, ' + 'and takes one again after',
+    async () => {
+      const id = await startSlow();
+      const socket = await RawSocket.open(h);
+      try {
+        socket.subscribe('a', WATCH_SLOW, { id });
+        socket.subscribe('b', WATCH_SLOW, { id });
+        socket.subscribe('c', '{ __typename }');
+        const refused = await socket.until((m) => m.id === 'c');
+        expect(refused).toEqual({
+          id: 'c',
+          type: 'error',
+          payload: [
+            {
+              message: 'Too many operations in flight on this connection (the limit is 2); wait for one to end.',
+              extensions: { code: 'RATE_LIMITED', requestId: expect.any(String) },
+            },
+          ],
+        });
+        await socket.until((m) => m.id === 'a' && m.type === 'complete');
+        await socket.until((m) => m.id === 'b' && m.type === 'complete');
+        socket.subscribe('d', '{ __typename }');
+        expect(await socket.until((m) => m.id === 'd')).toEqual({
+          id: 'd',
+          type: 'next',
+          payload: { data: { __typename: 'Query' } },
+        });
+      } finally {
+        socket.close();
+      }
+    },
+  );
 
-  it('refuses to watch a run beyond GATEWAY_SUBSCRIPTION_MAX_POLLERS, and shows the pollers in the metrics', async () => {
-    const [one, two, three] = [await startSlow(), await startSlow(), await startSlow()];
-    const first = await RawSocket.open(h);
-    const second = await RawSocket.open(h);
-    try {
-      first.subscribe('1', WATCH_SLOW, { id: one });
-      first.subscribe('2', WATCH_SLOW, { id: two });
-      await eventually(async () => /gateway_subscription_pollers 2/.test(await metricsText(h)));
-      expect(await metricsText(h)).toMatch(/gateway_subscriptions 2/);
-      // A third run is refused; a subscriber to a run already watched joins its poller.
-      second.subscribe('3', WATCH_SLOW, { id: three });
-      second.subscribe('4', WATCH_SLOW, { id: one });
-      const refused = await second.until((m) => m.id === '3' && m.type === 'next');
-      expect(refused.payload).toEqual({
-        data: null,
-        errors: [
-          expect.objectContaining({
-            message:
-              'The gateway is already watching as many runs as it may (2); try again shortly, or read the run later with Query.activation.',
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, requestId: expect.any(String) },
-          }),
-        ],
-      });
-      expect((await second.until((m) => m.id === '4' && m.type === 'next')).payload).toEqual({
-        data: { activationCompleted: { id: one, status: 'SUCCESS' } },
-      });
-      await eventually(async () => /gateway_subscription_pollers 0/.test(await metricsText(h)), 10_000);
-    } finally {
-      first.close();
-      second.close();
-    }
-  });
+  it(
+    'refuses to watch a run beyond GATEWAY_SUBSCRIPTION_MAX_POLLERS, ' + 'and shows the pollers in the metrics',
+    async () => {
+      const [one, two, three] = [await startSlow(), await startSlow(), await startSlow()];
+      const first = await RawSocket.open(h);
+      const second = await RawSocket.open(h);
+      try {
+        first.subscribe('1', WATCH_SLOW, { id: one });
+        first.subscribe('2', WATCH_SLOW, { id: two });
+        await eventually(async () => /gateway_subscription_pollers 2/.test(await metricsText(h)));
+        expect(await metricsText(h)).toMatch(/gateway_subscriptions 2/);
+        // A third run is refused; a subscriber to a run already watched joins its poller.
+        second.subscribe('3', WATCH_SLOW, { id: three });
+        second.subscribe('4', WATCH_SLOW, { id: one });
+        const refused = await second.until((m) => m.id === '3' && m.type === 'next');
+        expect(refused.payload).toEqual({
+          data: null,
+          errors: [
+            expect.objectContaining({
+              message:
+                'The gateway is already watching as many runs as it may (2); try again shortly, ' +
+                'or read the run later with Query.activation.',
+              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5, requestId: expect.any(String) },
+            }),
+          ],
+        });
+        expect((await second.until((m) => m.id === '4' && m.type === 'next')).payload).toEqual({
+          data: { activationCompleted: { id: one, status: 'SUCCESS' } },
+        });
+        await eventually(async () => /gateway_subscription_pollers 0/.test(await metricsText(h)), 10_000);
+      } finally {
+        first.close();
+        second.close();
+      }
+    },
+  );
 });
 
 describe('slow readers', () => {
@@ -383,42 +392,46 @@ describe('socket errors and logs', () => {
     expect(h.logs.join('\n')).not.toMatch(/\bat .*\.[jt]s:\d+/);
   });
 
-  it('logs one line per operation with transport ws and its request id, and labels the metrics by transport', async () => {
-    const socket = await RawSocket.open(h);
-    try {
-      socket.subscribe('1', 'query Named { packages { name } }');
-      await socket.until((m) => m.id === '1' && m.type === 'complete');
-      socket.subscribe('2', '{ nope }');
-      const failed = await socket.until((m) => m.id === '2');
-      const requestId = failed.payload[0].extensions.requestId;
-      const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'operation' && l.transport === 'ws');
-      expect(lines.find((l) => l.operation === 'Named')).toEqual({
-        level: 'info',
-        time: expect.any(String),
-        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        transport: 'ws',
-        principal: 'anonymous',
-        operation: 'Named',
-        type: 'query',
-        outcome: 'success',
-        durationMs: expect.any(Number),
-        upstreamCalls: 1,
-        traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
-        msg: 'operation',
-      });
-      expect(lines.find((l) => l.requestId === requestId)).toMatchObject({
-        outcome: 'error',
-        errorCodes: ['GRAPHQL_VALIDATION_FAILED'],
-      });
-      const text = await metricsText(h);
-      expect(text).toContain(
-        'gateway_graphql_operation_duration_seconds_count{operation="Named",type="query",outcome="success",transport="ws"} 1',
-      );
-      expect(text).toMatch(/gateway_ws_connections 1\b/);
-    } finally {
-      socket.close();
-    }
-  });
+  it(
+    'logs one line per operation with transport ws and its request id, ' + 'and labels the metrics by transport',
+    async () => {
+      const socket = await RawSocket.open(h);
+      try {
+        socket.subscribe('1', 'query Named { packages { name } }');
+        await socket.until((m) => m.id === '1' && m.type === 'complete');
+        socket.subscribe('2', '{ nope }');
+        const failed = await socket.until((m) => m.id === '2');
+        const requestId = failed.payload[0].extensions.requestId;
+        const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'operation' && l.transport === 'ws');
+        expect(lines.find((l) => l.operation === 'Named')).toEqual({
+          level: 'info',
+          time: expect.any(String),
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          transport: 'ws',
+          principal: 'anonymous',
+          operation: 'Named',
+          type: 'query',
+          outcome: 'success',
+          durationMs: expect.any(Number),
+          upstreamCalls: 1,
+          traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          msg: 'operation',
+        });
+        expect(lines.find((l) => l.requestId === requestId)).toMatchObject({
+          outcome: 'error',
+          errorCodes: ['GRAPHQL_VALIDATION_FAILED'],
+        });
+        const text = await metricsText(h);
+        expect(text).toContain(
+          'gateway_graphql_operation_duration_seconds_count' +
+            '{operation="Named",type="query",outcome="success",transport="ws"} 1',
+        );
+        expect(text).toMatch(/gateway_ws_connections 1\b/);
+      } finally {
+        socket.close();
+      }
+    },
+  );
 });
 
 describe('input that cannot be sent', () => {
