@@ -73,7 +73,8 @@ async function cloudFunctionsTarget(
   cleanups.push(() => emulator.close());
   logger.info(
     { emulator: emulator.url },
-    'No NCP_ACCESS_KEY set: using the built-in Cloud Functions emulator on loopback (in-memory, seeded with example packages). Set NCP_ACCESS_KEY and NCP_SECRET_KEY to use NAVER Cloud.',
+    'No NCP_ACCESS_KEY set: using the built-in Cloud Functions emulator on loopback ' +
+      '(in-memory, seeded with example packages). Set NCP_ACCESS_KEY and NCP_SECRET_KEY to use NAVER Cloud.',
   );
   return {
     origin: emulator.url,
@@ -97,7 +98,9 @@ async function computeTarget(
   cleanups.push(() => emulator.close());
   logger.info(
     { identity: emulator.authUrl, exampleServerId: SEED_SERVER_ID },
-    `No OS_AUTH_URL set: using the built-in Keystone + Nova emulator on loopback (in-memory, seeded with example servers). Try { server(id: "${SEED_SERVER_ID}") { instanceActions { nodes { action events { event result } } } } }`,
+    'No OS_AUTH_URL set: using the built-in Keystone + Nova emulator on loopback ' +
+      '(in-memory, seeded with example servers). ' +
+      `Try { server(id: "${SEED_SERVER_ID}") { instanceActions { nodes { action events { event result } } } } }`,
   );
   const credentials = hideField(
     { method: 'password' as const, username: user.name, userDomainName: 'Default', password: user.password },

@@ -49,7 +49,10 @@ export class GatewayMetrics {
 
   readonly upstreamDuration = new Histogram({
     name: 'gateway_upstream_request_duration_seconds',
-    help: 'Upstream requests, by service, route, status (an HTTP status, or the transport error) and failure: upstream (a 5xx or no answer: alert on these), action (a run that failed: the user code, not the upstream), none.',
+    help:
+      'Upstream requests, by service, route, status (an HTTP status, or the transport error) and failure: ' +
+      'upstream (a 5xx or no answer: alert on these), action (a run that failed: the user code, not the upstream), ' +
+      'none.',
     labelNames: ['service', 'route', 'status', 'failure'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
@@ -71,13 +74,17 @@ export class GatewayMetrics {
 
   readonly redisUp = new Gauge({
     name: 'gateway_redis_up',
-    help: 'Whether this replica uses the shared Redis now (1) or runs on its own memory (0); absent without GATEWAY_REDIS_URL.',
+    help:
+      'Whether this replica uses the shared Redis now (1) or runs on its own memory (0); ' +
+      'absent without GATEWAY_REDIS_URL.',
     registers: [this.registry],
   });
 
   readonly sharedReads = new Counter({
     name: 'gateway_upstream_shared_reads_total',
-    help: 'Upstream reads by outcome: miss (sent), shared (joined an identical read in flight), hit (answered from cache).',
+    help:
+      'Upstream reads by outcome: miss (sent), shared (joined an identical read in flight), ' +
+      'hit (answered from cache).',
     labelNames: ['service', 'outcome'] as const,
     registers: [this.registry],
   });
