@@ -90,13 +90,13 @@ describe('actions', () => {
     });
     expect(first.status).toBe(200);
     const second = await h.call('PUT', '/ncf/api/v2/packages/cons/actions/up', {
-      body: { ...code('function main() { return { v: 2 }; }', 'nodejs:16'), limits: { timeout: 500, memory: 1024 } },
+      body: { ...code('function main() { return { v: 2 }; }', 'nodejs:16'), limits: { timeout: 5000, memory: 1024 } },
     });
     expect(second.json.content).toEqual({
       name: 'up',
       description: '',
       parameters: {},
-      limits: { timeout: 500, memory: 1024 },
+      limits: { timeout: 5000, memory: 1024 },
       exec: { kind: 'nodejs:16', code: 'function main() { return { v: 2 }; }', main: 'main', binary: false },
       resourceId: first.json.content.resourceId,
       vpc: [],
