@@ -130,7 +130,8 @@ export function runOverRawWs(h: Harness, call: OperationCall): Promise<Operation
       const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
       if (message.type === 'connection_ack') {
         socket.send(
-          `{"id":"1","type":"subscribe","payload":${withRawVariables(JSON.stringify({ query: '', ...payload }), rawVariables)}}`,
+          '{"id":"1","type":"subscribe","payload":' +
+            `${withRawVariables(JSON.stringify({ query: '', ...payload }), rawVariables)}}`,
         );
       } else if (message.type === 'next') resolve(message.payload as OperationAnswer);
       else if (message.type === 'error') resolve({ errors: message.payload as ClientError[] });

@@ -394,7 +394,10 @@ if (!HAVE_CHROMIUM) {
   console.warn(`${message}: the browser snippet is only type-checked.`);
 }
 
-/** Loads `code` into a page of `origin` and collects its console.log lines (formatted as Node's console formats them). */
+/**
+ * Loads `code` into a page of `origin` and collects its console.log lines (formatted as Node's console
+ * formats them).
+ */
 async function runInBrowser(
   origin: string,
   code: string,
@@ -452,31 +455,36 @@ async function runInBrowser(
 // ---- the frontend's codegen.yml ----
 
 describe("the frontend's codegen configuration of Connecting clients", () => {
-  it('generates typed documents and the same manifest, with the same ids, from the printed schema and the same operations', async () => {
-    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
-    // Inside the repository, so graphql-codegen finds its preset in node_modules, as in a frontend's repository.
-    const dir = mkdtempSync(join(ROOT, 'test-artifacts', 'readme-codegen-'));
-    try {
-      writeFileSync(join(dir, 'codegen.yml'), CODEGEN_CONFIG!.text);
-      copyFileSync(join(ROOT, 'src', '__generated__', 'schema.graphql'), join(dir, 'schema.graphql'));
-      mkdirSync(join(dir, 'src'));
-      for (const file of readdirSync(join(ROOT, 'operations')))
-        copyFileSync(join(ROOT, 'operations', file), join(dir, 'src', file));
-      const cli = join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js');
-      await execFileAsync(process.execPath, [cli, '--config', 'codegen.yml', '--silent'], {
-        cwd: dir,
-        timeout: 60_000,
-      });
-      const generated = join(dir, 'src', '__generated__', 'client');
-      const manifest = JSON.parse(readFileSync(join(generated, 'persisted-documents.json'), 'utf8'));
-      expect(manifest).toEqual(
-        JSON.parse(readFileSync(join(ROOT, 'src', '__generated__', 'client', 'persisted-documents.json'), 'utf8')),
-      );
-      const types = readFileSync(join(generated, 'graphql.ts'), 'utf8');
-      for (const name of ['ListPackagesDocument', 'InvokeActionDocument', 'ActivationCompletedDocument'])
-        expect(types).toContain(`export const ${name} =`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 90_000);
+  it(
+    'generates typed documents and the same manifest, with the same ids, ' +
+      'from the printed schema and the same operations',
+    async () => {
+      mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+      // Inside the repository, so graphql-codegen finds its preset in node_modules, as in a frontend's repository.
+      const dir = mkdtempSync(join(ROOT, 'test-artifacts', 'readme-codegen-'));
+      try {
+        writeFileSync(join(dir, 'codegen.yml'), CODEGEN_CONFIG!.text);
+        copyFileSync(join(ROOT, 'src', '__generated__', 'schema.graphql'), join(dir, 'schema.graphql'));
+        mkdirSync(join(dir, 'src'));
+        for (const file of readdirSync(join(ROOT, 'operations')))
+          copyFileSync(join(ROOT, 'operations', file), join(dir, 'src', file));
+        const cli = join(ROOT, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js');
+        await execFileAsync(process.execPath, [cli, '--config', 'codegen.yml', '--silent'], {
+          cwd: dir,
+          timeout: 60_000,
+        });
+        const generated = join(dir, 'src', '__generated__', 'client');
+        const manifest = JSON.parse(readFileSync(join(generated, 'persisted-documents.json'), 'utf8'));
+        expect(manifest).toEqual(
+          JSON.parse(readFileSync(join(ROOT, 'src', '__generated__', 'client', 'persisted-documents.json'), 'utf8')),
+        );
+        const types = readFileSync(join(generated, 'graphql.ts'), 'utf8');
+        for (const name of ['ListPackagesDocument', 'InvokeActionDocument', 'ActivationCompletedDocument'])
+          expect(types).toContain(`export const ${name} =`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    90_000,
+  );
 });

@@ -45,7 +45,9 @@ const PACKAGES = '{ packages { name } }';
 const PACKAGE = '{ package(name: "package001") { name description } }';
 const INVOKE =
   'mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activationId } }';
-const SERVER = `{ server(id: "${SEED_SERVER_ID}") { id name instanceActions(first: 2) { nodes { action events { event } } } } }`;
+const SERVER =
+  `{ server(id: "${SEED_SERVER_ID}") { id name instanceActions(first: 2) ` +
+  '{ nodes { action events { event } } } } }';
 const LOCKED = `{ server(id: "${SEED_LOCKED_SERVER_ID}") { id name } }`;
 const ACTIVATION_ID = 'abcdef0123456789abcdef0123456789';
 const ACTIVATION = (fields: string) =>
@@ -219,118 +221,124 @@ function codeOf(res: GqlResponse, index = 0): string | undefined {
 }
 
 describe('secrets never leave the gateway', () => {
-  it('through Cloud Functions failures of every kind: 4xx/5xx bodies with upstream details, HTML, stalls, resets', async () => {
-    const p = await startPlanted();
-    try {
-      const { h, proxy } = p;
-      const here = `${h.emulator.url}/ncf/api/v2/packages/package001?platform=vpc`;
-      const upstreamHeaders = { 'x-ncp-apigw-request-id': 'apigw-req-1', 'x-ncp-trace-id': 'trace-1' };
-      const withDetails = (code: number, errorCode: string, message: string) =>
-        status(code, ncpErrorBody(errorCode, message, `failed at ${here} (via ${proxy.url})`), upstreamHeaders);
+  it(
+    'through Cloud Functions failures of every kind: ' + '4xx/5xx bodies with upstream details, HTML, stalls, resets',
+    async () => {
+      const p = await startPlanted();
+      try {
+        const { h, proxy } = p;
+        const here = `${h.emulator.url}/ncf/api/v2/packages/package001?platform=vpc`;
+        const upstreamHeaders = { 'x-ncp-apigw-request-id': 'apigw-req-1', 'x-ncp-trace-id': 'trace-1' };
+        const withDetails = (code: number, errorCode: string, message: string) =>
+          status(code, ncpErrorBody(errorCode, message, `failed at ${here} (via ${proxy.url})`), upstreamHeaders);
 
-      // A healthy call first, so real signatures are recorded.
-      expect((await send(p, PACKAGE)).body).toEqual({
-        data: { package: { name: 'package001', description: expect.any(String) } },
-      });
-
-      const cases: Array<[Fault, string, string]> = [
-        [withDetails(401, '200', 'Authentication Failed'), PACKAGES, 'UPSTREAM_AUTH_FAILED'],
-        [withDetails(403, '80002', 'SUB_ACC_NO_PERMISSION'), PACKAGES, 'FORBIDDEN'],
-        [withDetails(404, '80101', 'PACKAGE_NOT_FOUND'), INVOKE, 'NOT_FOUND'],
-        [withDetails(409, '80109', 'PACKAGE_NOT_EMPTY'), INVOKE, 'CONFLICT'],
-        [withDetails(500, '900', 'Unexpected Error'), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
-        [withDetails(500, '900', 'Unexpected Error'), INVOKE, 'UPSTREAM_UNAVAILABLE'],
-        [
-          status(
-            500,
-            ncpErrorBody(
-              '900',
-              'Unexpected Error',
-              `upstream ${new URL(h.emulator.url).host} signed by ${PLANTED.accessKey}`,
-            ),
-          ),
-          PACKAGES,
-          'UPSTREAM_UNAVAILABLE',
-        ],
-        // 400 details are shown (sanitised): the URL in them must be gone.
-        [withDetails(400, '80306', 'ACTION_BODY_MISSING_FIELD'), PACKAGE, 'BAD_USER_INPUT'],
-        [
-          status(
-            400,
-            ncpErrorBody(
-              '80031',
-              `<strong>Please try again in a few minutes.</strong><br><a href="${here}">status</a>`,
-            ),
-            upstreamHeaders,
-          ),
-          PACKAGES,
-          'UPSTREAM_UNAVAILABLE',
-        ],
-        [
-          status(502, `<html><body><h1>502 Bad Gateway</h1><p>${here}</p></body></html>`, {
-            'content-type': 'text/html',
-          }),
-          PACKAGES,
-          'UPSTREAM_UNAVAILABLE',
-        ],
-        [
-          status(200, `<html><body>${here}</body></html>`, { 'content-type': 'text/html' }),
-          PACKAGES,
-          'UPSTREAM_BAD_RESPONSE',
-        ],
-        [
-          status(429, ncpErrorBody('429', 'Too Many Requests', here), { ...upstreamHeaders, 'retry-after': '30' }),
-          PACKAGES,
-          'RATE_LIMITED',
-        ],
-        [stallHeaders(), PACKAGES, 'UPSTREAM_TIMEOUT'],
-        [stallBody(200, `{"content":[{"name":"${here}`), PACKAGES, 'UPSTREAM_TIMEOUT'],
-        [reset(), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
-        [reset(), INVOKE, 'UPSTREAM_UNAVAILABLE'],
-      ];
-      for (const [fault, query, code] of cases) {
-        const res = await send(p, query, fault);
-        expect({ query, fault: fault.kind, code: codeOf(res) }).toEqual({ query, fault: fault.kind, code });
-      }
-      // The gateway's other answers, after all that: probes and metrics (labels are route templates).
-      const origin = new URL(h.url).origin;
-      for (const path of ['/healthz', '/readyz', '/metrics']) {
-        const answer = await request(`${origin}${path}`);
-        const body = await answer.body.text();
-        expect({ path, status: answer.statusCode }).toEqual({ path, status: 200 });
-        p.otherAnswers.push(JSON.stringify({ status: answer.statusCode, headers: answer.headers, body }));
-      }
-      expect(p.otherAnswers[2]).toContain('GET /packages/{pkg}');
-      // Every failure was logged (warn, with the request id), and nothing more than the code and cause.
-      for (const res of p.responses.slice(1)) {
-        const id = String(res.headers['x-request-id']);
-        expect(h.logs.some((line) => line.includes(id) && line.includes('"level":"warn"'))).toBe(true);
-      }
-      await audit(p);
-    } finally {
-      await stop(p);
-    }
-  });
-
-  it('through a rejected signature (the emulator does not know the planted secret): 401 from the real verifier', async () => {
-    const p = await startPlanted({
-      emulator: { credentials: [{ accessKey: PLANTED.accessKey, secretKey: 'the-emulator-knows-another-secret' }] },
-    });
-    try {
-      for (const query of [PACKAGES, PACKAGE, INVOKE]) {
-        const res = await send(p, query);
-        expect(res.body.errors?.[0]).toMatchObject({
-          message: "The Cloud Functions API rejected the gateway's credentials.",
-          extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401 } },
+        // A healthy call first, so real signatures are recorded.
+        expect((await send(p, PACKAGE)).body).toEqual({
+          data: { package: { name: 'package001', description: expect.any(String) } },
         });
+
+        const cases: Array<[Fault, string, string]> = [
+          [withDetails(401, '200', 'Authentication Failed'), PACKAGES, 'UPSTREAM_AUTH_FAILED'],
+          [withDetails(403, '80002', 'SUB_ACC_NO_PERMISSION'), PACKAGES, 'FORBIDDEN'],
+          [withDetails(404, '80101', 'PACKAGE_NOT_FOUND'), INVOKE, 'NOT_FOUND'],
+          [withDetails(409, '80109', 'PACKAGE_NOT_EMPTY'), INVOKE, 'CONFLICT'],
+          [withDetails(500, '900', 'Unexpected Error'), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
+          [withDetails(500, '900', 'Unexpected Error'), INVOKE, 'UPSTREAM_UNAVAILABLE'],
+          [
+            status(
+              500,
+              ncpErrorBody(
+                '900',
+                'Unexpected Error',
+                `upstream ${new URL(h.emulator.url).host} signed by ${PLANTED.accessKey}`,
+              ),
+            ),
+            PACKAGES,
+            'UPSTREAM_UNAVAILABLE',
+          ],
+          // 400 details are shown (sanitised): the URL in them must be gone.
+          [withDetails(400, '80306', 'ACTION_BODY_MISSING_FIELD'), PACKAGE, 'BAD_USER_INPUT'],
+          [
+            status(
+              400,
+              ncpErrorBody(
+                '80031',
+                `<strong>Please try again in a few minutes.</strong><br><a href="${here}">status</a>`,
+              ),
+              upstreamHeaders,
+            ),
+            PACKAGES,
+            'UPSTREAM_UNAVAILABLE',
+          ],
+          [
+            status(502, `<html><body><h1>502 Bad Gateway</h1><p>${here}</p></body></html>`, {
+              'content-type': 'text/html',
+            }),
+            PACKAGES,
+            'UPSTREAM_UNAVAILABLE',
+          ],
+          [
+            status(200, `<html><body>${here}</body></html>`, { 'content-type': 'text/html' }),
+            PACKAGES,
+            'UPSTREAM_BAD_RESPONSE',
+          ],
+          [
+            status(429, ncpErrorBody('429', 'Too Many Requests', here), { ...upstreamHeaders, 'retry-after': '30' }),
+            PACKAGES,
+            'RATE_LIMITED',
+          ],
+          [stallHeaders(), PACKAGES, 'UPSTREAM_TIMEOUT'],
+          [stallBody(200, `{"content":[{"name":"${here}`), PACKAGES, 'UPSTREAM_TIMEOUT'],
+          [reset(), PACKAGES, 'UPSTREAM_UNAVAILABLE'],
+          [reset(), INVOKE, 'UPSTREAM_UNAVAILABLE'],
+        ];
+        for (const [fault, query, code] of cases) {
+          const res = await send(p, query, fault);
+          expect({ query, fault: fault.kind, code: codeOf(res) }).toEqual({ query, fault: fault.kind, code });
+        }
+        // The gateway's other answers, after all that: probes and metrics (labels are route templates).
+        const origin = new URL(h.url).origin;
+        for (const path of ['/healthz', '/readyz', '/metrics']) {
+          const answer = await request(`${origin}${path}`);
+          const body = await answer.body.text();
+          expect({ path, status: answer.statusCode }).toEqual({ path, status: 200 });
+          p.otherAnswers.push(JSON.stringify({ status: answer.statusCode, headers: answer.headers, body }));
+        }
+        expect(p.otherAnswers[2]).toContain('GET /packages/{pkg}');
+        // Every failure was logged (warn, with the request id), and nothing more than the code and cause.
+        for (const res of p.responses.slice(1)) {
+          const id = String(res.headers['x-request-id']);
+          expect(h.logs.some((line) => line.includes(id) && line.includes('"level":"warn"'))).toBe(true);
+        }
+        await audit(p);
+      } finally {
+        await stop(p);
       }
-      // Each operation over HTTP, then over WebSocket.
-      expect(p.h.emulator.requests.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401]);
-      await audit(p);
-    } finally {
-      await stop(p);
-    }
-  });
+    },
+  );
+
+  it(
+    'through a rejected signature (the emulator does not know the planted secret): ' + '401 from the real verifier',
+    async () => {
+      const p = await startPlanted({
+        emulator: { credentials: [{ accessKey: PLANTED.accessKey, secretKey: 'the-emulator-knows-another-secret' }] },
+      });
+      try {
+        for (const query of [PACKAGES, PACKAGE, INVOKE]) {
+          const res = await send(p, query);
+          expect(res.body.errors?.[0]).toMatchObject({
+            message: "The Cloud Functions API rejected the gateway's credentials.",
+            extensions: { code: 'UPSTREAM_AUTH_FAILED', upstream: { service: 'cloudfunctions', status: 401 } },
+          });
+        }
+        // Each operation over HTTP, then over WebSocket.
+        expect(p.h.emulator.requests.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401]);
+        await audit(p);
+      } finally {
+        await stop(p);
+      }
+    },
+  );
 
   it('through an open circuit breaker', async () => {
     const p = await startPlanted({ env: { GATEWAY_BREAKER_FAILURES: '2' } });
@@ -352,26 +360,29 @@ describe('secrets never leave the gateway', () => {
     }
   });
 
-  it('through compute: tokens renewed after a revocation, a 403, and partial data beside a Cloud Functions failure', async () => {
-    const p = await startPlanted();
-    try {
-      const first = await send(p, SERVER);
-      expect(first.body.errors).toBeUndefined();
-      await recordToken(p);
-      p.h.compute.revokeAllTokens();
-      const renewed = await send(p, SERVER);
-      expect(renewed.body.errors).toBeUndefined();
-      await recordToken(p);
-      expect(p.tokens.size).toBe(2);
-      const locked = await send(p, LOCKED);
-      expect(codeOf(locked)).toBe('FORBIDDEN');
-      const partial = await send(p, `{ packages { name } server(id: "${SEED_SERVER_ID}") { id } }`, reset());
-      expect(codeOf(partial)).toBe('UPSTREAM_UNAVAILABLE');
-      await audit(p);
-    } finally {
-      await stop(p);
-    }
-  });
+  it(
+    'through compute: tokens renewed after a revocation, a 403, ' + 'and partial data beside a Cloud Functions failure',
+    async () => {
+      const p = await startPlanted();
+      try {
+        const first = await send(p, SERVER);
+        expect(first.body.errors).toBeUndefined();
+        await recordToken(p);
+        p.h.compute.revokeAllTokens();
+        const renewed = await send(p, SERVER);
+        expect(renewed.body.errors).toBeUndefined();
+        await recordToken(p);
+        expect(p.tokens.size).toBe(2);
+        const locked = await send(p, LOCKED);
+        expect(codeOf(locked)).toBe('FORBIDDEN');
+        const partial = await send(p, `{ packages { name } server(id: "${SEED_SERVER_ID}") { id } }`, reset());
+        expect(codeOf(partial)).toBe('UPSTREAM_UNAVAILABLE');
+        await audit(p);
+      } finally {
+        await stop(p);
+      }
+    },
+  );
 
   it('through a Keystone 401 (the gateway holds a wrong OpenStack password)', async () => {
     const p = await startPlanted({ osPassword: WRONG_OS_PASSWORD });
@@ -391,59 +402,67 @@ describe('secrets never leave the gateway', () => {
     }
   });
 
-  it('through a 400 whose details name the upstream host:port without a scheme: the shown details must not carry it', async () => {
-    const p = await startPlanted();
-    try {
-      const host = new URL(p.h.emulator.url).host;
-      const res = await send(
-        p,
-        PACKAGE,
-        status(
-          400,
-          ncpErrorBody(
-            '80306',
-            'ACTION_BODY_MISSING_FIELD',
-            `limits.timeout is required (${host}/ncf/api/v2/packages/package001)`,
+  it(
+    'through a 400 whose details name the upstream host:port without a scheme: ' +
+      'the shown details must not carry it',
+    async () => {
+      const p = await startPlanted();
+      try {
+        const host = new URL(p.h.emulator.url).host;
+        const res = await send(
+          p,
+          PACKAGE,
+          status(
+            400,
+            ncpErrorBody(
+              '80306',
+              'ACTION_BODY_MISSING_FIELD',
+              `limits.timeout is required (${host}/ncf/api/v2/packages/package001)`,
+            ),
           ),
-        ),
-      );
-      expect(codeOf(res)).toBe('BAD_USER_INPUT');
-      await audit(p);
-    } finally {
-      await stop(p);
-    }
-  });
+        );
+        expect(codeOf(res)).toBe('BAD_USER_INPUT');
+        await audit(p);
+      } finally {
+        await stop(p);
+      }
+    },
+  );
 
-  it('through an unexpected exception (an upstream time no Date can hold): the generic message, and a log line under the request id', async () => {
-    const p = await startPlanted();
-    try {
-      const record = {
-        activationId: ACTIVATION_ID,
-        name: 'action000',
-        start: 1e20,
-        logs: [],
-        response: { success: true },
-      };
-      const res = await send(p, ACTIVATION('id startedAt'), status(200, { content: record }));
-      expect(res.body.data).toEqual({ activation: { id: ACTIVATION_ID, startedAt: null } });
-      expect(res.body.errors).toEqual([
-        {
-          message: 'Internal server error',
-          locations: [{ line: 1, column: 103 }],
-          path: ['activation', 'startedAt'],
-          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: res.headers['x-request-id'] },
-        },
-      ]);
-      // The README: "the server log has the details under the same request id".
-      const id = String(res.headers['x-request-id']);
-      expect(p.h.logs.filter((line) => line.includes(id) && line.includes('"level":"error"')).length).toBeGreaterThan(
-        0,
-      );
-      await audit(p);
-    } finally {
-      await stop(p);
-    }
-  });
+  it(
+    'through an unexpected exception (an upstream time no Date can hold): ' +
+      'the generic message, and a log line under the request id',
+    async () => {
+      const p = await startPlanted();
+      try {
+        const record = {
+          activationId: ACTIVATION_ID,
+          name: 'action000',
+          start: 1e20,
+          logs: [],
+          response: { success: true },
+        };
+        const res = await send(p, ACTIVATION('id startedAt'), status(200, { content: record }));
+        expect(res.body.data).toEqual({ activation: { id: ACTIVATION_ID, startedAt: null } });
+        expect(res.body.errors).toEqual([
+          {
+            message: 'Internal server error',
+            locations: [{ line: 1, column: 103 }],
+            path: ['activation', 'startedAt'],
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: res.headers['x-request-id'] },
+          },
+        ]);
+        // The README: "the server log has the details under the same request id".
+        const id = String(res.headers['x-request-id']);
+        expect(p.h.logs.filter((line) => line.includes(id) && line.includes('"level":"error"')).length).toBeGreaterThan(
+          0,
+        );
+        await audit(p);
+      } finally {
+        await stop(p);
+      }
+    },
+  );
 
   it("through the gateway's own access key in an activation's subject or in details the gateway shows", async () => {
     const p = await startPlanted();

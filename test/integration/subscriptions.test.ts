@@ -9,7 +9,9 @@ import { startHarness, type Harness } from '../helpers/gateway';
 
 const START_SLOW =
   'mutation { invokeAction(input: { package: "examples", action: "slow", timeoutMs: 0 }) { activationId completed } }';
-const WATCH = `subscription($id: ID!) { activationCompleted(package: "examples", action: "slow", id: $id) { id status success result durationMs } }`;
+const WATCH =
+  'subscription($id: ID!) { activationCompleted(package: "examples", action: "slow", id: $id) ' +
+  '{ id status success result durationMs } }';
 
 function wsClient(h: Harness, connectionParams?: Record<string, string>): Client {
   return createClient({
@@ -140,7 +142,8 @@ describe('Subscription.activationCompleted', () => {
     ]);
     const tooDeep = await collect(
       client,
-      `query { package(name: "p") { actions { package { actions { package { actions { package { actions { name } } } } } } } } }`,
+      'query { package(name: "p") { actions { package { actions { package { actions ' +
+        '{ package { actions { name } } } } } } } } }',
       {},
     ).done;
     expect(tooDeep.error).toEqual([
@@ -187,7 +190,8 @@ describe('subscription limits and authentication', () => {
     const allowed = wsClient(h, { authorization: `Bearer ${reader.key}` });
     try {
       const query =
-        'subscription { activationCompleted(package: "package003", action: "action000", id: "0123456789abcdef0123456789abcdef") { id } }';
+        'subscription { activationCompleted(package: "package003", action: "action000", ' +
+        'id: "0123456789abcdef0123456789abcdef") { id } }';
       const refused = await collect(anonymous, query, {}).done;
       expect((refused.error as { code?: number }).code).toBe(4403);
       const forbidden = await collect(noScope, query, {}).done;
