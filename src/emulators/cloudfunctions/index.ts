@@ -15,7 +15,16 @@ export type { RecordedRequest } from './server';
 export { EmulatorStore } from './store';
 export type { ActionInput, ActivationFilter, PackageInput, TriggerInput, VpcFault } from './store';
 export type { CronFiring } from './cron';
-export type { ActionEntity, ActivationRecord, ActivationStatus, PackageEntity, Platform } from './types';
+export type {
+  ActionEntity,
+  ActionRef,
+  ActivationRecord,
+  ActivationStatus,
+  PackageEntity,
+  Platform,
+  TriggerEntity,
+  TriggerType,
+} from './types';
 
 export interface EmulatorCredential {
   accessKey: string;
