@@ -39,7 +39,9 @@ const NO_BREAKER = { GATEWAY_BREAKER_FAILURES: '1000' };
 const PACKAGES = '{ packages { name } }';
 const PACKAGE_NAMES = { packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] };
 const LIST_PATH = '/ncf/api/v2/packages?platform=vpc';
-const INVOKE = `mutation { invokeAction(input: { package: "package003", action: "action000" }) { completed activation { result } } }`;
+const INVOKE =
+  'mutation { invokeAction(input: { package: "package003", action: "action000" }) ' +
+  '{ completed activation { result } } }';
 const INVOKE_PATH = '/ncf/api/v2/packages/package003/actions/action000?platform=vpc';
 
 const TIMEOUT_ERROR = {
@@ -123,29 +125,35 @@ describe('resilience: timeouts, resets and retries', () => {
     expect(h.upstreamCalls()).toEqual([`GET ${LIST_PATH}`]);
   });
 
-  it('ends a stalled answer (no headers) with UPSTREAM_TIMEOUT at about the headers timeout, without retrying it', async () => {
-    proxy.always(stallHeaders());
-    const { value: res, ms } = await timed(() => h.gql(PACKAGES));
-    expect(res.body.data).toEqual({ packages: null });
-    expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
-    expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
-    expect(proxy.forwarded).toBe(0);
-    // Ended by the headers timeout (300 ms), not by the stall (forever) nor the deadline (65 s).
-    expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(10_000);
-    expect(h.logs.join('')).toContain('"cause":"UND_ERR_HEADERS_TIMEOUT"');
-  });
+  it(
+    'ends a stalled answer (no headers) with UPSTREAM_TIMEOUT at about the headers timeout, ' + 'without retrying it',
+    async () => {
+      proxy.always(stallHeaders());
+      const { value: res, ms } = await timed(() => h.gql(PACKAGES));
+      expect(res.body.data).toEqual({ packages: null });
+      expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
+      expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
+      expect(proxy.forwarded).toBe(0);
+      // Ended by the headers timeout (300 ms), not by the stall (forever) nor the deadline (65 s).
+      expect(ms).toBeGreaterThanOrEqual(290);
+      expect(ms).toBeLessThan(10_000);
+      expect(h.logs.join('')).toContain('"cause":"UND_ERR_HEADERS_TIMEOUT"');
+    },
+  );
 
-  it('ends a body that stalls halfway with UPSTREAM_TIMEOUT at about the body timeout, without retrying it', async () => {
-    proxy.always(stallBody());
-    const { value: res, ms } = await timed(() => h.gql(PACKAGES));
-    expect(res.body.data).toEqual({ packages: null });
-    expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
-    expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
-    expect(ms).toBeGreaterThanOrEqual(290);
-    expect(ms).toBeLessThan(10_000);
-    expect(h.logs.join('')).toContain('"cause":"UND_ERR_BODY_TIMEOUT"');
-  });
+  it(
+    'ends a body that stalls halfway with UPSTREAM_TIMEOUT at about the body timeout, ' + 'without retrying it',
+    async () => {
+      proxy.always(stallBody());
+      const { value: res, ms } = await timed(() => h.gql(PACKAGES));
+      expect(res.body.data).toEqual({ packages: null });
+      expect(onlyError(res, ['packages'])).toEqual(TIMEOUT_ERROR);
+      expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
+      expect(ms).toBeGreaterThanOrEqual(290);
+      expect(ms).toBeLessThan(10_000);
+      expect(h.logs.join('')).toContain('"cause":"UND_ERR_BODY_TIMEOUT"');
+    },
+  );
 
   it('retries a read after a connection reset: one reset, then success, in exactly 2 attempts', async () => {
     proxy.next(reset());
@@ -207,45 +215,53 @@ describe('resilience: timeouts, resets and retries', () => {
     expect(ms).toBeGreaterThanOrEqual(1000);
   });
 
-  it('does not retry when Retry-After asks for longer than GATEWAY_RETRY_MAX_DELAY_MS: RATE_LIMITED with retryAfterSeconds', async () => {
-    proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '5' }));
-    const retriesBefore = await retries(h);
-    const { value: res } = await timed(() => h.gql(PACKAGES));
-    expect(onlyError(res, ['packages'])).toEqual({
-      message: 'The Cloud Functions API is limiting requests; retry later.',
-      extensions: {
-        code: 'RATE_LIMITED',
-        upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' },
-        retryAfterSeconds: 5,
-      },
-    });
-    // One attempt, and no wait for it: no retry was scheduled.
-    expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
-    expect(await retries(h)).toBe(retriesBefore);
-  });
+  it(
+    'does not retry when Retry-After asks for longer than GATEWAY_RETRY_MAX_DELAY_MS: ' +
+      'RATE_LIMITED with retryAfterSeconds',
+    async () => {
+      proxy.always(status(429, ncpErrorBody('429', 'Too Many Requests'), { 'retry-after': '5' }));
+      const retriesBefore = await retries(h);
+      const { value: res } = await timed(() => h.gql(PACKAGES));
+      expect(onlyError(res, ['packages'])).toEqual({
+        message: 'The Cloud Functions API is limiting requests; retry later.',
+        extensions: {
+          code: 'RATE_LIMITED',
+          upstream: { service: 'cloudfunctions', status: 429, errorCode: '429' },
+          retryAfterSeconds: 5,
+        },
+      });
+      // One attempt, and no wait for it: no retry was scheduled.
+      expect(seen(proxy)).toEqual([`GET ${LIST_PATH}`]);
+      expect(await retries(h)).toBe(retriesBefore);
+    },
+  );
 
-  it('signs every attempt anew: a fresh timestamp and signature, each valid, the retried one accepted by the emulator', async () => {
-    proxy.next(status(503, '', { 'retry-after': '1' }));
-    const res = await h.gql(PACKAGES);
-    expect(res.body).toEqual({ data: PACKAGE_NAMES });
-    expect(proxy.requests).toHaveLength(2);
-    const [first, second] = proxy.requests.map((r) => ({
-      path: r.path,
-      timestamp: String(r.headers['x-ncp-apigw-timestamp']),
-      accessKey: String(r.headers['x-ncp-iam-access-key']),
-      signature: String(r.headers['x-ncp-apigw-signature-v2']),
-    }));
-    expect(Number(second!.timestamp) - Number(first!.timestamp)).toBeGreaterThanOrEqual(1000);
-    expect(second!.signature).not.toBe(first!.signature);
-    for (const attempt of [first!, second!]) {
-      expect(attempt.accessKey).toBe(TEST_CREDENTIALS.accessKey);
-      // The emulator's own, independent verifier.
-      expect(attempt.signature).toBe(
-        expectedSignature(TEST_CREDENTIALS.secretKey, 'GET', attempt.path, attempt.timestamp, attempt.accessKey),
-      );
-    }
-    expect(h.emulator.requests.map((r) => r.status)).toEqual([200]);
-  });
+  it(
+    'signs every attempt anew: a fresh timestamp and signature, each valid, ' +
+      'the retried one accepted by the emulator',
+    async () => {
+      proxy.next(status(503, '', { 'retry-after': '1' }));
+      const res = await h.gql(PACKAGES);
+      expect(res.body).toEqual({ data: PACKAGE_NAMES });
+      expect(proxy.requests).toHaveLength(2);
+      const [first, second] = proxy.requests.map((r) => ({
+        path: r.path,
+        timestamp: String(r.headers['x-ncp-apigw-timestamp']),
+        accessKey: String(r.headers['x-ncp-iam-access-key']),
+        signature: String(r.headers['x-ncp-apigw-signature-v2']),
+      }));
+      expect(Number(second!.timestamp) - Number(first!.timestamp)).toBeGreaterThanOrEqual(1000);
+      expect(second!.signature).not.toBe(first!.signature);
+      for (const attempt of [first!, second!]) {
+        expect(attempt.accessKey).toBe(TEST_CREDENTIALS.accessKey);
+        // The emulator's own, independent verifier.
+        expect(attempt.signature).toBe(
+          expectedSignature(TEST_CREDENTIALS.secretKey, 'GET', attempt.path, attempt.timestamp, attempt.accessKey),
+        );
+      }
+      expect(h.emulator.requests.map((r) => r.status)).toEqual([200]);
+    },
+  );
 
   it('keeps the compute part of a query while Cloud Functions fails (partial data)', async () => {
     proxy.always(status(503));
@@ -407,50 +423,54 @@ describe('resilience: circuit breaker (GATEWAY_BREAKER_FAILURES=4, GATEWAY_BREAK
   });
   afterEach(() => h.close());
 
-  it('opens after 4 consecutive failed attempts, fails at once without calling, lets one trial through after the cooldown, and closes when it succeeds', async () => {
-    proxy.always(status(503));
-    // 3 attempts: 3 failures, still closed.
-    const first = await h.gql(PACKAGES);
-    expect(onlyError(first, ['packages'])).toEqual(failedToAnswer(503));
-    expect(proxy.requests).toHaveLength(3);
-    expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
+  it(
+    'opens after 4 consecutive failed attempts, fails at once without calling, ' +
+      'lets one trial through after the cooldown, and closes when it succeeds',
+    async () => {
+      proxy.always(status(503));
+      // 3 attempts: 3 failures, still closed.
+      const first = await h.gql(PACKAGES);
+      expect(onlyError(first, ['packages'])).toEqual(failedToAnswer(503));
+      expect(proxy.requests).toHaveLength(3);
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
 
-    // The 4th failed attempt opens it; this operation's own retry is then refused.
-    const second = await h.gql(PACKAGES);
-    expect(onlyError(second, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
-    expect(proxy.requests).toHaveLength(4);
-    expect(h.upstreams.guards.cloudfunctions.state).toBe('open');
+      // The 4th failed attempt opens it; this operation's own retry is then refused.
+      const second = await h.gql(PACKAGES);
+      expect(onlyError(second, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
+      expect(proxy.requests).toHaveLength(4);
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('open');
 
-    // Open: fails at once, nothing reaches the proxy.
-    for (let i = 0; i < 5; i++) {
-      const res = await h.gql(PACKAGES);
-      expect(onlyError(res, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
-    }
-    // At once: nothing reached the proxy (not even a connection attempt that could wait).
-    expect(proxy.requests).toHaveLength(4);
+      // Open: fails at once, nothing reaches the proxy.
+      for (let i = 0; i < 5; i++) {
+        const res = await h.gql(PACKAGES);
+        expect(onlyError(res, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
+      }
+      // At once: nothing reached the proxy (not even a connection attempt that could wait).
+      expect(proxy.requests).toHaveLength(4);
 
-    // After the cooldown, one trial; it fails, so the breaker opens again at once.
-    await sleep(450);
-    const trial = await h.gql(PACKAGES);
-    expect(onlyError(trial, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
-    expect(proxy.requests).toHaveLength(5);
-    expect(h.upstreams.guards.cloudfunctions.state).toBe('open');
+      // After the cooldown, one trial; it fails, so the breaker opens again at once.
+      await sleep(450);
+      const trial = await h.gql(PACKAGES);
+      expect(onlyError(trial, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
+      expect(proxy.requests).toHaveLength(5);
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('open');
 
-    // Healthy again: after the cooldown the trial succeeds and the breaker closes.
-    proxy.clear();
-    const stillOpen = await h.gql(PACKAGES);
-    expect(onlyError(stillOpen, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
-    expect(proxy.requests).toHaveLength(5);
-    await sleep(450);
-    const healed = await h.gql(PACKAGES);
-    expect(healed.body).toEqual({ data: PACKAGE_NAMES });
-    expect(proxy.requests).toHaveLength(6);
-    expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
-    const after = await h.gql(PACKAGES);
-    expect(after.body).toEqual({ data: PACKAGE_NAMES });
-    expect(proxy.requests).toHaveLength(7);
-    expect(proxy.forwarded).toBe(2);
-  });
+      // Healthy again: after the cooldown the trial succeeds and the breaker closes.
+      proxy.clear();
+      const stillOpen = await h.gql(PACKAGES);
+      expect(onlyError(stillOpen, ['packages'])).toEqual(BREAKER_OPEN_ERROR);
+      expect(proxy.requests).toHaveLength(5);
+      await sleep(450);
+      const healed = await h.gql(PACKAGES);
+      expect(healed.body).toEqual({ data: PACKAGE_NAMES });
+      expect(proxy.requests).toHaveLength(6);
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
+      const after = await h.gql(PACKAGES);
+      expect(after.body).toEqual({ data: PACKAGE_NAMES });
+      expect(proxy.requests).toHaveLength(7);
+      expect(proxy.forwarded).toBe(2);
+    },
+  );
 
   it('counts resets and timeouts as failures too', async () => {
     proxy.next(reset(), 3);
@@ -503,18 +523,22 @@ describe('resilience: circuit breaker (GATEWAY_BREAKER_FAILURES=4, GATEWAY_BREAK
     expect((await h.gql(get)).body).toEqual({ data: { package: { name: 'package001' } } });
   });
 
-  it('is not opened by actions whose runs fail: a 502 carrying the run record is a result, not an upstream failure', async () => {
-    const fail =
-      'mutation { invokeAction(input: { package: "examples", action: "fail" }) { completed activation { success status } } }';
-    for (let i = 0; i < 4; i++) {
-      const res = await h.gql(fail);
-      expect(res.body).toEqual({
-        data: { invokeAction: { completed: true, activation: { success: false, status: 'APPLICATION_ERROR' } } },
-      });
-    }
-    expect(proxy.forwarded).toBe(4);
-    const read = await h.gql(PACKAGES);
-    expect(read.body).toEqual({ data: PACKAGE_NAMES });
-    expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
-  });
+  it(
+    'is not opened by actions whose runs fail: ' + 'a 502 carrying the run record is a result, not an upstream failure',
+    async () => {
+      const fail =
+        'mutation { invokeAction(input: { package: "examples", action: "fail" }) ' +
+        '{ completed activation { success status } } }';
+      for (let i = 0; i < 4; i++) {
+        const res = await h.gql(fail);
+        expect(res.body).toEqual({
+          data: { invokeAction: { completed: true, activation: { success: false, status: 'APPLICATION_ERROR' } } },
+        });
+      }
+      expect(proxy.forwarded).toBe(4);
+      const read = await h.gql(PACKAGES);
+      expect(read.body).toEqual({ data: PACKAGE_NAMES });
+      expect(h.upstreams.guards.cloudfunctions.state).toBe('closed');
+    },
+  );
 });
