@@ -6,6 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
+/**
+ * Node's on-disk compile cache for the processes the tests start (each loads the same ~1,500 modules):
+ * about a tenth less CPU per start once warm. It only caches V8's compiled code, keyed by each file's content.
+ */
+const COMPILE_CACHE = resolve(ROOT, 'node_modules', '.cache', 'ncf-gateway', 'node-compile-cache');
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -26,6 +31,7 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
       NCP_ACCESS_KEY: '',
       NCP_SECRET_KEY: '',
       OS_AUTH_URL: '',
+      NODE_COMPILE_CACHE: COMPILE_CACHE,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
