@@ -40,7 +40,11 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (out += chunk));
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not left running (a process that starts later would outlive the test and keep Jest waiting).
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${out}`));
+    }, 30_000);
     const check = () => {
       // Whatever address it listens on, the test reaches it on loopback.
       const match = /Gateway ready: http:\/\/[^/]+:(\d+)\/graphql/.exec(out);
