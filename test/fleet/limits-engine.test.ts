@@ -168,7 +168,7 @@ describe('the invoke cap shared through Redis', () => {
     expect(onB[1]!.slot).toBeUndefined();
     expect(await look.redis.zcard(`${prefix}invoke:slots`)).toBe(3);
     // Tokens name a replica (random) and a counter, never a client.
-    const tokens = await look.redis.zrange(`${prefix}invoke:slots`, 0, -1);
+    const tokens = await look.redis.zrange(`${prefix}invoke:slots`, '0', '-1');
     for (const token of tokens) expect(token).toMatch(/^[0-9a-f]{16}:\d+$/);
     for (const s of [...onA.slice(1), onB[0]!]) s.slot!.release();
     await until(() => onB[1]!.slot !== undefined, 1_000, "b's second waiter woken");
