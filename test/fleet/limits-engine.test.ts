@@ -13,29 +13,13 @@ import { FleetEngine } from '../../src/fleet/engine';
 import { InvokeSlots, type InvokeSlot } from '../../src/fleet/invoke-slots';
 import { principalKey } from '../../src/fleet/principal-key';
 import { RateLimits, type RateLimitsConfig } from '../../src/fleet/rate-limits';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis';
+import { useRedisForFile } from '../helpers/redis';
 
-let redis: TestRedis;
-let prefixCount = 0;
-const opened: Array<{ close(): unknown }> = [];
-
-beforeAll(async () => {
-  const missing = redisMissing();
-  if (missing) throw new Error(missing);
-  redis = await startRedis();
-});
-
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
+const file = useRedisForFile();
+const opened = file.opened;
 
 function freshPrefix(): string {
-  prefixCount += 1;
-  return `limits-test-${prefixCount}-${Date.now()}:`;
+  return file.prefix('limits-test');
 }
 
 /** Lines a replica logs (JSON), to read its warnings. */
@@ -51,7 +35,7 @@ function logSink() {
 }
 
 async function engine(prefix: string, logger = pino({ level: 'silent' })): Promise<FleetEngine> {
-  const made = new FleetEngine({ url: redis.url, prefix, timeoutMs: 250, logger, healthCheckMs: 50 });
+  const made = new FleetEngine({ url: file.redis.url, prefix, timeoutMs: 250, logger, healthCheckMs: 50 });
   opened.push(made);
   expect(await made.ready(5_000)).toBe(true);
   return made;
@@ -109,7 +93,7 @@ describe('rate limits shared through Redis', () => {
     const limits = engines.map((e) => new RateLimits({ config: config(3), engine: e }));
     const anonymous = { principal: ANONYMOUS, caller: principalKey(ANONYMOUS, '10.1.2.3'), invokes: 0 };
     try {
-      await redis.stop();
+      await file.redis.stop();
       // Every count answers (none throws), from each replica's own memory: 3 each.
       const down = await Promise.all(Array.from({ length: 10 }, (_, i) => limits[i % 2]!.check(anonymous)));
       expect(down.map((o) => o === undefined)).toEqual([
@@ -126,7 +110,7 @@ describe('rate limits shared through Redis', () => {
       ]);
       expect(engines.map((e) => e.up)).toEqual([false, false]);
     } finally {
-      await redis.start();
+      await file.redis.start();
     }
     await until(() => engines.every((e) => e.up), 5_000, 'both engines up again');
     // Redis started empty: the fleet's count starts again, and is one count for both.
@@ -206,7 +190,7 @@ describe('the invoke cap shared through Redis', () => {
     opened.push(a!, b!);
     let held: Array<ReturnType<typeof hold>> = [];
     try {
-      await redis.stop();
+      await file.redis.stop();
       await until(() => engines.every((e) => !e.up), 2_000, 'both engines down');
       held = [hold(a!, 'p'), hold(a!, 'p'), hold(a!, 'p'), hold(b!, 'p'), hold(b!, 'p'), hold(b!, 'p')];
       await until(() => held.every((s) => s.slot || s.error), 2_000, 'every acquire answered');
@@ -227,7 +211,7 @@ describe('the invoke cap shared through Redis', () => {
       }
       for (const s of held) s.slot?.release();
     } finally {
-      await redis.start();
+      await file.redis.start();
     }
     await until(() => engines.every((e) => e.up), 5_000, 'both engines up again');
     const again = [hold(a!, 'p'), hold(b!, 'p'), hold(a!, 'p'), hold(b!, 'p')];

@@ -11,7 +11,7 @@ import { FleetEngine } from '../../src/fleet/engine';
 import { candidatePrefixes, FleetReadStore, GENERATION_LIFE_MS, hashPart } from '../../src/fleet/read-store';
 import type { Exchange } from '../../src/upstream/http';
 import { SharedReads, type SharedOutcome } from '../../src/upstream/shared-reads';
-import { redisMissing, startRedis, type TestRedis } from '../helpers/redis';
+import { useRedisForFile } from '../helpers/redis';
 
 const ACCESS_KEY = 'AKIA-read-store-test';
 const KEY = `cloudfunctions ${ACCESS_KEY} GET /ncf/api/v2/packages/p1/actions/a1/activations?platform=x`;
@@ -21,26 +21,11 @@ const TTL_MS = 60_000;
 
 const ok = (n: number): Exchange => ({ status: 200, body: { n }, headers: { 'content-type': 'application/json' } });
 
-let redis: TestRedis;
-let prefixCount = 0;
-const opened: Array<{ close(): unknown }> = [];
-
-beforeAll(async () => {
-  const missing = redisMissing();
-  if (missing) throw new Error(missing);
-  redis = await startRedis();
-});
-
-afterEach(async () => {
-  for (const thing of opened.splice(0).reverse()) await thing.close();
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
+const file = useRedisForFile();
+const opened = file.opened;
 
 /** An engine on `url` (default: the test's Redis) under this test's own prefix. */
-async function engine(prefix: string, url = redis.url): Promise<FleetEngine> {
+async function engine(prefix: string, url = file.redis.url): Promise<FleetEngine> {
   const made = new FleetEngine({ url, prefix, timeoutMs: 250, logger: pino({ level: 'silent' }), healthCheckMs: 50 });
   opened.push(made);
   expect(await made.ready(5_000)).toBe(true);
@@ -48,8 +33,7 @@ async function engine(prefix: string, url = redis.url): Promise<FleetEngine> {
 }
 
 function freshPrefix(): string {
-  prefixCount += 1;
-  return `rs-test-${prefixCount}-${Date.now()}:`;
+  return file.prefix('rs-test');
 }
 
 /** A replica's shared reads, counting what it fetches and what it answers from. */
@@ -215,7 +199,7 @@ describe('the read cache shared through Redis', () => {
 describe('a replica cut off from Redis', () => {
   it('reads straight through (de-duplicated in flight), then replays its invalidations when back', async () => {
     const prefix = freshPrefix();
-    const cut = await cuttableProxy(redis.port);
+    const cut = await cuttableProxy(file.redis.port);
     const one = await replica(prefix, `redis://127.0.0.1:${cut.port}`);
     const two = await replica(prefix);
     let n = 0;
@@ -257,7 +241,7 @@ describe('a replica cut off from Redis', () => {
 
   it('answers a lookup with undefined at once while down, and keeps only a bounded list to replay', async () => {
     const prefix = freshPrefix();
-    const cut = await cuttableProxy(redis.port);
+    const cut = await cuttableProxy(file.redis.port);
     const fleet = await engine(prefix, `redis://127.0.0.1:${cut.port}`);
     const store = new FleetReadStore(fleet, TTL_MS);
     opened.push(store);

@@ -23,17 +23,12 @@ beforeAll(async () => {
     replicas: 3,
     env: {
       GATEWAY_CACHE_TTL_MS: String(TTL_MS),
-      // This file is about sharing; the limits have their own tests (and the load below comes from one address).
-      GATEWAY_RATE_LIMIT: 'off',
-      GATEWAY_INVOKE_RATE_LIMIT: 'off',
     },
   });
-  inspect = new Redis(fleet.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-  await inspect.connect();
+  inspect = await fleet.inspect();
 }, 60_000);
 
 afterAll(async () => {
-  await inspect?.quit().catch(() => undefined);
   await fleet?.close();
 });
 

@@ -10,6 +10,7 @@
  * Each replica starts its own embedded compute emulator (no OS_AUTH_URL), which the fleet tests do not use.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { startCloudFunctionsEmulator, type CloudFunctionsEmulator } from '../../src/emulators/cloudfunctions';
 import type { CloudFunctionsEmulatorOptions } from '../../src/emulators/cloudfunctions';
 import type { GqlResponse } from './gateway';
@@ -39,6 +40,8 @@ export interface Fleet {
   prefix: string;
   emulator: CloudFunctionsEmulator;
   replicas: Replica[];
+  /** A Redis connection of the test's own, to look at what the replicas keep (closed by close()). */
+  inspect(): Promise<Redis>;
   /** The emulator's requests since the last reset, as `METHOD path?query`. */
   upstreamCalls(): string[];
   resetCalls(): void;
@@ -75,6 +78,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
           GATEWAY_REDIS_URL: redis.url,
           GATEWAY_REDIS_PREFIX: prefix,
           LOG_LEVEL: 'info',
+          // One test client is one principal: the limits are off unless a test sets them (test/fleet/limits).
+          GATEWAY_RATE_LIMIT: 'off',
+          GATEWAY_INVOKE_RATE_LIMIT: 'off',
           ...options.env,
           ...options.envOf?.(index),
         }).then((p) => {
@@ -84,6 +90,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       ),
     );
     const replicas = processes.map((p, index) => replica(index, p));
+    let inspector: Redis | undefined;
     return {
       redis,
       prefix,
@@ -91,7 +98,15 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       replicas,
       upstreamCalls: () => emulator.requests.map((r) => `${r.method} ${r.path}`),
       resetCalls: () => emulator.resetRequests(),
+      async inspect() {
+        if (!inspector) {
+          inspector = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+          await inspector.connect();
+        }
+        return inspector;
+      },
       async close() {
+        inspector?.disconnect();
         await Promise.all(replicas.map((r) => r.kill()));
         await emulator.close();
         if (ownRedis) await redis.stop();

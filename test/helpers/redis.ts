@@ -90,3 +90,41 @@ export async function startRedis(): Promise<TestRedis> {
     },
   };
 }
+
+export interface RedisForFile {
+  /** The file's Redis (started in beforeAll). */
+  readonly redis: TestRedis;
+  /** Closed (last first) after each test: engines, stores, proxies. */
+  readonly opened: Array<{ close(): unknown }>;
+  /** A key prefix no other test of the file uses. */
+  prefix(name: string): string;
+}
+
+/** One Redis for a test file (beforeAll / afterAll), and what each test opened closed after it. */
+export function useRedisForFile(): RedisForFile {
+  let redis: TestRedis | undefined;
+  let count = 0;
+  const opened: Array<{ close(): unknown }> = [];
+  beforeAll(async () => {
+    const missing = redisMissing();
+    if (missing) throw new Error(missing);
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    for (const thing of opened.splice(0).reverse()) await thing.close();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    get redis() {
+      if (!redis) throw new Error('the Redis of this file is not started (use it inside a test)');
+      return redis;
+    },
+    opened,
+    prefix(name) {
+      count += 1;
+      return `${name}-${count}-${Date.now()}:`;
+    },
+  };
+}
