@@ -334,6 +334,17 @@ export const refusals = {
       ErrorCode.NOT_FOUND,
       `${what} does not exist on the ${platform} platform: update never creates one (create it instead).`,
     ),
+  notFoundOn: (what: string, platform: string) =>
+    new GatewayError(ErrorCode.NOT_FOUND, `${what} does not exist on the ${platform} platform.`),
+  alreadyLinked: (action: string, trigger: string) =>
+    new GatewayError(ErrorCode.CONFLICT, `The action ${action} is already linked to the trigger "${trigger}".`),
+  notLinked: (action: string, trigger: string) =>
+    new GatewayError(ErrorCode.NOT_FOUND, `The action ${action} is not linked to the trigger "${trigger}".`),
+  nothingLinked: (trigger: string) =>
+    new GatewayError(
+      ErrorCode.CONFLICT,
+      `The trigger "${trigger}" has no linked action to run: link one first (linkTrigger).`,
+    ),
   nameTaken: (name: string, holder: string) =>
     new GatewayError(
       ErrorCode.BAD_USER_INPUT,

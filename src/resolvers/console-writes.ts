@@ -335,7 +335,7 @@ async function createAction(input: CreateActionInput, ctx: GatewayContext) {
   if (!isSequence(type) && !exec) throw badInput('code is required for a basic or web action.');
 
   if (key.package !== NO_PACKAGE && !(await ctx.functions.getPackage(key, callOf(ctx)))) {
-    throw refusals.doesNotExist(`The package "${key.package}"`, key.platform);
+    throw refusals.notFoundOn(`The package "${key.package}"`, key.platform);
   }
   if (await ctx.functions.getAction(key, callOf(ctx))) throw refusals.alreadyExists(label(key), key.platform);
   if (key.package === NO_PACKAGE) await checkNameFree(key.action, key.platform, 'action', ctx);

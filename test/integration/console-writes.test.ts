@@ -200,7 +200,7 @@ describe('action writes', () => {
     const noPackage = await h.gql(CREATE_ACTION, { input: { package: 'nope', name: 'a1', code: code() } });
     expect(outcome(noPackage)).toEqual({
       code: 'NOT_FOUND',
-      message: 'The package "nope" does not exist on the vpc platform: update never creates one (create it instead).',
+      message: 'The package "nope" does not exist on the vpc platform.',
     });
     expect(h.upstreamCalls()).toEqual([`GET ${B}/packages/nope?platform=vpc`]);
     h.resetCalls();

@@ -57,6 +57,7 @@ import type {
   TriggerDetail,
   TriggerKey,
   TriggerSummary,
+  TriggerWrite,
 } from './types';
 
 export type { CallOptions } from '../http';
@@ -314,6 +315,78 @@ export class CloudFunctionsClient {
   async deleteAction(key: ActionKey, call: FunctionsCall = {}): Promise<void> {
     const route = 'DELETE /packages/{pkg}/actions/{action}';
     await this.#write('DELETE', route, actionPath(key), [], undefined, key, call, ['/packages', '/triggers']);
+  }
+
+  /**
+   * Creates or replaces a trigger; `type` is required by the upstream and cannot change. v2.0 wraps the
+   * body in `trigger`.
+   */
+  async putTrigger(key: TriggerKey, write: TriggerWrite, call: FunctionsCall = {}): Promise<TriggerDetail | null> {
+    const t = segment(key.trigger);
+    const body = this.generation === 'v2.1' ? write.fields : { trigger: write.fields };
+    const content = await this.#write(
+      'PUT',
+      'PUT /triggers/{trigger}',
+      `/triggers/${t}`,
+      [['type', write.type]],
+      body,
+      key,
+      call,
+      ['/triggers?', `/triggers/${t}?`],
+    );
+    return hasName(content) ? (content as TriggerDetail) : null;
+  }
+
+  /** Deletes a trigger (its links go with it). */
+  async deleteTrigger(key: TriggerKey, call: FunctionsCall = {}): Promise<void> {
+    const t = segment(key.trigger);
+    await this.#write('DELETE', 'DELETE /triggers/{trigger}', `/triggers/${t}`, [], undefined, key, call, [
+      '/triggers?',
+      `/triggers/${t}?`,
+      `/triggers/${t}/`,
+    ]);
+  }
+
+  /**
+   * Links an action to a trigger (OpenWhisk's rule, hidden). The body is `{action, package}` with
+   * `package` always written (`-` for none): v2.0 requires it, v2.1 defaults it to `-`.
+   */
+  async linkAction(key: TriggerKey, action: ActionKey, call: FunctionsCall = {}): Promise<void> {
+    const route = 'POST /triggers/{trigger}/link-action';
+    const body = { action: action.action, package: action.package };
+    await this.#write('POST', route, `${triggerPath(key)}/link-action`, [], body, key, call, [
+      `/triggers/${segment(key.trigger)}?`,
+    ]);
+  }
+
+  /** Unlinks an action from a trigger: a DELETE with the same body as the link (not a query). */
+  async unlinkAction(key: TriggerKey, action: ActionKey, call: FunctionsCall = {}): Promise<void> {
+    const route = 'DELETE /triggers/{trigger}/link-action';
+    const body = { action: action.action, package: action.package };
+    await this.#write('DELETE', route, `${triggerPath(key)}/link-action`, [], body, key, call, [
+      `/triggers/${segment(key.trigger)}?`,
+    ]);
+  }
+
+  /**
+   * Fires a trigger: `linked` (the actions it runs, as the caller read them) get a run each. Never
+   * retried once it may have reached the upstream. Answers the id of the trigger's activation. The
+   * trigger's activations, the namespace's and each linked action's are invalidated.
+   */
+  async fireTrigger(
+    key: TriggerKey,
+    params: Record<string, unknown>,
+    linked: readonly ActionKey[],
+    call: FunctionsCall = {},
+  ): Promise<string> {
+    const content = await this.#write('POST', 'POST /triggers/{trigger}', triggerPath(key), [], params, key, call, [
+      `${triggerPath(key)}/activations`,
+      '/activations',
+      ...linked.map((a) => `${actionPath(a)}/activations`),
+    ]);
+    const id = isObject(content) && typeof content.activationId === 'string' ? content.activationId : undefined;
+    if (!id) throw badResponse();
+    return id;
   }
 
   /**

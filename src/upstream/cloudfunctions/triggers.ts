@@ -107,6 +107,13 @@ function collect(value: unknown, into: Record<string, unknown>): void {
   for (const [key, inner] of Object.entries(o)) into[key] = inner;
 }
 
+/** `execOption` read into one object, `{key: value}`, as the upstream sent it (credentials included: never shown). */
+export function execOptionEntries(execOption: unknown): Record<string, unknown> {
+  const all: Record<string, unknown> = {};
+  collect(execOption, all);
+  return all;
+}
+
 /** `execOption` read into one object, `{key: value}`, credentials replaced by `[redacted]`; null when empty. */
 export function triggerOptions(execOption: unknown): Record<string, unknown> | null {
   const all: Record<string, unknown> = {};

@@ -215,3 +215,21 @@ export interface ActionWrite {
   rawHttp?: boolean;
   customOptions?: boolean;
 }
+
+/** What `fireTrigger` answers: the firing's activation id and the trigger, read when asked for. */
+export interface FireTriggerPayloadSource {
+  activationId: string;
+  trigger: TriggerSource;
+}
+
+/** The upstream trigger types the API creates (docs/upstream/triggers.md#types). */
+export type UpstreamTriggerType = 'cron' | 'github' | 'insight' | 'object_storage' | 'source_commit' | 'secret_manager';
+
+/**
+ * What a trigger write sends: its type (the `type` query) and the type's fields, flat (the client
+ * wraps them in `trigger` on v2.0).
+ */
+export interface TriggerWrite {
+  type: UpstreamTriggerType;
+  fields: Record<string, unknown>;
+}
