@@ -421,9 +421,9 @@ export type Mutation = {
    * A run whose action failed is `completed: true` with `activation.success: false`, not an error. An action that does not exist answers `NOT_FOUND`. The gateway never retries an invoke that may have reached the upstream, so one call runs the action at most once. Needs the scope `functions:invoke`.
    */
   invokeAction: InvokeActionPayload;
-  /** Links an action to a trigger, so that its firings run the action: 3 upstream calls (fresh reads of the trigger and the action, the link). `NOT_FOUND` when either does not exist, `CONFLICT` when they are already linked. Answers the trigger with the action among its actions. Needs the scope `functions:write`. */
+  /** Links an action to a trigger, so that its firings run the action: 3 upstream calls (fresh reads of the trigger and the action, the link). `NOT_FOUND` when either does not exist, `CONFLICT` when they are already linked. Answers the trigger with the action among its actions (its fields read it again: one more call). Needs the scope `functions:write`. */
   linkTrigger: Trigger;
-  /** Unlinks an action from a trigger: 2 upstream calls (a fresh read of the trigger, the unlink). `NOT_FOUND` when the trigger does not exist or the action is not linked to it. Answers the trigger without the action. Needs the scope `functions:write`. */
+  /** Unlinks an action from a trigger: 2 upstream calls (a fresh read of the trigger, the unlink). `NOT_FOUND` when the trigger does not exist or the action is not linked to it. Answers the trigger without the action (its fields read it again: one more call). Needs the scope `functions:write`. */
   unlinkTrigger: Trigger;
   /** Changes an action; never creates one (`NOT_FOUND`). What the input omits is kept (code, limits, parameters, description…), so the upstream's upsert receives the whole action; its type cannot change (`BAD_USER_INPUT`). Every input is checked first; then 3 upstream calls (fresh reads of the action and of its package's action list, for its type; the write), plus one per sequence component given. Needs the scope `functions:write`. */
   updateAction: Action;

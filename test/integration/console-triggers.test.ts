@@ -219,6 +219,45 @@ describe('trigger writes', () => {
     expect(outcome(badParams)).toEqual({ code: 'BAD_USER_INPUT', message: 'params must be a JSON object.' });
   });
 
+  it('creates a GitHub trigger (its link on creation), never shows the token, keeps it on update', async () => {
+    const github = { username: 'me', accessToken: 'ghp_secret_0123', repository: 'org/repo', events: ['push', 'push'] };
+    const noLink = await h.gql(CREATE, { input: { name: 'gh1', type: 'GITHUB', github } });
+    expect(outcome(noLink)).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'apiGateway is required for a GITHUB trigger (NCP takes its link on creation only).',
+    });
+    const badEvent = await h.gql(CREATE, {
+      input: { name: 'gh1', type: 'GITHUB', github: { ...github, events: ['Push'] } },
+    });
+    expect(outcome(badEvent)).toEqual({ code: 'BAD_USER_INPUT', message: 'Invalid GitHub event "Push".' });
+    expect(h.upstreamCalls()).toEqual([]);
+    const apiGateway = { productName: 'prod', apiName: 'api', stageName: 'v1' };
+    const created = await h.gql(
+      'mutation($input: CreateTriggerInput!) { createTrigger(input: $input) { name type cron options } }',
+      { input: { name: 'gh1', type: 'GITHUB', github, apiGateway } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data.createTrigger).toMatchObject({ name: 'gh1', type: 'GITHUB', cron: null });
+    expect(created.body.data.createTrigger.options).toMatchObject({
+      events: 'push',
+      repository: 'org/repo',
+      accessToken: '[redacted]',
+    });
+    expect(JSON.stringify(created.body)).not.toContain('ghp_secret_0123');
+    const updated = await h.gql(UPDATE, { input: { name: 'gh1', description: 'webhook' } });
+    expect(updated.body.data.updateTrigger).toMatchObject({ name: 'gh1', type: 'GITHUB', description: 'webhook' });
+    expect(h.emulator.store.getTrigger('gh1')?.github).toMatchObject({
+      accessToken: 'ghp_secret_0123',
+      repository: 'org/repo',
+      events: ['push'],
+    });
+    const cronOnGithub = await h.gql(UPDATE, { input: { name: 'gh1', cron: '* * * * *' } });
+    expect(outcome(cronOnGithub)).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: 'cron does not apply to a trigger of type GITHUB.',
+    });
+  });
+
   it('deleteTrigger: 1 call, NOT_FOUND when missing; a read after it sees it gone', async () => {
     expect((await h.gql('{ trigger(name: "t1") { name } }')).body.data.trigger).toEqual({ name: 't1' });
     h.resetCalls();
