@@ -1,10 +1,18 @@
 /**
  * Who is calling, and what they may do. Scopes are coarse on purpose: read functions, invoke
- * functions, read compute. A field that needs a scope says so in the schema (`@scope`).
+ * functions, manage functions (the console's writes and firing triggers), read functions' code (code
+ * and default parameters often hold secrets), read compute. A field that needs a scope says so in the
+ * schema (`@scope`).
  */
 import type { Rate } from '../config/fleet';
 
-export const SCOPES = ['functions:read', 'functions:invoke', 'compute:read'] as const;
+export const SCOPES = [
+  'functions:read',
+  'functions:invoke',
+  'functions:write',
+  'functions:code:read',
+  'compute:read',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Principal {

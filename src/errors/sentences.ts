@@ -116,6 +116,96 @@ export function upstreamStatusError(service: Service, status: number, details: S
   });
 }
 
+/** What an NCP Cloud Functions error is about, for the sentences that name it. */
+export interface NcpSubject {
+  platform?: string;
+  package?: string;
+  action?: string;
+  trigger?: string;
+}
+
+/** `"pkg/action"`, or `"action"` for one in no package (`-`). */
+export function actionLabel(s: NcpSubject): string {
+  return !s.package || s.package === '-' ? `"${s.action}"` : `"${s.package}/${s.action}"`;
+}
+
+const theTrigger = (s: NcpSubject) => (s.trigger ? `The trigger "${s.trigger}"` : 'The trigger');
+const because = (details: string | undefined) => (details ? `: ${details}` : '.');
+
+/**
+ * NCP Cloud Functions errorCodes that say more than their HTTP status, with their code in the
+ * vocabulary and the sentence the client gets (docs/upstream/triggers.md#error-codes,
+ * docs/upstream/cloud-functions.md#error-codes): 801xx packages, 803xx actions, 805xx triggers, 8052x
+ * trigger-to-action links, 813xx the VPC connection of an action. 80503, 80505 and 80506 are the
+ * emulator's choices for undocumented cases (inferred); 80103 and 80303 likewise.
+ */
+export const NCP_CODES: Record<string, { code: ErrorCode; sentence: (s: NcpSubject, details?: string) => string }> = {
+  '80031': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: () => 'Cloud Functions is temporarily unavailable; try again in a few minutes.',
+  },
+  '80103': {
+    code: ErrorCode.CONFLICT,
+    sentence: (s) => `A package named "${s.package}" already exists, or another resource has its name.`,
+  },
+  '80109': {
+    code: ErrorCode.CONFLICT,
+    sentence: (s) =>
+      `The package${s.package ? ` "${s.package}"` : ''} still contains actions: delete them first, then the package.`,
+  },
+  '80303': {
+    code: ErrorCode.CONFLICT,
+    sentence: (s) => `An action named ${actionLabel(s)} already exists, or another resource has its name.`,
+  },
+  '80501': {
+    code: ErrorCode.NOT_FOUND,
+    sentence: (s) => `No trigger${s.trigger ? ` "${s.trigger}"` : ''} on the ${s.platform ?? 'requested'} platform.`,
+  },
+  '80502': {
+    code: ErrorCode.BAD_USER_INPUT,
+    sentence: (s) =>
+      `${theTrigger(s)} is not on the ${s.platform ?? 'requested'} platform: it exists on the other one.`,
+  },
+  '80503': {
+    code: ErrorCode.CONFLICT,
+    sentence: (s) => `${theTrigger(s)} already exists, or another resource has its name.`,
+  },
+  '80505': { code: ErrorCode.BAD_USER_INPUT, sentence: (s, d) => `${theTrigger(s)} was refused${because(d)}` },
+  '80506': { code: ErrorCode.BAD_USER_INPUT, sentence: (s, d) => `${theTrigger(s)} misses a field${because(d)}` },
+  '80511': {
+    code: ErrorCode.BAD_USER_INPUT,
+    sentence: (s, d) => `${theTrigger(s)} refused the runtime parameters${because(d)}`,
+  },
+  '80512': {
+    code: ErrorCode.CONFLICT,
+    sentence: (s) => `${theTrigger(s)} has no linked action to run: link one first.`,
+  },
+  '80520': {
+    code: ErrorCode.BAD_USER_INPUT,
+    sentence: (_s, d) => `The trigger-to-action link was refused (a field has the wrong type)${because(d)}`,
+  },
+  '80521': {
+    code: ErrorCode.BAD_USER_INPUT,
+    sentence: (_s, d) => `The trigger-to-action link was refused (a field is missing)${because(d)}`,
+  },
+  '81311': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: () => "Cloud Functions could not look up the action's VPC subnet; try again later.",
+  },
+  '81312': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: () => 'Cloud Functions could not connect the action to its VPC subnet; try again later.',
+  },
+  '81313': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: () => "The action's VPC subnet connection is still being set up; try again shortly.",
+  },
+  '81314': {
+    code: ErrorCode.UPSTREAM_UNAVAILABLE,
+    sentence: () => "The action's VPC subnet is being disconnected; try again later.",
+  },
+};
+
 const status400 = { httpStatus: 400 } as const;
 
 /** A per-client rate limit's refusal: the whole request fails, HTTP 429 with Retry-After (whole seconds). */
@@ -233,6 +323,49 @@ export const refusals = {
     new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, 'The subscription ended before the run finished.'),
   noSuchAction: (action: string, platform: string) =>
     new GatewayError(ErrorCode.NOT_FOUND, `No action ${action} on the ${platform} platform.`),
+  // The console's writes (src/resolvers/console-writes.ts): what they check before any upstream call.
+  alreadyExists: (what: string, platform: string) =>
+    new GatewayError(
+      ErrorCode.CONFLICT,
+      `${what} already exists on the ${platform} platform: create never replaces one (update it instead).`,
+    ),
+  doesNotExist: (what: string, platform: string) =>
+    new GatewayError(
+      ErrorCode.NOT_FOUND,
+      `${what} does not exist on the ${platform} platform: update never creates one (create it instead).`,
+    ),
+  notFoundOn: (what: string, platform: string) =>
+    new GatewayError(ErrorCode.NOT_FOUND, `${what} does not exist on the ${platform} platform.`),
+  alreadyLinked: (action: string, trigger: string) =>
+    new GatewayError(ErrorCode.CONFLICT, `The action ${action} is already linked to the trigger "${trigger}".`),
+  notLinked: (action: string, trigger: string) =>
+    new GatewayError(ErrorCode.NOT_FOUND, `The action ${action} is not linked to the trigger "${trigger}".`),
+  nothingLinked: (trigger: string) =>
+    new GatewayError(
+      ErrorCode.CONFLICT,
+      `The trigger "${trigger}" has no linked action to run: link one first (linkTrigger).`,
+    ),
+  nameTaken: (name: string, holder: string) =>
+    new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      `The name "${name}" is taken by ${holder}: NCP requires packages, triggers and actions in no package ` +
+        'to have different names.',
+    ),
+  immutableType: (what: string, current: string, asked: string) =>
+    new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      `${what} is of type ${current}, not ${asked}: a type cannot change after creation.`,
+    ),
+  missingComponent: (component: string, platform: string) =>
+    new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      `The sequence component "${component}" does not exist on the ${platform} platform.`,
+    ),
+  unusableCurrent: (what: string, missing: string) =>
+    new GatewayError(
+      ErrorCode.UPSTREAM_BAD_RESPONSE,
+      `${what} cannot be updated: the Cloud Functions API did not send its ${missing}.`,
+    ),
   noSuchRun: (id: string, action: string, limitSeconds: number) =>
     new GatewayError(
       ErrorCode.NOT_FOUND,

@@ -2,7 +2,8 @@ import type { ActionResolvers } from '../__generated__/resolvers-types';
 import type { GatewayContext } from '../context';
 import { NO_PACKAGE } from '../upstream/cloudfunctions/paths';
 import type { ActionDetail, ActionSource, ActionSummary } from '../upstream/cloudfunctions/types';
-import { badInput } from '../errors';
+import { actionRefText } from '../upstream/cloudfunctions/triggers';
+import { activationQuery } from './paging';
 import { isPlainObject, text, toInt } from './values';
 
 async function detailOf(source: ActionSource, ctx: GatewayContext): Promise<ActionDetail | null> {
@@ -32,9 +33,6 @@ function typeOf(data: ActionSummary | ActionDetail): string | undefined {
   return undefined;
 }
 
-const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
-
 export const Action: ActionResolvers = {
   name: (source) => source.action,
 
@@ -47,6 +45,8 @@ export const Action: ActionResolvers = {
     carried(source, ctx, (d) => text((d as ActionDetail).exec?.kind) ?? text(d.runtime) ?? undefined),
 
   async type(source, _args, ctx) {
+    // A write knows the type it wrote (its answer's detail does not carry it).
+    if (typeof source.summary?.type === 'string') return source.summary.type;
     const known = await carried(source, ctx, typeOf);
     if (known !== null || source.summary) return known;
     // A v2.1 detail does not carry the type; the package's action list does (one call, shared).
@@ -70,26 +70,35 @@ export const Action: ActionResolvers = {
   },
 
   async activations(source, args, ctx) {
-    const pageNo = args.page ?? 1;
-    const pageSize = args.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageNo) || pageNo < 1) throw badInput('page must be 1 or more.');
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw badInput(`pageSize must be from 1 to ${MAX_PAGE_SIZE}.`);
-    }
-    const since = args.since?.getTime();
-    const until = args.until?.getTime();
-    if (since !== undefined && until !== undefined && since > until) throw badInput('since must not be after until.');
+    const query = activationQuery(args);
     const action = { platform: source.platform, package: source.package, action: source.action };
-    const query = {
-      pageNo,
-      pageSize,
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
-    };
     const list = (await ctx.loaders.functions.activations.load({ action, query })) ?? {
       activations: [],
       totalCount: 0,
     };
-    return { action, query, list };
+    return { owner: { kind: 'action', key: action }, query, list };
+  },
+
+  /** OpenWhisk's `exec`, from the detail (scope functions:code:read, checked by @scope before any call). */
+  async code(source, _args, ctx) {
+    const exec = (await detailOf(source, ctx))?.exec;
+    if (!exec || typeof exec !== 'object') return null;
+    const components = Array.isArray(exec.components)
+      ? exec.components.filter((c): c is string => typeof c === 'string')
+      : null;
+    return {
+      kind: text(exec.kind) ?? (components ? 'sequence' : ''),
+      main: text(exec.main),
+      binary: exec.binary === true,
+      source: text(exec.code),
+      components,
+      imageUri: text(exec.imageUri),
+    };
+  },
+
+  /** From the operation's one trigger index (1 list + 1 detail per trigger), however many actions ask. */
+  async triggers(source, _args, ctx) {
+    const index = await ctx.loaders.functions.triggerIndex.load(source.platform);
+    return index.get(actionRefText({ package: source.package, action: source.action })) ?? [];
   },
 };

@@ -3,9 +3,20 @@ import type { GatewayContext } from '../context';
 import type { ActivationRecord, ActivationSource } from '../upstream/cloudfunctions/types';
 import { text, toActivationStatus, toDate, toInt } from './values';
 
-/** The full record: the one already read (detail or finished invoke), or one call per activation. */
+/**
+ * The full record: the one already read (detail or finished invoke), or one call per activation, at
+ * its action's address or its trigger's. An item of the namespace-wide list names neither (NCP's items
+ * carry only the id, duration and status): it has no address to be read at, so null.
+ */
 async function recordOf(source: ActivationSource, ctx: GatewayContext): Promise<ActivationRecord | null> {
-  return source.record ?? ctx.loaders.functions.activation.load(source);
+  if (source.record) return source.record;
+  const { platform, id } = source;
+  if (source.package !== undefined && source.action !== undefined) {
+    return ctx.loaders.functions.activation.load({ platform, package: source.package, action: source.action, id });
+  }
+  if (source.trigger !== undefined)
+    return ctx.loaders.functions.triggerActivation.load({ ...source, trigger: source.trigger });
+  return null;
 }
 
 /** The status a list item or a record carries, without any call. */
@@ -19,8 +30,14 @@ function statusCarried(source: ActivationSource) {
 export const Activation: ActivationResolvers = {
   id: (source) => source.id,
 
-  // The record's name is the action's name, which the address already holds.
-  name: (source) => text(source.record?.name) ?? source.action,
+  // The record's name is the action's (or the trigger's) name, which the address already holds; a
+  // namespace item carries one only if the upstream adds OpenWhisk's `name` to it (not documented).
+  name: (source) => text(source.record?.name) ?? source.action ?? source.trigger ?? text(source.summary?.name) ?? '',
+
+  action: (source) =>
+    source.package !== undefined && source.action !== undefined
+      ? { platform: source.platform, package: source.package, action: source.action }
+      : null,
 
   namespace: async (source, _args, ctx) => text((await recordOf(source, ctx))?.namespace),
   subject: async (source, _args, ctx) => text((await recordOf(source, ctx))?.subject),

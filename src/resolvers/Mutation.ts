@@ -2,11 +2,16 @@ import type { MutationResolvers } from '../__generated__/resolvers-types';
 import { badInput } from '../errors';
 import { exceedsDepth, tooDeep } from '../pipeline/input';
 import { checkName, checkPackage } from '../upstream/cloudfunctions/paths';
+import { consoleWrites } from './console-writes';
+import { triggerWrites } from './trigger-writes';
 import { isPlainObject, platformOf } from './values';
 
 export const MAX_INVOKE_WAIT_MS = 60_000;
 
 export const Mutation: MutationResolvers = {
+  ...consoleWrites,
+  ...triggerWrites,
+
   async invokeAction(_root, { input }, ctx) {
     const key = {
       platform: platformOf(input.platform, ctx),

@@ -1,5 +1,6 @@
 import type { QueryResolvers } from '../__generated__/resolvers-types';
 import { checkActivationId, checkName, checkPackage } from '../upstream/cloudfunctions/paths';
+import { activationQuery } from './paging';
 import { platformOf } from './values';
 import { checkComputeId } from './compute-values';
 import { runStatus } from './run-status';
@@ -53,6 +54,26 @@ export const Query: QueryResolvers = {
       id: checkActivationId(args.id),
     };
     return runStatus(key, ctx);
+  },
+
+  /** Every run of the platform's namespace: items name no action (docs/upstream/triggers.md#endpoints). */
+  async activations(_root, args, ctx) {
+    const query = activationQuery(args);
+    const platform = platformOf(args.platform, ctx);
+    const list = await ctx.loaders.functions.namespaceActivations.load({ platform, query });
+    return { owner: { kind: 'namespace', platform }, query, list };
+  },
+
+  async triggers(_root, args, ctx) {
+    const platform = platformOf(args.platform, ctx);
+    const list = await ctx.loaders.functions.triggers.load(platform);
+    return list.map((summary) => ({ platform, trigger: summary.name, summary }));
+  },
+
+  async trigger(_root, args, ctx) {
+    const key = { platform: platformOf(args.platform, ctx), trigger: checkName('trigger', args.name) };
+    const detail = await ctx.loaders.functions.trigger.load(key);
+    return detail ? { ...key, detail } : null;
   },
 
   /**

@@ -12,6 +12,7 @@ import { Query } from './Query';
 import { scalars } from './scalars';
 import { Server } from './Server';
 import { Subscription } from './Subscription';
+import { Trigger } from './Trigger';
 
 export const resolvers: Resolvers = {
   ...scalars,
@@ -22,6 +23,7 @@ export const resolvers: Resolvers = {
   Action,
   ActivationPage,
   Activation,
+  Trigger,
   Server,
   InstanceActionConnection,
   InstanceAction,

@@ -53,7 +53,7 @@ const HELP = (file: string) =>
     '  --file <path>   the keys file (see below)',
     '  -h, --help      show help',
     '',
-    'Scopes: functions:read, functions:invoke, compute:read',
+    'Scopes: functions:read, functions:invoke, functions:write, functions:code:read, compute:read',
     'Keys file: --file, else $GATEWAY_API_KEYS_FILE, else $XDG_CONFIG_HOME/ncf-gateway/api-keys.json,',
     `else ~/.config/ncf-gateway/api-keys.json. Here: ${file}`,
     '',
@@ -76,7 +76,7 @@ const CREATE_HELP = (file: string) =>
     '',
     'Options:',
     '  --scopes <scope,...>  required: what the key may do, comma-separated, among',
-    '                        functions:read, functions:invoke, compute:read',
+    '                        functions:read, functions:invoke, functions:write, functions:code:read, compute:read',
     '  --name <name>         a label for people, shown by list (at most 100 characters)',
     '  --rate-limit <rate>   operations this key may run, in place of GATEWAY_RATE_LIMIT:',
     '                        <count>/<unit> (units: s, min, hour, day), or off; e.g. 1200/min',
@@ -183,21 +183,23 @@ describe('npm run apikey -- create', () => {
     const { run, home } = sandbox();
     const needs =
       'apikey create: create needs --scopes: what the key may do, comma-separated, among ' +
-      'functions:read, functions:invoke, compute:read (for example --scopes functions:read,functions:invoke)\n' +
+      'functions:read, functions:invoke, functions:write, functions:code:read, compute:read ' +
+      '(for example --scopes functions:read,functions:invoke)\n' +
       'Run `npm run apikey -- create --help` for usage.\n';
     expect(run('create')).toEqual({ code: 2, stdout: '', stderr: needs });
     expect(run('create', '--name', 'web app')).toEqual({ code: 2, stdout: '', stderr: needs });
     expect(run('create', '--scopes', ' , ')).toEqual({ code: 2, stdout: '', stderr: needs });
-    expect(run('create', '--scopes', 'functions:read,functions:write')).toEqual({
+    expect(run('create', '--scopes', 'functions:read,functions:admin')).toEqual({
       code: 2,
       stdout: '',
       stderr:
-        'apikey create: unknown scope "functions:write"; ' +
-        'valid scopes: functions:read, functions:invoke, compute:read\n' +
+        'apikey create: unknown scope "functions:admin"; ' +
+        'valid scopes: functions:read, functions:invoke, functions:write, functions:code:read, compute:read\n' +
         'Run `npm run apikey -- create --help` for usage.\n',
     });
     expect(run('create', '--scopes', 'read,admin').stderr).toBe(
-      'apikey create: unknown scopes "read", "admin"; valid scopes: functions:read, functions:invoke, compute:read\n' +
+      'apikey create: unknown scopes "read", "admin"; valid scopes: ' +
+        'functions:read, functions:invoke, functions:write, functions:code:read, compute:read\n' +
         'Run `npm run apikey -- create --help` for usage.\n',
     );
     expect(run('create', '--scopes', 'functions:read', '--name', ' ').stderr).toBe(

@@ -79,7 +79,8 @@ describe('reloading the API keys', () => {
       keys: 1,
       withdrawn: [],
       error:
-        'GATEWAY_API_KEYS_FILE: keys[0].scopes must list scopes among functions:read, functions:invoke, compute:read',
+        'GATEWAY_API_KEYS_FILE: keys[0].scopes must list scopes among ' +
+        'functions:read, functions:invoke, functions:write, functions:code:read, compute:read',
     });
     renameSync(file, `${file}.moved`);
     expect(await auth.reload!()).toEqual({

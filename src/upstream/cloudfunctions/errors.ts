@@ -6,9 +6,10 @@
  * errorCode arrives as a string or a number and is normalised to a string. The client gets our own
  * sentence, the HTTP status and the upstream errorCode; the upstream `details` are passed on only
  * for 400s (they explain which input was wrong, e.g. "limits.timeout is required"), stripped of
- * markup and of anything that looks like a URL.
+ * markup and of anything that looks like a URL. The codes that mean more than their status (801xx,
+ * 803xx, 805xx triggers, 8052x links, 813xx VPC) have their own sentences (src/errors/sentences.ts).
  */
-import { ErrorCode, GatewayError, upstreamStatusError } from '../../errors';
+import { actionLabel, ErrorCode, GatewayError, NCP_CODES, upstreamStatusError } from '../../errors';
 import { sanitizeUpstreamText } from '../http';
 
 export interface NcpErrorBody {
@@ -31,8 +32,6 @@ export function readNcpError(body: unknown): NcpErrorBody {
   };
 }
 
-/** Codes the upstream documents as transient even though they come with a 4xx/5xx status. */
-const TRANSIENT_CODES = new Set(['80031', '81311', '81312', '81313', '81314']);
 /** Statuses that say what went wrong whatever the errorCode. */
 const CLIENT_STATUSES = new Set([400, 401, 403, 404, 409, 413, 429]);
 
@@ -41,6 +40,7 @@ export interface NcpTarget {
   platform: string;
   package?: string;
   action?: string;
+  trigger?: string;
 }
 
 export interface NcpErrorOptions {
@@ -48,11 +48,6 @@ export interface NcpErrorOptions {
   /** What shown details must never carry (the gateway's own access key, which an upstream might echo). */
   redact?: readonly string[];
   target?: NcpTarget;
-}
-
-/** `"pkg/action"`, or `"action"` for one in no package (`-`). */
-function actionLabel(target: NcpTarget): string {
-  return !target.package || target.package === '-' ? `"${target.action}"` : `"${target.package}/${target.action}"`;
 }
 
 /** The GatewayError of an NCP error answer. */
@@ -63,15 +58,11 @@ export function ncpError(status: number, body: unknown, options: NcpErrorOptions
   const make = (code: ErrorCode, message: string) =>
     new GatewayError(code, message, { upstream, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
 
-  // NCP's own codes first, where they mean more than their status.
-  if (errorCode !== undefined && TRANSIENT_CODES.has(errorCode)) {
-    return make(
-      ErrorCode.UPSTREAM_UNAVAILABLE,
-      errorCode === '80031'
-        ? 'Cloud Functions is temporarily unavailable; try again in a few minutes.'
-        : "The action's VPC subnet connection is not ready; try again later.",
-    );
-  }
+  const why = status === 400 && details ? sanitizeUpstreamText(details, redact) : '';
+
+  // NCP's own codes first, where they mean more than their status (src/errors/sentences.ts NCP_CODES).
+  const known = errorCode === undefined ? undefined : NCP_CODES[errorCode];
+  if (known) return make(known.code, known.sentence(target ?? {}, why || undefined));
   if (errorCode === '80102') {
     const what = target?.package ? `The package "${target.package}"` : 'The package';
     return make(
@@ -86,14 +77,16 @@ export function ncpError(status: number, body: unknown, options: NcpErrorOptions
       `${what} is not on the ${target?.platform ?? 'requested'} platform: it exists on the other one.`,
     );
   }
-  if (status === 404 && target && (target.action || target.package)) {
-    const what = target.action ? `action ${actionLabel(target)}` : `package "${target.package}"`;
+  if (status === 404 && target && (target.trigger || target.action || target.package)) {
+    const what = target.trigger
+      ? `trigger "${target.trigger}"`
+      : target.action
+        ? `action ${actionLabel(target)}`
+        : `package "${target.package}"`;
     return make(ErrorCode.NOT_FOUND, `No ${what} on the ${target.platform} platform.`);
   }
-  if (errorCode === '80109') return make(ErrorCode.CONFLICT, 'The package still contains actions.');
   // The API Gateway's "Endpoint Timeout" (errorCode 510), on a status that does not say more itself.
   const effective = errorCode === '510' && (status >= 500 || !CLIENT_STATUSES.has(status)) ? 504 : status;
-  const why = status === 400 && details ? sanitizeUpstreamText(details, redact) : '';
   return upstreamStatusError('cloudfunctions', effective, {
     ...(errorCode !== undefined ? { errorCode } : {}),
     ...(why ? { details: why } : {}),

@@ -16,8 +16,8 @@ export function isValidName(name: string): boolean {
   return NAME_RULE.test(name);
 }
 
-/** Validates a package or action name and returns it. */
-export function checkName(kind: 'package' | 'action', name: string): string {
+/** Validates a package, action or trigger name (one rule for the three) and returns it. */
+export function checkName(kind: 'package' | 'action' | 'trigger', name: string): string {
   if (!isValidName(name)) {
     throw badInput(`Invalid ${kind} name: use 1 to 50 letters, digits, '_' or '-', not starting with '-'.`);
   }

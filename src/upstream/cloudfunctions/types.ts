@@ -42,14 +42,30 @@ export interface ActionSummary {
 export interface ActionDetail extends ActionSummary {
   parameters?: Record<string, unknown> | null;
   limits?: { timeout?: number | null; memory?: number | null } | null;
-  exec?: { kind?: string | null; main?: string | null; binary?: boolean | null; code?: string | null } | null;
+  exec?: {
+    kind?: string | null;
+    main?: string | null;
+    binary?: boolean | null;
+    code?: string | null;
+    imageUri?: string | null;
+    /** A sequence's components (OpenWhisk's form), `package/action` strings. */
+    components?: unknown[] | null;
+  } | null;
   resourceId?: string | null;
   path?: string | null;
+  /** v2.1: an array of `{vpcNo, subnetNo}`; v2.0: one object. */
+  vpc?: unknown;
+  'raw-http'?: boolean | null;
+  'custom-options'?: boolean | null;
 }
 
-/** Activation list item. `duration` is an integer in v2.1 and may be a string in v2.0. */
+/**
+ * Activation list item. `duration` is an integer in v2.1 and may be a string in v2.0. NCP documents
+ * only `activationId`, `duration` and `status`; OpenWhisk's own items also carry `name`, read when present.
+ */
 export interface ActivationSummary {
   activationId: string;
+  name?: string | null;
   duration?: number | string | null;
   status?: string | number | null;
 }
@@ -122,13 +138,98 @@ export interface ActionSource extends ActionKey {
   detail?: ActionDetail;
 }
 
-export interface ActivationSource extends ActivationKey {
+/**
+ * A run as field resolvers see it. An action's runs carry the action's address; a trigger's own
+ * activations (its firings) carry the trigger's name instead; an item of the namespace-wide list
+ * carries neither, since NCP's items name no action (docs/upstream/triggers.md#endpoints).
+ */
+export interface ActivationSource {
+  platform: Platform;
+  id: string;
+  package?: string;
+  action?: string;
+  trigger?: string;
   summary?: ActivationSummary;
   record?: ActivationRecord;
 }
 
+/** Whose runs a page lists: one action's, one trigger's (its firings), or the whole namespace's. */
+export type ActivationOwner =
+  { kind: 'action'; key: ActionKey } | { kind: 'trigger'; key: TriggerKey } | { kind: 'namespace'; platform: Platform };
+
 export interface ActivationPageSource {
-  action: ActionKey;
+  owner: ActivationOwner;
   query: ActivationQuery;
   list: ActivationList;
+}
+
+/*
+ * Triggers (docs/upstream/triggers.md), v2.x only. A list item carries `name` and `type` (`cron` on
+ * v2.1, `Cron` on v2.0: compared case-insensitively); the detail adds `description`, `resourceId`,
+ * `actions` (String[], `package/action`) and `execOption`, an array of `{key, value}` on v2.1 and one
+ * such object (whose value may itself be such an array) on v2.0. `parameters` is not in the documented
+ * field list of GET but is accepted on PUT, so it is read when present.
+ */
+
+export interface TriggerKey {
+  platform: Platform;
+  trigger: string;
+}
+
+/** `GET /triggers` item. */
+export interface TriggerSummary {
+  name: string;
+  type?: string | null;
+}
+
+/** `GET /triggers/{t}`. */
+export interface TriggerDetail extends TriggerSummary {
+  description?: string | null;
+  resourceId?: string | null;
+  parameters?: Record<string, unknown> | null;
+  actions?: unknown[] | null;
+  execOption?: unknown;
+}
+
+export interface TriggerSource extends TriggerKey {
+  summary?: TriggerSummary;
+  detail?: TriggerDetail;
+}
+
+/** What a package write sends (docs/upstream/cloud-functions.md#packages): the whole package. */
+export interface PackageWrite {
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** What an action write sends: the whole action (PUT is an upsert that replaces it). */
+export interface ActionWrite {
+  type: 'basic' | 'web' | 'sequence' | 'sequence-web';
+  description?: string;
+  parameters?: Record<string, unknown>;
+  limits?: { timeout: number; memory: number };
+  exec:
+    | { kind: string; code?: string; main?: string; binary: boolean; imageUri?: string }
+    | { kind: 'sequence'; components: string[] };
+  vpc?: Array<{ vpcNo: number; subnetNo: number }>;
+  rawHttp?: boolean;
+  customOptions?: boolean;
+}
+
+/** What `fireTrigger` answers: the firing's activation id and the trigger, read when asked for. */
+export interface FireTriggerPayloadSource {
+  activationId: string;
+  trigger: TriggerSource;
+}
+
+/** The upstream trigger types the API creates (docs/upstream/triggers.md#types). */
+export type UpstreamTriggerType = 'cron' | 'github' | 'insight' | 'object_storage' | 'source_commit' | 'secret_manager';
+
+/**
+ * What a trigger write sends: its type (the `type` query) and the type's fields, flat (the client
+ * wraps them in `trigger` on v2.0).
+ */
+export interface TriggerWrite {
+  type: UpstreamTriggerType;
+  fields: Record<string, unknown>;
 }
