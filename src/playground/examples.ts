@@ -39,6 +39,12 @@ const EXAMPLE_SERVER_ID = '9f2a8a4e-6f6e-4a8e-9f4c-2b1d2f3c4d5e';
  * says so (BAD_USER_INPUT).
  */
 const PASTE_ACTIVATION_ID = 'paste an activationId here';
+/** The seed's cron trigger on package001/hello (SEED_TRIGGER in src/emulators/cloudfunctions/seed.ts). */
+const SEED_TRIGGER = 'hello-every-minute';
+/** What the console tabs create, use and delete again (names the seed does not hold). */
+const CONSOLE_PACKAGE = 'console-demo';
+const CONSOLE_ACTION = 'greet';
+const CONSOLE_TRIGGER = 'console-demo-morning';
 
 /** By operation name, in tab order. */
 export const TAB_EXAMPLES: Record<string, TabExample> = {
@@ -90,6 +96,93 @@ export const TAB_EXAMPLES: Record<string, TabExample> = {
   ServerHistory: {
     note: ['What happened to a server: each action and its events,', 'newest first (web-1 of the compute emulator)'],
     variables: { id: EXAMPLE_SERVER_ID, first: 10 },
+  },
+  // The console (operations/console.graphql): reads of the seed, then writes on a package of their own
+  // (console-demo), in an order that runs top to bottom on a fresh start: create, change, use, delete.
+  ConsoleTriggers: { note: ['Every trigger with its schedule and linked actions', '(1 + T upstream calls)'] },
+  TriggerDetail: {
+    note: ['The seeded cron trigger and its firings (one a minute', 'after start-up), most recent first'],
+    variables: { name: SEED_TRIGGER, page: 1, pageSize: 5 },
+  },
+  NamespaceActivations: {
+    note: ['Every run in the namespace (actions and triggers),', 'most recent first'],
+    variables: { page: 1, pageSize: 10 },
+  },
+  ActionCode: {
+    note: ["An action's code: needs the scope functions:code:read"],
+    variables: { package: 'package001', name: 'hello' },
+  },
+  ActionTriggers: {
+    note: ['The triggers linked to an action'],
+    variables: { package: 'package001', name: 'hello' },
+  },
+  CreatePackage: {
+    note: [
+      'Creates the package console-demo (CONFLICT if it exists).',
+      'The tabs after it use it, in order, and DeletePackage',
+      'removes it at the end.',
+    ],
+    variables: {
+      input: { name: CONSOLE_PACKAGE, description: 'Made in the playground', parameters: { place: 'Seoul' } },
+    },
+  },
+  UpdatePackage: {
+    note: ["Changes console-demo's description (what is omitted is kept)"],
+    variables: { input: { name: CONSOLE_PACKAGE, description: 'Changed in the playground' } },
+  },
+  CreateAction: {
+    note: ['Creates console-demo/greet (run CreatePackage first);', 'InvokeAction with it runs the code'],
+    variables: {
+      input: {
+        package: CONSOLE_PACKAGE,
+        name: CONSOLE_ACTION,
+        code: { kind: 'nodejs:22', source: 'function main(p) { return { greeting: `Hi, ${p.name} in ${p.place}` }; }' },
+        limits: { timeoutMs: 5000, memoryMb: 128 },
+        parameters: { name: 'you' },
+      },
+    },
+  },
+  UpdateAction: {
+    note: ['Gives console-demo/greet new code and limits; the next', 'run sees the new code'],
+    variables: {
+      input: {
+        package: CONSOLE_PACKAGE,
+        name: CONSOLE_ACTION,
+        code: { kind: 'nodejs:22', source: 'function main(p) { return { greeting: `Hello again, ${p.name}` }; }' },
+        limits: { timeoutMs: 10_000 },
+      },
+    },
+  },
+  CreateTrigger: {
+    note: ['Creates a cron trigger (every day at 09:00); it fires', 'once an action is linked (LinkTrigger)'],
+    variables: {
+      input: { name: CONSOLE_TRIGGER, type: 'CRON', cron: '0 9 * * *', parameters: { name: 'the morning trigger' } },
+    },
+  },
+  UpdateTrigger: {
+    note: ["Changes the trigger's schedule to every 30 minutes"],
+    variables: { input: { name: CONSOLE_TRIGGER, cron: '*/30 * * * *', description: 'Every half hour' } },
+  },
+  LinkTrigger: {
+    note: ['Links console-demo/greet to the trigger: its firings run it'],
+    variables: { trigger: CONSOLE_TRIGGER, package: CONSOLE_PACKAGE, action: CONSOLE_ACTION },
+  },
+  FireTrigger: {
+    note: ['Fires the trigger now: its linked actions run with these', 'params over the defaults'],
+    variables: { name: CONSOLE_TRIGGER, params: { name: 'Ada' } },
+  },
+  UnlinkTrigger: {
+    note: ['Unlinks console-demo/greet from the trigger'],
+    variables: { trigger: CONSOLE_TRIGGER, package: CONSOLE_PACKAGE, action: CONSOLE_ACTION },
+  },
+  DeleteTrigger: { note: ['Deletes the trigger (its links go with it)'], variables: { name: CONSOLE_TRIGGER } },
+  DeleteAction: {
+    note: ['Deletes console-demo/greet (its past runs stay readable)'],
+    variables: { package: CONSOLE_PACKAGE, name: CONSOLE_ACTION },
+  },
+  DeletePackage: {
+    note: ['Deletes console-demo (CONFLICT while it has actions:', 'DeleteAction first)'],
+    variables: { name: CONSOLE_PACKAGE },
   },
 };
 

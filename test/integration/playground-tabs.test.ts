@@ -144,7 +144,38 @@ describe('the playground tabs', () => {
       ]).toEqual([name, []]);
       ran.push(name);
     }
-    expect(ran).toEqual(['ListPackages', 'PackageDetail', 'ActionDetail', 'InvokeAction', 'StartRun', 'ServerHistory']);
+    expect(ran).toEqual([
+      'ListPackages',
+      'PackageDetail',
+      'ActionDetail',
+      'InvokeAction',
+      'StartRun',
+      'ServerHistory',
+      // The console's tabs, in order: the writes create console-demo, use it and delete it again.
+      'ConsoleTriggers',
+      'TriggerDetail',
+      'NamespaceActivations',
+      'ActionCode',
+      'ActionTriggers',
+      'CreatePackage',
+      'UpdatePackage',
+      'CreateAction',
+      'UpdateAction',
+      'CreateTrigger',
+      'UpdateTrigger',
+      'LinkTrigger',
+      'FireTrigger',
+      'UnlinkTrigger',
+      'DeleteTrigger',
+      'DeleteAction',
+      'DeletePackage',
+    ]);
+    // Run top to bottom, the console's tabs leave the seed as it was.
+    const after = await h.gql('{ packages { name } triggers { name } }');
+    expect(after.body.data).toEqual({
+      packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }],
+      triggers: [{ name: 'hello-every-minute' }],
+    });
   });
 
   it('InvokeAction runs the documented example action to its result', async () => {
