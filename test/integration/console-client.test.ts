@@ -171,7 +171,7 @@ describe('a console frontend with urql, the typed console documents and a write 
     expect(again.error!.graphQLErrors.map((e) => e.extensions.code)).toEqual(['NOT_FOUND']);
   });
 
-  it('creates a cron trigger, links an action, fires it and reads the firing and the run, then removes it', async () => {
+  it('creates a cron trigger, links an action, fires it, reads the firing and the run, removes it', async () => {
     const trigger = await client
       .mutation(CreateTriggerDocument, {
         input: {
