@@ -222,6 +222,13 @@ describe('the README, read', () => {
       'RecentRuns',
       'OneRun',
       'SayHello',
+      'Triggers',
+      'HelloCode',
+      'NamespaceRuns',
+      'ShopCycle',
+      'DeleteBusyPackage',
+      'NightlyCycle',
+      'BadSchedule',
       'ServerActions',
     ]);
     expect(EXAMPLES.filter((e) => e.kind === 'curl')).toHaveLength(4);
