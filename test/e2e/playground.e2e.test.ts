@@ -34,6 +34,23 @@ const EXPECTED_TABS = [
   'StartRun',
   'ActivationCompleted',
   'ServerHistory',
+  'ConsoleTriggers',
+  'TriggerDetail',
+  'NamespaceActivations',
+  'ActionCode',
+  'ActionTriggers',
+  'CreatePackage',
+  'UpdatePackage',
+  'CreateAction',
+  'UpdateAction',
+  'CreateTrigger',
+  'UpdateTrigger',
+  'LinkTrigger',
+  'FireTrigger',
+  'UnlinkTrigger',
+  'DeleteTrigger',
+  'DeleteAction',
+  'DeletePackage',
 ];
 const PAGE_ASSETS = ['graphiql.css', 'react.js', 'react-dom.js', 'graphiql.js', 'graphql-ws.js', 'boot.js'];
 /** What the Headers pane opens with when the gateway wants a credential (src/playground/index.ts). */
