@@ -20,8 +20,9 @@ export const Package: PackageResolvers = {
 
   async description(source, _args, ctx) {
     // The list answer carries description: no detail call for it.
-    if (source.summary && 'description' in source.summary) return text(source.summary.description);
-    return text((await detailOf(source, ctx))?.description);
+    if (source.summary && 'description' in source.summary) return text(source.summary.description) || null;
+    // The upstream keeps "" for no description; the schema says null then.
+    return text((await detailOf(source, ctx))?.description) || null;
   },
 
   async parameters(source, _args, ctx) {

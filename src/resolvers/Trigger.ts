@@ -24,7 +24,8 @@ export const Trigger: TriggerResolvers = {
     return triggerTypeOf((await detailOf(source, ctx))?.type);
   },
 
-  description: async (source, _args, ctx) => text((await detailOf(source, ctx))?.description),
+  // The upstream keeps "" for no description; the schema says null then.
+  description: async (source, _args, ctx) => text((await detailOf(source, ctx))?.description) || null,
 
   async parameters(source, _args, ctx) {
     const parameters = (await detailOf(source, ctx))?.parameters;

@@ -143,6 +143,9 @@ describe('trigger writes', () => {
     h.resetCalls();
     expect((await h.gql('{ trigger(name: "t1") { description } }')).body.data.trigger.description).toBe('still five');
     expect(h.upstreamCalls()).toEqual([`GET ${B}/triggers/t1?platform=vpc`]);
+    // Cleared: the upstream keeps "", the schema answers null.
+    const cleared = await h.gql(UPDATE, { input: { name: 't1', description: null } });
+    expect(cleared.body.data.updateTrigger.description).toBeNull();
     const rescheduled = await h.gql(UPDATE, { input: { name: 't1', cron: '0 10 * * 1' } });
     expect(rescheduled.body.data.updateTrigger.cron).toBe('0 10 * * 1');
   });

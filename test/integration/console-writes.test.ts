@@ -124,7 +124,7 @@ describe('package writes', () => {
     expect(read.body.data.package).toEqual({ description: 'second', parameters: { region: 'KR' } });
     expect(h.upstreamCalls()).toEqual([`GET ${B}/packages/cp1?platform=vpc`]);
     const cleared = await h.gql(UPDATE_PACKAGE, { input: { name: 'cp1', description: null, parameters: null } });
-    expect(cleared.body.data.updatePackage).toEqual({ name: 'cp1', description: '', parameters: {} });
+    expect(cleared.body.data.updatePackage).toEqual({ name: 'cp1', description: null, parameters: {} });
   });
 
   it('deletePackage: CONFLICT (80109) while it has actions, NOT_FOUND when missing, 1 call each', async () => {

@@ -92,6 +92,8 @@ export class CronScheduler {
     private readonly now: () => number,
     private readonly timeScale: number,
     private readonly log: Logger,
+    /** false: no timer; schedules fire only when tick() is called. */
+    private readonly timed = true,
   ) {
     this.origin = now();
     this.lastNow = this.origin;
@@ -152,7 +154,7 @@ export class CronScheduler {
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.closed) return;
+    if (this.closed || !this.timed) return;
     let next = Infinity;
     for (const e of this.entries.values()) if (e.next !== undefined && e.next < next) next = e.next;
     if (next === Infinity) return;

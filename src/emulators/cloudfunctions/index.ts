@@ -66,6 +66,11 @@ export interface CloudFunctionsEmulatorOptions {
    * fires an every-minute trigger once a second. Tests that need exact firings pin `now` and call cron.tick().
    */
   cronTimeScale?: number;
+  /**
+   * Emulator-only: false runs no cron timer (schedules fire only on cron.tick()), for tests whose answers
+   * must not depend on whether a minute boundary passed while they ran. Default true.
+   */
+  cronTimer?: boolean;
   /** Status of a fire-trigger answer: NCP does not document it, OpenWhisk answers 202. Default 200. */
   fireTriggerStatus?: 200 | 202;
 }
@@ -109,7 +114,13 @@ export async function startCloudFunctionsEmulator(
   const pool = new WorkerPool(opts.workers ?? 4, now);
   const invoker = new Invoker(store, pool, now);
   const firer = new TriggerFirer(store, invoker, now);
-  const scheduler = new CronScheduler(cronHost(store, firer, subjectList[0]!), now, timeScale, log);
+  const scheduler = new CronScheduler(
+    cronHost(store, firer, subjectList[0]!),
+    now,
+    timeScale,
+    log,
+    opts.cronTimer !== false,
+  );
   const traffic = new Traffic<RecordedRequest>();
   const handler = createRequestHandler({
     secrets,

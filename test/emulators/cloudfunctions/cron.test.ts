@@ -199,6 +199,19 @@ describe('the seeded trigger', () => {
     }
   });
 
+  it('runs no timer with cronTimer false: a schedule fires only on tick()', async () => {
+    const quiet = await startHarness({ cronTimeScale: 3600, cronTimer: false });
+    try {
+      // At this scale the seeded every-minute trigger would have fired about 12 times by now.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(quiet.emulator.store.triggerRunsStarted).toBe(0);
+      expect(quiet.emulator.cron.tick().length).toBe(1);
+      expect(quiet.emulator.store.triggerRunsStarted).toBe(1);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('refuses a cronTimeScale outside 1 to 86400', async () => {
     for (const cronTimeScale of [0, 0.5, 86_401, Number.NaN]) {
       await expect(
