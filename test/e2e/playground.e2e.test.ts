@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { generateKey } from '../../src/auth/apikeys';
 import { startHarness, type Harness, type HarnessOptions } from '../helpers/gateway';
+import { EXPECTED_TABS } from '../helpers/playground-tabs';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM_PATH);
@@ -24,34 +25,6 @@ const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 /** Each wait for the page (selectors, results); generous for a slow, shared 2-core machine. */
 const WAIT_MS = 30_000;
 
-/** The tab titles GraphiQL derives from src/playground/examples.ts (each tab's first operation name). */
-const EXPECTED_TABS = [
-  'ListPackages',
-  'PackageDetail',
-  'ActionDetail',
-  'ActivationDetail',
-  'InvokeAction',
-  'StartRun',
-  'ActivationCompleted',
-  'ServerHistory',
-  'ConsoleTriggers',
-  'TriggerDetail',
-  'NamespaceActivations',
-  'ActionCode',
-  'ActionTriggers',
-  'CreatePackage',
-  'UpdatePackage',
-  'CreateAction',
-  'UpdateAction',
-  'CreateTrigger',
-  'UpdateTrigger',
-  'LinkTrigger',
-  'FireTrigger',
-  'UnlinkTrigger',
-  'DeleteTrigger',
-  'DeleteAction',
-  'DeletePackage',
-];
 const PAGE_ASSETS = ['graphiql.css', 'react.js', 'react-dom.js', 'graphiql.js', 'graphql-ws.js', 'boot.js'];
 /** What the Headers pane opens with when the gateway wants a credential (src/playground/index.ts). */
 const AUTH_TEMPLATE = '{"Authorization": "Bearer <paste your API key or token here>"}';

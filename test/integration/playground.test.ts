@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { generateKey } from '../../src/auth/apikeys';
 import { AUTH_HEADERS_TEMPLATE, renderPlaygroundHtml } from '../../src/playground';
 import { startHarness, type Harness } from '../helpers/gateway';
+import { EXPECTED_TABS } from '../helpers/playground-tabs';
 
 const PAGE_SCRIPTS = [
   '/graphiql/react.js',
@@ -74,33 +75,7 @@ describe('playground', () => {
     expect(config.auth).toBeNull();
     expect(bannerText(html)).toBeUndefined();
     expect(config.tabs.map((t: { query: string }) => t.query.match(/(query|mutation|subscription) (\w+)/)![2])).toEqual(
-      [
-        'ListPackages',
-        'PackageDetail',
-        'ActionDetail',
-        'ActivationDetail',
-        'InvokeAction',
-        'StartRun',
-        'ActivationCompleted',
-        'ServerHistory',
-        'ConsoleTriggers',
-        'TriggerDetail',
-        'NamespaceActivations',
-        'ActionCode',
-        'ActionTriggers',
-        'CreatePackage',
-        'UpdatePackage',
-        'CreateAction',
-        'UpdateAction',
-        'CreateTrigger',
-        'UpdateTrigger',
-        'LinkTrigger',
-        'FireTrigger',
-        'UnlinkTrigger',
-        'DeleteTrigger',
-        'DeleteAction',
-        'DeletePackage',
-      ],
+      EXPECTED_TABS,
     );
   });
 
