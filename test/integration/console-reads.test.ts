@@ -3,11 +3,9 @@
 // (scope functions:code:read), Action.triggers batched into one trigger list plus one detail per trigger
 // however many actions ask, and the scope checks of the new fields. The emulator's clock is pinned and
 // moved by hand, so the seeded every-minute trigger fires exactly when a test calls cron.tick().
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateKey } from '../../src/auth/apikeys';
 import { SEED_TRIGGER } from '../../src/emulators/cloudfunctions/seed';
+import { apiKeyEnv } from '../helpers/apikeys';
 import { useHarness } from '../helpers/gateway';
 
 // Near the wall clock: the emulator checks each signature's timestamp against its own clock.
@@ -160,12 +158,10 @@ describe('scopes of the console reads', () => {
   const reader = generateKey(['functions:read'], 'reader');
   const coder = generateKey(['functions:read', 'functions:code:read'], 'coder');
   const computeOnly = generateKey(['compute:read'], 'compute');
-  const h = useHarness(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-console-keys-'));
-    const file = join(dir, 'keys.json');
-    writeFileSync(file, JSON.stringify({ keys: [reader.stored, coder.stored, computeOnly.stored] }));
-    return { env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: file }, emulator: { now: () => T0 } };
-  });
+  const h = useHarness(() => ({
+    env: apiKeyEnv([reader.stored, coder.stored, computeOnly.stored]),
+    emulator: { now: () => T0 },
+  }));
 
   it('refuses Action.code without functions:code:read, before any call for it, and answers it with', async () => {
     const query = '{ action(package: "examples", name: "echo") { name code { kind } } }';

@@ -3,10 +3,8 @@
 // cannot change; the schedule kept), link and unlink, fireTrigger (its runs listed under the trigger and
 // the action, reads after it see them), deleteTrigger; each mutation's exact upstream calls, conflict and
 // not-found answers, and the scope functions:write.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateKey } from '../../src/auth/apikeys';
+import { apiKeyEnv, expectScopeRefusals, type ScopeCase } from '../helpers/apikeys';
 import { useHarness, type Harness } from '../helpers/gateway';
 
 const B = '/ncf/api/v2';
@@ -275,17 +273,11 @@ describe('trigger writes', () => {
 
 describe('functions:write on the trigger mutations', () => {
   const reader = generateKey(['functions:read', 'functions:invoke', 'functions:code:read', 'compute:read'], 'no-write');
-  const h = useHarness(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-trigger-keys-'));
-    const file = join(dir, 'keys.json');
-    writeFileSync(file, JSON.stringify({ keys: [reader.stored] }));
-    return { env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: file } };
-  });
+  const h = useHarness(() => ({ env: apiKeyEnv([reader.stored]) }));
 
   it('FORBIDDEN and no upstream call without it', async () => {
-    const auth = { authorization: `Bearer ${reader.key}` };
     const link = { trigger: 'hello-every-minute', package: 'package001', action: 'hello' };
-    const cases: Array<[string, string, Record<string, unknown>]> = [
+    const cases: ScopeCase[] = [
       ['createTrigger', CREATE, { input: { name: 'w1', type: 'CRON', cron: '* * * * *' } }],
       ['updateTrigger', UPDATE, { input: { name: 'hello-every-minute' } }],
       ['deleteTrigger', DELETE, { name: 'hello-every-minute' }],
@@ -293,19 +285,6 @@ describe('functions:write on the trigger mutations', () => {
       ['unlinkTrigger', UNLINK, link],
       ['fireTrigger', FIRE, { name: 'hello-every-minute' }],
     ];
-    for (const [field, document, variables] of cases) {
-      const res = await h.gql(document, variables, auth);
-      expect([field, res.body.errors]).toEqual([
-        field,
-        [
-          expect.objectContaining({
-            message: 'This field needs the scope functions:write.',
-            path: [field],
-            extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
-          }),
-        ],
-      ]);
-    }
-    expect(h.upstreamCalls()).toEqual([]);
+    await expectScopeRefusals(h, reader.key, 'functions:write', cases);
   });
 });

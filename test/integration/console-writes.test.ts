@@ -3,11 +3,9 @@
 // overwrites, update never creates" (CONFLICT / NOT_FOUND), every validation refusal with no upstream
 // call, the package that still has actions (CONFLICT, 80109), reads after each write that see it, and the
 // scope functions:write on every mutation.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateKey } from '../../src/auth/apikeys';
 import { SEED_TRIGGER } from '../../src/emulators/cloudfunctions/seed';
+import { apiKeyEnv, expectScopeRefusals, type ScopeCase } from '../helpers/apikeys';
 import { useHarness, type Harness } from '../helpers/gateway';
 
 const B = '/ncf/api/v2';
@@ -355,16 +353,10 @@ describe('action writes', () => {
 
 describe('functions:write', () => {
   const reader = generateKey(['functions:read', 'functions:invoke', 'functions:code:read', 'compute:read'], 'all-but');
-  const h = useHarness(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'gw-console-write-keys-'));
-    const file = join(dir, 'keys.json');
-    writeFileSync(file, JSON.stringify({ keys: [reader.stored] }));
-    return { env: { GATEWAY_AUTH: 'apikey', GATEWAY_API_KEYS_FILE: file } };
-  });
+  const h = useHarness(() => ({ env: apiKeyEnv([reader.stored]) }));
 
   it('is needed by every package and action mutation: FORBIDDEN and no upstream call without it', async () => {
-    const auth = { authorization: `Bearer ${reader.key}` };
-    const cases: Array<[string, string, Record<string, unknown>]> = [
+    const cases: ScopeCase[] = [
       ['createPackage', CREATE_PACKAGE, { input: { name: 'w1' } }],
       ['updatePackage', UPDATE_PACKAGE, { input: { name: 'package001' } }],
       ['deletePackage', DELETE_PACKAGE, { name: 'package001' }],
@@ -372,19 +364,6 @@ describe('functions:write', () => {
       ['updateAction', UPDATE_ACTION, { input: { package: 'package001', name: 'hello' } }],
       ['deleteAction', DELETE_ACTION, { package: 'package001', name: 'hello' }],
     ];
-    for (const [field, document, variables] of cases) {
-      const res = await h.gql(document, variables, auth);
-      expect([field, res.body.errors]).toEqual([
-        field,
-        [
-          expect.objectContaining({
-            message: 'This field needs the scope functions:write.',
-            path: [field],
-            extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
-          }),
-        ],
-      ]);
-    }
-    expect(h.upstreamCalls()).toEqual([]);
+    await expectScopeRefusals(h, reader.key, 'functions:write', cases);
   });
 });
