@@ -40,26 +40,30 @@ export const authInvalid = (): ApiError => new ApiError(401, '200', AUTH_FAILED,
 export const authTimestamp = (): ApiError =>
   new ApiError(401, '200', AUTH_FAILED, 'The timestamp is out of the allowed range.');
 
-export const packageNotFound = (name: string): ApiError =>
-  new ApiError(404, '80101', 'PACKAGE_NOT_FOUND', `The package '${name}' does not exist.`);
-export const packagePlatformMismatch = (name: string, platform: string): ApiError =>
-  new ApiError(
-    400,
-    '80102',
-    'PACKAGE_PLATFORM_MISMATCH',
-    `The package '${name}' does not belong to platform '${platform}'.`,
-  );
+/** The not-found and wrong-platform answers of one kind of entity, with the codes NCP gives that kind. */
+function entityErrors(kind: 'package' | 'action' | 'trigger', notFoundCode: string, mismatchCode: string) {
+  const upper = kind.toUpperCase();
+  return {
+    notFound: (name: string): ApiError =>
+      new ApiError(404, notFoundCode, `${upper}_NOT_FOUND`, `The ${kind} '${name}' does not exist.`),
+    platformMismatch: (name: string, platform: string): ApiError =>
+      new ApiError(
+        400,
+        mismatchCode,
+        `${upper}_PLATFORM_MISMATCH`,
+        `The ${kind} '${name}' does not belong to platform '${platform}'.`,
+      ),
+  };
+}
+
+const PACKAGE = entityErrors('package', '80101', '80102');
+export const packageNotFound = PACKAGE.notFound;
+export const packagePlatformMismatch = PACKAGE.platformMismatch;
 export const packageNotEmpty = (name: string): ApiError =>
   new ApiError(409, '80109', 'PACKAGE_NOT_EMPTY', `The package '${name}' still contains actions.`);
-export const actionNotFound = (name: string): ApiError =>
-  new ApiError(404, '80301', 'ACTION_NOT_FOUND', `The action '${name}' does not exist.`);
-export const actionPlatformMismatch = (name: string, platform: string): ApiError =>
-  new ApiError(
-    400,
-    '80302',
-    'ACTION_PLATFORM_MISMATCH',
-    `The action '${name}' does not belong to platform '${platform}'.`,
-  );
+const ACTION = entityErrors('action', '80301', '80302');
+export const actionNotFound = ACTION.notFound;
+export const actionPlatformMismatch = ACTION.platformMismatch;
 export const actionBodyMissingField = (details: string): ApiError =>
   new ApiError(400, '80306', 'ACTION_BODY_MISSING_FIELD', details);
 // Codes of the console endpoints (docs/upstream/triggers.md#error-codes). The 805xx trigger codes, the 8052x
@@ -88,15 +92,9 @@ export const resourceLimitExceeded = (kind: string, limit: number): ApiError =>
 export const codeStoreFull = (limit: number): ApiError =>
   new ApiError(413, '430', 'Request Entity Too Large', `The emulator keeps at most ${limit} bytes of action code.`);
 
-export const triggerNotFound = (name: string): ApiError =>
-  new ApiError(404, '80501', 'TRIGGER_NOT_FOUND', `The trigger '${name}' does not exist.`);
-export const triggerPlatformMismatch = (name: string, platform: string): ApiError =>
-  new ApiError(
-    400,
-    '80502',
-    'TRIGGER_PLATFORM_MISMATCH',
-    `The trigger '${name}' does not belong to platform '${platform}'.`,
-  );
+const TRIGGER = entityErrors('trigger', '80501', '80502');
+export const triggerNotFound = TRIGGER.notFound;
+export const triggerPlatformMismatch = TRIGGER.platformMismatch;
 /** The emulator's choice (undocumented), after 80520/80521: a trigger body field of the wrong type or value. */
 export const triggerBodyInvalidType = (details: string): ApiError =>
   new ApiError(400, '80505', 'TRIGGER_BODY_INVALID_TYPE', details);
