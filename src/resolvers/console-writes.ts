@@ -20,7 +20,6 @@ import type {
   CreateActionInput,
   CreatePackageInput,
   MutationResolvers,
-  Platform as GqlPlatform,
   UpdateActionInput,
   UpdatePackageInput,
   VpcLinkInput,
@@ -38,7 +37,7 @@ import type {
   PackageKey,
   Platform,
 } from '../upstream/cloudfunctions/types';
-import { isPlainObject, platformOf, text, toInt } from './values';
+import { isPlainObject, platformOf, text, toGqlPlatform, toInt } from './values';
 
 /** Description: at most 3000 bytes of UTF-8 (docs/upstream/cloud-functions.md, triggers.md#limits). */
 export const MAX_DESCRIPTION_BYTES = 3000;
@@ -272,8 +271,6 @@ function forgetAction(ctx: GatewayContext, key: ActionKey): void {
   ctx.loaders.functions.triggers.clear(key.platform);
 }
 
-const gqlPlatform = (platform: Platform): GqlPlatform => (platform === 'vpc' ? 'VPC' : 'CLASSIC');
-
 async function createPackage(input: CreatePackageInput, ctx: GatewayContext) {
   const key = { platform: platformOf(input.platform, ctx), package: checkName('package', input.name) };
   checkDescription(input.description);
@@ -435,7 +432,7 @@ export const consoleWrites: Pick<
     const key = { platform: platformOf(args.platform, ctx), package: checkName('package', args.name) };
     await ctx.functions.deletePackage(key, callOf(ctx));
     forgetPackage(ctx, key);
-    return { name: key.package, package: null, platform: gqlPlatform(key.platform) };
+    return { name: key.package, package: null, platform: toGqlPlatform(key.platform) };
   },
 
   createAction: (_root, { input }, ctx) => createAction(input, ctx),
@@ -453,7 +450,7 @@ export const consoleWrites: Pick<
     return {
       name: key.action,
       package: key.package === NO_PACKAGE ? null : key.package,
-      platform: gqlPlatform(key.platform),
+      platform: toGqlPlatform(key.platform),
     };
   },
 };

@@ -26,7 +26,7 @@ import { checkName, checkPackage, NO_PACKAGE } from '../upstream/cloudfunctions/
 import { execOptionEntries, linkedActions, triggerTypeOf } from '../upstream/cloudfunctions/triggers';
 import type { ActionKey, Platform, TriggerKey, UpstreamTriggerType } from '../upstream/cloudfunctions/types';
 import { MAX_DESCRIPTION_BYTES, MAX_PARAMETERS_BYTES } from './console-writes';
-import { isPlainObject, platformOf } from './values';
+import { isPlainObject, platformOf, toGqlPlatform } from './values';
 
 const UPSTREAM_TYPES: Partial<Record<TriggerType, UpstreamTriggerType>> = {
   CRON: 'cron',
@@ -321,7 +321,7 @@ export const triggerWrites: Pick<
     const key = { platform: platformOf(args.platform, ctx), trigger: checkName('trigger', args.name) };
     await ctx.functions.deleteTrigger(key, callOf(ctx));
     forgetTrigger(ctx, key);
-    return { name: key.trigger, package: null, platform: key.platform === 'vpc' ? 'VPC' : 'CLASSIC' };
+    return { name: key.trigger, package: null, platform: toGqlPlatform(key.platform) };
   },
 
   async linkTrigger(_root, args, ctx) {

@@ -12,6 +12,9 @@ export function platformOf(arg: GqlPlatform | null | undefined, ctx: GatewayCont
   return ctx.defaultPlatform;
 }
 
+/** The GraphQL platform of an upstream one (never null for a platform the gateway resolved itself). */
+export function toGqlPlatform(platform: Platform): GqlPlatform;
+export function toGqlPlatform(platform: string | null | undefined): GqlPlatform | null;
 export function toGqlPlatform(platform: string | null | undefined): GqlPlatform | null {
   const p = platform?.toLowerCase();
   if (p === 'vpc') return 'VPC';
