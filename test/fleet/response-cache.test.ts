@@ -6,7 +6,6 @@
  * bypassed), and shared again once Redis is back. The same Redis also holds the store's own tests
  * (its Lua scripts: generations, a write between lookup and store), from an engine in this process.
  */
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startComputeEmulator, type ComputeEmulator } from '../../src/emulators/compute';
 import { FleetEngine } from '../../src/fleet/engine';
@@ -22,7 +21,6 @@ const INVOKE_ECHO = 'mutation { invokeAction(input: { package: "examples", actio
 const PACKAGES = { data: { packages: [{ name: 'examples' }, { name: 'package001' }, { name: 'package003' }] } };
 
 let fleet: Fleet;
-let inspect: Redis;
 let compute: ComputeEmulator;
 const OS_USER = { name: 'demo', password: 'fleet-os-password-0123', project: 'demo' };
 
@@ -47,7 +45,6 @@ beforeAll(async () => {
       OS_REGION_NAME: 'RegionOne',
     },
   });
-  inspect = await fleet.inspect();
 }, 60_000);
 
 afterAll(async () => {
@@ -85,7 +82,7 @@ describe('the response cache across replicas', () => {
     expect(served.headers['cache-control']).toBe(filled.headers['cache-control']);
     expect(fleet.upstreamCalls()).toEqual([]);
 
-    const keys = await inspect.keys(`${fleet.prefix}resp:*`);
+    const keys = await (await fleet.inspect()).keys(`${fleet.prefix}resp:*`);
     expect(keys.filter((k) => /^.+:resp:[0-9a-f]{64}$/.test(k))).toHaveLength(1);
     expect(keys.join(' ')).not.toContain('fleet-access-key');
   });
@@ -170,7 +167,7 @@ describe('the Redis store (its scripts against the real Redis)', () => {
     expect(none).toBeUndefined();
     await cache.put('a'.repeat(64), answer(1), [`${ECHO}?platform=vpc&pageNo=1`], epoch!);
     expect((await cache.get('a'.repeat(64))).answer).toEqual(answer(1));
-    const ttl = await inspect.pttl(engine.key('resp', 'a'.repeat(64)));
+    const ttl = await (await fleet.inspect()).pttl(engine.key('resp', 'a'.repeat(64)));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
@@ -188,7 +185,7 @@ describe('the Redis store (its scripts against the real Redis)', () => {
     expect((await cache.get(key)).answer).toEqual(answer(2));
     await cache.invalidate([ECHO]);
     expect((await cache.get(key)).answer).toBeUndefined();
-    expect(await inspect.exists(engine.key('resp', key))).toBe(0);
+    expect(await (await fleet.inspect()).exists(engine.key('resp', key))).toBe(0);
     // Every replica is told (this one too), for its operations in flight.
     await until(async () => told.some((p) => p[0] === ECHO), 'the pub/sub message');
   });

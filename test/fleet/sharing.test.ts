@@ -5,7 +5,6 @@
  * of it bypassed while Redis is stopped under load (every request still answered) and shared again once
  * it is back.
  */
-import { Redis } from 'ioredis';
 import { sha256Hex } from '../../src/pipeline/documents';
 import { startFleet, type Fleet, type Replica } from '../helpers/fleet';
 import { redisMissing } from '../helpers/redis';
@@ -14,7 +13,6 @@ const TTL_MS = 60_000;
 const BASE = '/ncf/api/v2';
 
 let fleet: Fleet;
-let inspect: Redis;
 
 beforeAll(async () => {
   const missing = redisMissing();
@@ -25,7 +23,6 @@ beforeAll(async () => {
       GATEWAY_CACHE_TTL_MS: String(TTL_MS),
     },
   });
-  inspect = await fleet.inspect();
 }, 60_000);
 
 afterAll(async () => {
@@ -77,15 +74,15 @@ describe('automatic persisted queries', () => {
         },
       ],
     });
-    expect(await inspect.keys(`${fleet.prefix}apq:*`)).toEqual([]);
+    expect(await (await fleet.inspect()).keys(`${fleet.prefix}apq:*`)).toEqual([]);
 
     const registered = await one.post({ query, extensions: apq(hash) });
     expect(registered.status).toBe(200);
     expect(registered.body).toEqual(packages);
     // One registration, under its hash, for a day.
-    expect(await inspect.keys(`${fleet.prefix}apq:*`)).toEqual([`${fleet.prefix}apq:${hash}`]);
-    expect(await inspect.get(`${fleet.prefix}apq:${hash}`)).toBe(query);
-    const ttl = await inspect.ttl(`${fleet.prefix}apq:${hash}`);
+    expect(await (await fleet.inspect()).keys(`${fleet.prefix}apq:*`)).toEqual([`${fleet.prefix}apq:${hash}`]);
+    expect(await (await fleet.inspect()).get(`${fleet.prefix}apq:${hash}`)).toBe(query);
+    const ttl = await (await fleet.inspect()).ttl(`${fleet.prefix}apq:${hash}`);
     expect(ttl).toBeGreaterThan(86_400 - 60);
     expect(ttl).toBeLessThanOrEqual(86_400);
 
@@ -93,11 +90,11 @@ describe('automatic persisted queries', () => {
     expect(served.status).toBe(200);
     expect(served.body).toEqual(packages);
     // Replica 3 never saw the document: nothing registered again.
-    expect(await inspect.keys(`${fleet.prefix}apq:*`)).toEqual([`${fleet.prefix}apq:${hash}`]);
+    expect(await (await fleet.inspect()).keys(`${fleet.prefix}apq:*`)).toEqual([`${fleet.prefix}apq:${hash}`]);
 
     // A document in Redis that does not hash to its key is not run.
     const forged = sha256Hex('query Forged { packages { name } }');
-    await inspect.set(`${fleet.prefix}apq:${forged}`, '{ actions { name } }', 'EX', 60);
+    await (await fleet.inspect()).set(`${fleet.prefix}apq:${forged}`, '{ actions { name } }', 'EX', 60);
     const refused = await two.post({ extensions: apq(forged) });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
@@ -136,7 +133,7 @@ describe('the upstream read cache', () => {
     expect(after.body.data.action.activations.nodes[0].id).toBe(activationId);
 
     // No key holds the access key; the cache's keys are hashes.
-    const keys = await inspect.keys(`${fleet.prefix}*`);
+    const keys = await (await fleet.inspect()).keys(`${fleet.prefix}*`);
     for (const key of keys) expect(key).not.toContain('fleet-access-key');
     const reads = keys.filter((key) => key.startsWith(`${fleet.prefix}read:`));
     expect(reads.length).toBeGreaterThanOrEqual(3); // two entries, at least one generation

@@ -40,7 +40,10 @@ export interface Fleet {
   prefix: string;
   emulator: CloudFunctionsEmulator;
   replicas: Replica[];
-  /** A Redis connection of the test's own, to look at what the replicas keep (closed by close()). */
+  /**
+   * A Redis connection of the test's own, to look at what the replicas keep: a new one once Redis
+   * was stopped and started again; closed by close().
+   */
   inspect(): Promise<Redis>;
   /** The emulator's requests since the last reset, as `METHOD path?query`. */
   upstreamCalls(): string[];
@@ -99,7 +102,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       upstreamCalls: () => emulator.requests.map((r) => `${r.method} ${r.path}`),
       resetCalls: () => emulator.resetRequests(),
       async inspect() {
-        if (!inspector) {
+        // A new connection once the last one is gone (a test that stopped Redis and started it again).
+        if (inspector?.status !== 'ready') {
+          inspector?.disconnect();
           inspector = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
           await inspector.connect();
         }
